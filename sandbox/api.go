@@ -1,0 +1,209 @@
+package sandbox
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// call is one authenticated, negotiated API request.
+type call struct {
+	s      *Server
+	r      *http.Request
+	f      format
+	sp     *resourceSpec
+	origin string          // scheme://host of the request
+	base   string          // absolute API base URL (origin + prefix)
+	xinc   map[string]bool // X-Include keys
+}
+
+// handleAPI serves {APIPrefix}/... The caller holds s.mu.
+func (s *Server) handleAPI(r *http.Request, segs []string) *response {
+	if resp := s.authenticate(r); resp != nil {
+		return resp
+	}
+	f, resp := negotiate(r)
+	if resp != nil {
+		return resp
+	}
+	sp := s.st.spec(segs[0])
+	if sp == nil {
+		return errorResponse(f, &apiError{Status: http.StatusNotFound, Title: titleEntityType,
+			Detail: fmt.Sprintf("Unknown entity type: %s.", segs[0])})
+	}
+	origin := requestOrigin(r)
+	c := &call{s: s, r: r, f: f, sp: sp, origin: origin, base: origin + s.opts.APIPrefix, xinc: xInclude(r)}
+	switch {
+	case len(segs) == 1:
+		return c.collection()
+	case len(segs) == 2:
+		return c.item(segs[1])
+	case len(segs) == 3:
+		return c.subresource(segs[1], segs[2], false)
+	case len(segs) == 4 && segs[2] == "relationships":
+		return c.subresource(segs[1], segs[3], true)
+	}
+	return errorResponse(f, &apiError{Status: http.StatusNotFound, Title: titleNotFound, Detail: "No route found."})
+}
+
+func requestOrigin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func xInclude(r *http.Request) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range r.Header.Values("X-Include") {
+		for k := range strings.SplitSeq(v, ";") {
+			out[strings.TrimSpace(k)] = true
+		}
+	}
+	return out
+}
+
+func (c *call) collection() *response {
+	switch c.r.Method {
+	case http.MethodGet, http.MethodHead:
+		return c.allowed(actList, true, c.list)
+	case http.MethodPost:
+		return c.allowed(actCreate, true, c.create)
+	case http.MethodDelete:
+		return c.allowed(actDeleteList, true, c.deleteList)
+	case http.MethodOptions:
+		return c.options(true)
+	}
+	// PATCH on a collection is the Batch API, which the sandbox does not emulate.
+	return c.notAllowed(true)
+}
+
+func (c *call) item(id string) *response {
+	switch c.r.Method {
+	case http.MethodGet, http.MethodHead:
+		return c.allowed(actGet, false, func() *response { return c.get(id) })
+	case http.MethodPatch:
+		return c.allowed(actUpdate, false, func() *response { return c.update(id) })
+	case http.MethodDelete:
+		return c.allowed(actDelete, false, func() *response { return c.delete(id) })
+	case http.MethodOptions:
+		return c.options(false)
+	}
+	return c.notAllowed(false)
+}
+
+func (c *call) allowed(a action, collection bool, handle func() *response) *response {
+	if !c.sp.allows(a) {
+		return c.notAllowed(collection)
+	}
+	return handle()
+}
+
+// allow lists the methods enabled on the collection or item route.
+func (c *call) allow(collection bool) string {
+	var m []string
+	add := func(a action, method string) {
+		if c.sp.allows(a) {
+			m = append(m, method)
+		}
+	}
+	if collection {
+		add(actList, http.MethodGet)
+		add(actCreate, http.MethodPost)
+		add(actDeleteList, http.MethodDelete)
+	} else {
+		add(actGet, http.MethodGet)
+		add(actUpdate, http.MethodPatch)
+		add(actDelete, http.MethodDelete)
+	}
+	return strings.Join(m, ", ")
+}
+
+// notAllowed is Oro's 405: an Allow header and no body.
+func (c *call) notAllowed(collection bool) *response {
+	resp := emptyResponse(http.StatusMethodNotAllowed)
+	resp.header.Set("Allow", c.allow(collection))
+	return resp
+}
+
+func (c *call) options(collection bool) *response {
+	resp := emptyResponse(http.StatusOK)
+	resp.header.Set("Allow", strings.Join([]string{c.allow(collection), http.MethodOptions}, ", "))
+	return resp
+}
+
+func (c *call) renderer(fields map[string][]string) *renderer {
+	return &renderer{st: c.s.st, base: c.base, links: !c.xinc["noHateoas"], fields: fields}
+}
+
+func (c *call) ok(status int, doc any) *response {
+	if c.f == formatPlain {
+		return jsonResponse(status, mediaJSON, doc)
+	}
+	return jsonResponse(status, mediaJSONAPI, doc)
+}
+
+func (c *call) fail(errs ...*apiError) *response { return errorResponse(c.f, errs...) }
+
+func (c *call) notFound() *response {
+	return c.fail(&apiError{Status: http.StatusNotFound, Title: titleNotFound, Detail: detailNotFoundByID})
+}
+
+func (c *call) get(id string) *response {
+	rec := c.s.st.get(c.sp.typ, id)
+	if rec == nil {
+		return c.notFound()
+	}
+	lq, errs := parseListQuery(&resourceSpec{typ: c.sp.typ, rels: c.sp.rels}, readParams(c.r.URL.Query()))
+	if len(errs) > 0 {
+		return c.fail(errs...)
+	}
+	rd := c.renderer(lq.fields)
+	if c.f == formatPlain {
+		return c.ok(http.StatusOK, rd.plain(rec))
+	}
+	doc := map[string]any{"data": rd.resource(rec)}
+	if len(lq.include) > 0 {
+		doc["included"] = rd.related([]*Resource{rec}, lq.include)
+	}
+	return c.ok(http.StatusOK, doc)
+}
+
+// readParams keeps the query parameters that apply to a single record.
+func readParams(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if k == "include" || strings.HasPrefix(k, "fields[") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (c *call) delete(id string) *response {
+	rec := c.s.st.get(c.sp.typ, id)
+	if rec == nil {
+		return c.notFound()
+	}
+	c.s.st.remove(rec)
+	return emptyResponse(http.StatusNoContent)
+}
+
+// readBody reads the request body, capped at maxBody.
+func (c *call) readBody() ([]byte, *apiError) {
+	body, err := io.ReadAll(io.LimitReader(c.r.Body, maxBody))
+	if err != nil {
+		return nil, badPointer(titleBadRequest, "The request body could not be read.", "")
+	}
+	return body, nil
+}
+
+func (c *call) location(r *Resource) string {
+	return c.base + "/" + r.Type + "/" + url.PathEscape(r.ID)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

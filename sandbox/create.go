@@ -1,0 +1,184 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+)
+
+// upsertPointer is where Oro points meta.upsert errors (oro-api.md §7).
+const upsertPointer = "/meta/upsert"
+
+// readDocument reads and parses the request body and checks the primary
+// data's type against the URL.
+func (c *call) readDocument() (*document, *response) {
+	body, err := c.readBody()
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	doc, errs := parseDocument(body)
+	if len(errs) > 0 {
+		return nil, c.fail(errs...)
+	}
+	if doc.data.typ != c.sp.typ {
+		return nil, c.fail(&apiError{Status: http.StatusConflict, Title: titleConflict,
+			Detail:  "The 'type' property of the primary data object should match the requested resource.",
+			Pointer: "/data/type"})
+	}
+	if _, ok := doc.data.meta["update"]; ok && len(doc.data.meta) > 1 {
+		return nil, c.fail(badPointer(titleRequestData, "Only one meta option can be used.", "/data/meta"))
+	}
+	return doc, nil
+}
+
+// upsertFields returns the fields of meta.upsert (nil when absent or false).
+func upsertFields(o *object) ([]string, *apiError) {
+	v, ok := o.meta["upsert"]
+	if !ok {
+		return nil, nil
+	}
+	switch v := v.(type) {
+	case bool:
+		if v {
+			return []string{"id"}, nil
+		}
+		return nil, nil
+	case []any:
+		var out []string
+		for _, f := range v {
+			s, ok := f.(string)
+			if !ok {
+				break
+			}
+			out = append(out, s)
+		}
+		if len(out) == len(v) && len(out) > 0 {
+			return out, nil
+		}
+	}
+	return nil, badPointer(titleValue, "This value should be a boolean or an array of strings.", upsertPointer)
+}
+
+func (c *call) create() *response {
+	doc, resp := c.readDocument()
+	if resp != nil {
+		return resp
+	}
+	fields, err := upsertFields(doc.data)
+	if err != nil {
+		return c.fail(err)
+	}
+	var old *Resource
+	if fields != nil {
+		if old, err = c.findUpsertTarget(doc.data, fields); err != nil {
+			return c.fail(err)
+		}
+	}
+	return c.write(doc, old)
+}
+
+// findUpsertTarget finds the record a POST with meta.upsert updates; nil
+// means create.
+func (c *call) findUpsertTarget(o *object, fields []string) (*Resource, *apiError) {
+	for _, f := range fields {
+		if f == "id" && !o.hasID || f != "id" && !o.sent(f) {
+			return nil, badPointer(titleValue, fmt.Sprintf("The %q field does not exist in the request data.", f), upsertPointer)
+		}
+		if f == "id" && c.sp.ids != idClient {
+			return nil, badPointer(titleValue, "The upsert operation cannot use the entity identifier to find an entity.", upsertPointer)
+		}
+		if f != "id" && !slices.Contains(c.sp.upsertFields, f) {
+			return nil, badPointer(titleValue, "The upsert operation cannot use this field to find an entity.", upsertPointer)
+		}
+	}
+	var found []*Resource
+	for _, r := range c.s.st.all(c.sp.typ) {
+		if upsertMatch(r, o, fields) {
+			found = append(found, r)
+		}
+	}
+	if len(found) > 1 {
+		return nil, &apiError{Status: http.StatusConflict, Title: titleConflict,
+			Detail: "The upsert operation founds more than one entity.", Pointer: upsertPointer}
+	}
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	return nil, nil
+}
+
+func (o *object) sent(name string) bool {
+	_, a := o.attrs[name]
+	_, r := o.rels[name]
+	return a || r
+}
+
+func upsertMatch(r *Resource, o *object, fields []string) bool {
+	for _, f := range fields {
+		if f == "id" {
+			if r.ID != o.id {
+				return false
+			}
+		} else if fmt.Sprint(r.Attributes[f]) != fmt.Sprint(o.attrs[f]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *call) update(id string) *response {
+	doc, resp := c.readDocument()
+	if resp != nil {
+		return resp
+	}
+	switch {
+	case !doc.data.hasID:
+		return c.fail(badPointer(titleRequestData, "The 'id' property is required", "/data/id"))
+	case doc.data.id != id:
+		return c.fail(&apiError{Status: http.StatusConflict, Title: titleConflict, Pointer: "/data/id",
+			Detail: "The 'id' property of the primary data object should match 'id' parameter of the query string."})
+	}
+	fields, err := upsertFields(doc.data)
+	if err != nil {
+		return c.fail(err)
+	}
+	if fields != nil && (len(fields) != 1 || fields[0] != "id" || c.sp.ids != idClient) {
+		return c.fail(badPointer(titleValue,
+			"The upsert operation is not supported for resources with auto-generated identifier value.", upsertPointer))
+	}
+	old := c.s.st.get(c.sp.typ, id)
+	if old == nil && fields == nil {
+		return c.notFound()
+	}
+	return c.write(doc, old)
+}
+
+// write runs the transaction and answers 201 (+ Location) for a create or
+// 200 for an update, with included records carrying meta.includeId.
+func (c *call) write(doc *document, old *Resource) *response {
+	if old == nil && !c.sp.allows(actCreate) {
+		return c.notAllowed(true)
+	}
+	t := newTx(c.s.st, c.s.opts.Now(), false)
+	rec, errs := t.run(c.sp, doc, old)
+	if len(errs) > 0 {
+		return c.fail(errs...)
+	}
+	rd := c.renderer(nil)
+	out := map[string]any{"data": rd.resource(rec)}
+	if len(t.writes) > 1 {
+		var inc []any
+		for _, w := range t.writes[1:] {
+			item := rd.resource(w.rec)
+			item["meta"] = map[string]any{"includeId": w.obj.id}
+			inc = append(inc, item)
+		}
+		out["included"] = inc
+	}
+	if old != nil {
+		return c.ok(http.StatusOK, out)
+	}
+	resp := c.ok(http.StatusCreated, out)
+	resp.header.Set("Location", c.location(rec))
+	return resp
+}

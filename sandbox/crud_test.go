@@ -1,0 +1,195 @@
+package sandbox
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCreateGetUpdateDelete(t *testing.T) {
+	e := newEnv(t)
+	rp := e.req("POST", "/customergroups", `{"data":{"type":"customergroups","attributes":{"name":"Wholesale"}}}`).must(t, 201)
+	gid := rp.str("data", "id")
+	rp = e.req("POST", "/customers", `{"data":{"type":"customers","attributes":{"name":"ACME"},
+		"relationships":{"group":{"data":{"type":"customergroups","id":"`+gid+`"}},
+		"salesRepresentatives":{"data":[{"type":"users","id":"1"}]}}}}`).must(t, 201)
+	id := rp.str("data", "id")
+	if loc := rp.header.Get("Location"); !strings.HasSuffix(loc, "/admin/api/customers/"+id) {
+		t.Errorf("Location = %q", loc)
+	}
+	if rp.str("data", "attributes", "createdAt") != "2024-03-11T17:41:17Z" {
+		t.Errorf("createdAt = %q", rp.str("data", "attributes", "createdAt"))
+	}
+	if rp.str("data", "relationships", "owner", "data", "id") != "1" ||
+		rp.str("data", "relationships", "organization", "data", "id") != "1" {
+		t.Errorf("owner/organization defaults missing: %s", rp.raw)
+	}
+	e.req("GET", "/customers/"+id, "").must(t, 200)
+
+	// Partial PATCH: name kept, to-many replaced by the empty set.
+	rp = e.req("PATCH", "/customers/"+id, `{"data":{"type":"customers","id":"`+id+`",
+		"relationships":{"salesRepresentatives":{"data":[]}}}}`).must(t, 200)
+	if rp.str("data", "attributes", "name") != "ACME" || rp.str("data", "relationships", "salesRepresentatives", "data") != "[]" {
+		t.Errorf("PATCH result = %s", rp.raw)
+	}
+	if rp.str("data", "relationships", "group", "data", "id") != gid {
+		t.Errorf("PATCH dropped an unsent relationship: %s", rp.raw)
+	}
+	e.req("DELETE", "/customers/"+id, "").must(t, 204)
+	rp = e.req("GET", "/customers/"+id, "").must(t, 404)
+	rp.hasError(t, titleNotFound, "does not exist", "")
+	e.req("DELETE", "/customers/"+id, "").must(t, 404)
+}
+
+func TestWriteErrors(t *testing.T) {
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		title, detail, pointer   string
+	}{
+		{"empty body", "POST", "/customers", " ", 400, titleRequestData, "should not be empty", ""},
+		{"malformed json", "POST", "/customers", `{"data":`, 400, titleBadRequest, "Invalid json", ""},
+		{"no data", "POST", "/customers", `{"meta":{}}`, 400, titleRequestData, "primary data", "/data"},
+		{"missing type", "POST", "/customers", `{"data":{"attributes":{"name":"x"}}}`, 400, titleRequestData, "'type'", "/data/type"},
+		{"type mismatch on post", "POST", "/customers", `{"data":{"type":"products","attributes":{"name":"x"}}}`,
+			409, titleConflict, "should match", "/data/type"},
+		{"extra attribute", "POST", "/customers", `{"data":{"type":"customers","attributes":{"name":"x","x":1}}}`,
+			400, titleExtraFields, `This form should not contain extra fields: "x".`, "/data/attributes/x"},
+		{"extra relationship", "POST", "/customers",
+			`{"data":{"type":"customers","attributes":{"name":"x"},"relationships":{"boss":{"data":null}}}}`,
+			400, titleExtraFields, `"boss"`, "/data/relationships/boss"},
+		{"missing required", "POST", "/customers", `{"data":{"type":"customers","attributes":{}}}`,
+			400, titleNotBlank, detailNotBlank, "/data/attributes/name"},
+		{"blank required", "POST", "/customers", `{"data":{"type":"customers","attributes":{"name":"  "}}}`,
+			400, titleNotBlank, detailNotBlank, "/data/attributes/name"},
+		{"wrong attribute type", "POST", "/customers", `{"data":{"type":"customers","attributes":{"name":5}}}`,
+			400, titleType, "string", "/data/attributes/name"},
+		{"missing related record", "POST", "/customers",
+			`{"data":{"type":"customers","attributes":{"name":"x"},"relationships":{"group":{"data":{"type":"customergroups","id":"999"}}}}}`,
+			400, titleForm, detailNoEntity, "/data/relationships/group/data"},
+		{"wrong related type", "POST", "/customers",
+			`{"data":{"type":"customers","attributes":{"name":"x"},"relationships":{"group":{"data":{"type":"users","id":"1"}}}}}`,
+			400, titleForm, "not acceptable", "/data/relationships/group/data"},
+		{"unknown related type", "POST", "/customers",
+			`{"data":{"type":"customers","attributes":{"name":"x"},"relationships":{"group":{"data":{"type":"nope","id":"1"}}}}}`,
+			400, titleEntityType, "Unknown entity type", "/data/relationships/group/data"},
+		{"relationship without data", "POST", "/customers",
+			`{"data":{"type":"customers","attributes":{"name":"x"},"relationships":{"group":{"id":"1"}}}}`,
+			400, titleRequestData, "'data'", "/data/relationships/group"},
+		{"numeric id in relationship", "POST", "/customers",
+			`{"data":{"type":"customers","attributes":{"name":"x"},"relationships":{"group":{"data":{"type":"customergroups","id":1}}}}}`,
+			400, titleRequestData, "'id'", "/data/relationships/group/data/id"},
+		{"required relationship missing", "POST", "/customerusers",
+			`{"data":{"type":"customerusers","attributes":{"email":"a@b.c","firstName":"A","lastName":"B"},
+			"relationships":{"userRoles":{"data":[{"type":"customeruserroles","id":"1"}]}}}}`,
+			400, titleNotBlank, detailNotBlank, "/data/relationships/customer/data"},
+		{"patch without id", "PATCH", "/customergroups/1", `{"data":{"type":"customergroups","attributes":{"name":"x"}}}`,
+			400, titleRequestData, "'id' property is required", "/data/id"},
+		{"patch id mismatch", "PATCH", "/customergroups/1", `{"data":{"type":"customergroups","id":"2","attributes":{"name":"x"}}}`,
+			409, titleConflict, "should match 'id'", "/data/id"},
+		{"patch type mismatch", "PATCH", "/customergroups/1", `{"data":{"type":"customers","id":"1"}}`,
+			409, titleConflict, "should match the requested resource", "/data/type"},
+		{"patch numeric id", "PATCH", "/customergroups/1", `{"data":{"type":"customergroups","id":1}}`,
+			400, titleRequestData, "should be a string", "/data/id"},
+		{"patch blank required", "PATCH", "/customergroups/1", `{"data":{"type":"customergroups","id":"1","attributes":{"name":""}}}`,
+			400, titleNotBlank, detailNotBlank, "/data/attributes/name"},
+		{"patch missing record", "PATCH", "/customergroups/77", `{"data":{"type":"customergroups","id":"77","attributes":{"name":"x"}}}`,
+			404, titleNotFound, "does not exist", ""},
+		{"unknown resource type", "GET", "/widgets", "", 404, titleEntityType, "Unknown entity type: widgets.", ""},
+		{"batch list is not emulated", "POST", "/customers", `{"data":[{"type":"customers"}]}`,
+			400, titleRequestData, "Batch API", "/data"},
+	}
+	e := newEnv(t)
+	e.req("POST", "/customergroups", `{"data":{"type":"customergroups","attributes":{"name":"G"}}}`).must(t, 201)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rp := e.req(tc.method, tc.path, tc.body).must(t, tc.status)
+			rp.hasError(t, tc.title, tc.detail, tc.pointer)
+		})
+	}
+	if n := len(e.s.Records("customers")); n != 0 {
+		t.Errorf("failed writes stored %d customers", n)
+	}
+}
+
+func TestSeveralErrorsInOneAnswer(t *testing.T) {
+	e := newEnv(t)
+	rp := e.req("POST", "/customerusers", `{"data":{"type":"customerusers","attributes":{"email":"","lastName":"B","shoeSize":42}}}`).must(t, 400)
+	rp.hasError(t, titleNotBlank, detailNotBlank, "/data/attributes/email")
+	rp.hasError(t, titleNotBlank, detailNotBlank, "/data/attributes/firstName")
+	rp.hasError(t, titleExtraFields, `"shoeSize"`, "/data/attributes/shoeSize")
+	rp.hasError(t, titleNotBlank, detailNotBlank, "/data/relationships/customer/data")
+	rp.hasError(t, titleNotBlank, detailNotBlank, "/data/relationships/userRoles/data")
+}
+
+func TestOverallStatus(t *testing.T) {
+	e := func(s int) *apiError { return &apiError{Status: s} }
+	tests := []struct {
+		errs []*apiError
+		want int
+	}{
+		{[]*apiError{e(400), e(400)}, 400},
+		{[]*apiError{e(404), e(404)}, 404},
+		{[]*apiError{e(400), e(409)}, 409},
+		{[]*apiError{e(400), e(404)}, 400},
+		{[]*apiError{e(400), e(500)}, 500},
+	}
+	for _, tc := range tests {
+		if got := overallStatus(tc.errs); got != tc.want {
+			t.Errorf("overallStatus(%v) = %d, want %d", tc.errs, got, tc.want)
+		}
+	}
+}
+
+func TestReadOnlyFieldsAreIgnored(t *testing.T) {
+	e := newEnv(t)
+	rp := e.req("POST", "/customers", `{"data":{"type":"customers","attributes":{"name":"A","createdAt":"1999-01-01T00:00:00Z"}}}`).must(t, 201)
+	if got := rp.str("data", "attributes", "createdAt"); got != "2024-03-11T17:41:17Z" {
+		t.Errorf("createdAt = %q, want the server time", got)
+	}
+}
+
+func TestDisabledActions(t *testing.T) {
+	tests := []struct {
+		method, path, body, allow string
+	}{
+		{"POST", "/categories", `{"data":{"type":"categories"}}`, "GET"},
+		{"PATCH", "/categories/1", `{"data":{"type":"categories","id":"1"}}`, "GET"},
+		{"DELETE", "/categories/1", "", "GET"},
+		{"POST", "/inventorylevels", `{"data":{"type":"inventorylevels"}}`, "GET"},
+		{"DELETE", "/inventorylevels/1", "", "GET, PATCH"},
+		{"DELETE", "/inventorylevels?filter[product]=1", "", "GET"},
+		{"POST", "/countries", `{"data":{"type":"countries","id":"FR"}}`, "GET"},
+		{"POST", "/regions", `{"data":{"type":"regions","id":"FR-X"}}`, "GET"},
+		{"POST", "/addresstypes", `{"data":{"type":"addresstypes","id":"x"}}`, "GET"},
+		{"PATCH", "/customers", `{"data":[]}`, "GET, POST, DELETE"},
+	}
+	e := newEnv(t)
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			rp := e.req(tc.method, tc.path, tc.body).must(t, 405)
+			if rp.raw != "" {
+				t.Errorf("body = %q, want none", rp.raw)
+			}
+			if got := rp.header.Get("Allow"); got != tc.allow {
+				t.Errorf("Allow = %q, want %q", got, tc.allow)
+			}
+		})
+	}
+	rp := e.req("OPTIONS", "/customers", "").must(t, 200)
+	if got := rp.header.Get("Allow"); got != "GET, POST, DELETE, OPTIONS" {
+		t.Errorf("OPTIONS Allow = %q", got)
+	}
+}
+
+func TestSubresources(t *testing.T) {
+	e := newEnv(t)
+	rp := e.req("GET", "/regions/US-NY/country", "").must(t, 200)
+	if rp.str("data", "id") != "US" || rp.str("data", "attributes", "name") != "United States" {
+		t.Errorf("subresource = %s", rp.raw)
+	}
+	rp = e.req("GET", "/regions/US-NY/relationships/country", "").must(t, 200)
+	if rp.str("data") != `{"id":"US","type":"countries"}` {
+		t.Errorf("relationship = %s", rp.raw)
+	}
+	e.req("GET", "/regions/US-NY/nope", "").must(t, 404)
+}

@@ -1,0 +1,38 @@
+// Package sandbox is an in-memory stand-in for the OroCommerce back-office
+// JSON:API and its OAuth2 token endpoint.
+//
+// It is NOT OroCommerce. It exists so that orosync's end-to-end tests can run
+// over real HTTP (httptest.NewServer(s.Handler())) and so that newcomers can
+// try mappings with `orosync sandbox` without an Oro instance. Data lives in
+// memory and is lost when the process exits.
+//
+// The stand-in copies the parts of Oro's behaviour a sync client trips over,
+// not just the happy path:
+//
+//   - POST /oauth2-token with the client_credentials grant (form or JSON body,
+//     client_secret_post or HTTP Basic), OAuth JSON errors, expiring opaque
+//     tokens;
+//   - 401 with an empty body for a missing, unknown or expired bearer token;
+//   - exact content negotiation: a Content-Type with parameters gets 415, an
+//     Accept without a usable JSON:API media type gets 406, and a GET without
+//     a JSON:API Accept gets the flat "plain" format;
+//   - JSON:API documents with string ids, 201 + Location on create, partial
+//     PATCH where a to-many relationship replaces the set, Oro's error titles,
+//     pointers and several errors per answer, 405 with Allow and no body for
+//     disabled actions;
+//   - listing with page[number]/page[size], sort, filter[f] and
+//     filter[f][op] (only on allowed fields), comma lists only where Oro
+//     allows them, id ranges, links.next, X-Include totalCount/noHateoas;
+//   - meta.upsert only where Oro allows it, and `included` objects with
+//     temporary ids and meta.includeId.
+//
+// Resources are described by a declarative schema table (see resources.go):
+// attributes with their kind and whether they are required or read-only,
+// relationships with their target type, filters and the enabled actions.
+// Resource-specific rules (product SKU uniqueness, price currencies and units,
+// address regions, ...) are small hooks next to the table (domain.go).
+//
+// Test hooks (Stats, ExpireTokens, Records, Seed, InjectFault, Requests) let
+// tests look inside the server and simulate failures such as 503 answers,
+// slow answers and lost responses. Requests never records secrets.
+package sandbox

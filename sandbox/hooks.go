@@ -1,0 +1,263 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file holds the test hooks: ways for tests to look inside the server
+// and to simulate failures. They are safe for concurrent use.
+
+// Stats counts what the server has seen.
+type Stats struct {
+	// TokensIssued counts successful token requests.
+	TokensIssued int
+	// TokenRequests counts all requests to the token endpoint.
+	TokenRequests int
+	// Unauthorized counts API requests answered 401.
+	Unauthorized int
+	// FaultsInjected counts requests affected by an injected Fault.
+	FaultsInjected int
+	// Requests counts requests by "METHOD type", e.g. "POST customers" or
+	// "POST oauth2-token".
+	Requests map[string]int
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.stats
+	out.Requests = make(map[string]int, len(s.stats.Requests))
+	for k, v := range s.stats.Requests {
+		out.Requests[k] = v
+	}
+	return out
+}
+
+// ExpireTokens invalidates every token issued so far: the next API call with
+// one of them gets 401 (test hook).
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+}
+
+// Records returns a deep copy of the records of typ, sorted by id (test hook).
+// It returns nil for an unknown type.
+func (s *Server) Records(typ string) []Resource {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Resource
+	for _, r := range s.st.all(typ) {
+		out = append(out, *r.clone())
+	}
+	return out
+}
+
+// Seed creates a record outside the API (test hook), e.g. to prepare data a
+// mapping looks up. It runs the same validation and defaults as a POST but
+// ignores enabled actions and read-only flags, so reference data such as
+// categories can be seeded too. attrs may carry "id" to choose the id of a
+// resource with client-chosen ids. rels values are an id string (the type
+// comes from the schema), a []string, a Ref, a []Ref, or nil.
+func (s *Server) Seed(typ string, attrs map[string]any, rels map[string]any) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.st.spec(typ)
+	if sp == nil {
+		return "", fmt.Errorf("seed %q: unknown resource type", typ)
+	}
+	data, err := seedObject(sp, attrs, rels)
+	if err != nil {
+		return "", fmt.Errorf("seed %s: %w", typ, err)
+	}
+	t := newTx(s.st, s.opts.Now(), true)
+	res, errs := t.create(sp, &document{data: data})
+	if len(errs) > 0 {
+		return "", fmt.Errorf("seed %s: %w", typ, joinAPIErrors(errs))
+	}
+	return res.ID, nil
+}
+
+func seedObject(sp *resourceSpec, attrs map[string]any, rels map[string]any) (*object, error) {
+	o := &object{pointer: "/data", typ: sp.typ, attrs: map[string]any{}, rels: map[string]any{}}
+	for k, v := range attrs {
+		if k == "id" {
+			o.id, o.hasID = fmt.Sprint(v), true
+			continue
+		}
+		o.attrs[k] = v
+	}
+	for name, v := range rels {
+		rs := sp.rel(name)
+		if rs == nil {
+			return nil, fmt.Errorf("unknown relationship %q", name)
+		}
+		data, err := seedRelData(rs, v)
+		if err != nil {
+			return nil, fmt.Errorf("relationship %q: %w", name, err)
+		}
+		o.rels[name] = map[string]any{"data": data}
+	}
+	return o, nil
+}
+
+func seedRelData(rs *relSpec, v any) (any, error) {
+	toRef := func(id string) map[string]any { return map[string]any{"type": rs.target, "id": id} }
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return toRef(v), nil
+	case Ref:
+		return map[string]any{"type": v.Type, "id": v.ID}, nil
+	case []string:
+		out := []any{}
+		for _, id := range v {
+			out = append(out, toRef(id))
+		}
+		return out, nil
+	case []Ref:
+		out := []any{}
+		for _, r := range v {
+			out = append(out, map[string]any{"type": r.Type, "id": r.ID})
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported value of type %T (want string, []string, Ref, []Ref or nil)", v)
+}
+
+func joinAPIErrors(errs []*apiError) error {
+	var out []error
+	for _, e := range errs {
+		where := e.Pointer + e.Parameter
+		out = append(out, fmt.Errorf("%s: %s: %s", where, e.Title, e.Detail))
+	}
+	return errors.Join(out...)
+}
+
+// Fault makes matching requests fail (test hook). The zero Method and Type
+// match everything; Type "oauth2-token" matches the token endpoint.
+type Fault struct {
+	// Method matches the HTTP method ("" = any).
+	Method string
+	// Type matches the resource type of the URL ("" = any).
+	Type string
+	// Status, when set, answers with this status instead of handling the
+	// request (the request is not processed).
+	Status int
+	// DropAfterStore handles the request normally (records are stored) and
+	// then closes the connection without sending the answer: a lost response.
+	DropAfterStore bool
+	// Delay waits this long before handling the request.
+	Delay time.Duration
+	// Times is how many matching requests are affected: 0 means once, a
+	// negative value means every matching request.
+	Times int
+}
+
+// InjectFault adds a fault; faults are matched in the order they were added
+// (test hook).
+func (s *Server) InjectFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	s.faults = append(s.faults, &f)
+}
+
+// takeFault returns the first fault matching the request and uses it up.
+func (s *Server) takeFault(method string, rt route) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	typ := rt.resourceType()
+	for i, f := range s.faults {
+		if (f.Method != "" && !strings.EqualFold(f.Method, method)) || (f.Type != "" && f.Type != typ) {
+			continue
+		}
+		s.stats.FaultsInjected++
+		if f.Times > 0 {
+			f.Times--
+			if f.Times == 0 {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			}
+		}
+		c := *f
+		return &c
+	}
+	return nil
+}
+
+// faultResponse is the answer of an injected status: no body for 401 and
+// 405 (as Oro), otherwise a JSON:API error document.
+func faultResponse(status int) *response {
+	if status == http.StatusUnauthorized || status == http.StatusMethodNotAllowed || status < 400 {
+		return emptyResponse(status)
+	}
+	return errorResponse(formatJSONAPI, &apiError{Status: status, Title: titleInjected,
+		Detail: "The sandbox answered " + strconv.Itoa(status) + " because a test injected this fault."})
+}
+
+// RequestLog describes one request the server answered. It never holds
+// secrets: no Authorization header, no body, and secret-looking query
+// parameters are redacted.
+type RequestLog struct {
+	Method      string
+	Path        string
+	Query       string // decoded, with secret-looking parameters redacted
+	ContentType string
+	Accept      string
+	XInclude    string
+	Status      int // 0 when the connection was dropped by a fault
+}
+
+// Requests returns the requests answered so far, oldest first (test hook).
+func (s *Server) Requests() []RequestLog {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RequestLog(nil), s.log...)
+}
+
+// record logs a request and counts it.
+func (s *Server) record(r *http.Request, rt route, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Requests[r.Method+" "+rt.resourceType()]++
+	if rt.api && status == http.StatusUnauthorized {
+		s.stats.Unauthorized++
+	}
+	entry := RequestLog{Method: r.Method, Path: r.URL.Path, Query: redactQuery(r.URL.RawQuery),
+		ContentType: r.Header.Get("Content-Type"), Accept: r.Header.Get("Accept"),
+		XInclude: r.Header.Get("X-Include"), Status: status}
+	if len(s.log) >= maxLog {
+		s.log = append(s.log[:0:0], s.log[1:]...)
+	}
+	s.log = append(s.log, entry)
+}
+
+// secretParams are query parameter names whose values are never logged.
+var secretParams = []string{"token", "secret", "password", "key", "auth"}
+
+func redactQuery(raw string) string {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return "(unparsable query not logged)"
+	}
+	for k := range q {
+		lk := strings.ToLower(k)
+		for _, p := range secretParams {
+			if strings.Contains(lk, p) {
+				q[k] = []string{"REDACTED"}
+			}
+		}
+	}
+	s, _ := url.QueryUnescape(q.Encode())
+	return s
+}

@@ -1,0 +1,160 @@
+package sandbox
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// selectRecords returns the records matching every filter, sorted.
+func (c *call) selectRecords(lq *listQuery) []*Resource {
+	var rows []*Resource
+	for _, r := range c.s.st.all(c.sp.typ) {
+		ok := true
+		for _, cd := range lq.conds {
+			if !matches(c.sp, r, cd) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			rows = append(rows, r)
+		}
+	}
+	sortRecords(c.sp, rows, lq.sort)
+	return rows
+}
+
+func (c *call) list() *response {
+	lq, errs := parseListQuery(c.sp, c.r.URL.Query())
+	if len(errs) > 0 {
+		return c.fail(errs...)
+	}
+	rows := c.selectRecords(lq)
+	total := len(rows)
+	page, more := paginate(rows, lq.pageNumber, lq.pageSize)
+	rd := c.renderer(lq.fields)
+	var resp *response
+	if c.f == formatPlain {
+		items := []any{}
+		for _, r := range page {
+			items = append(items, rd.plain(r))
+		}
+		resp = c.ok(http.StatusOK, items)
+	} else {
+		resp = c.ok(http.StatusOK, c.listDocument(rd, lq, page, more))
+	}
+	if c.xinc["totalCount"] {
+		resp.header.Set("X-Include-Total-Count", itoa(total))
+	}
+	return resp
+}
+
+func (c *call) listDocument(rd *renderer, lq *listQuery, page []*Resource, more bool) map[string]any {
+	data := []any{}
+	for _, r := range page {
+		data = append(data, rd.resource(r))
+	}
+	doc := map[string]any{"data": data}
+	if len(lq.include) > 0 {
+		doc["included"] = rd.related(page, lq.include)
+	}
+	if rd.links {
+		doc["links"] = c.pageLinks(lq.pageNumber, more)
+	}
+	return doc
+}
+
+// paginate returns page number n of size size (-1: everything) and whether
+// more records follow.
+func paginate(rows []*Resource, n, size int) ([]*Resource, bool) {
+	if size < 0 {
+		return rows, false
+	}
+	start := min((n-1)*size, len(rows))
+	end := min(start+size, len(rows))
+	return rows[start:end], end < len(rows)
+}
+
+// pageLinks builds self, first, prev and next links (no last, as Oro).
+func (c *call) pageLinks(n int, more bool) map[string]string {
+	links := map[string]string{"self": c.pageURL(0)}
+	if n > 1 {
+		links["first"] = c.pageURL(1)
+		links["prev"] = c.pageURL(n - 1)
+	}
+	if more {
+		links["next"] = c.pageURL(n + 1)
+	}
+	return links
+}
+
+// pageURL is the request URL with page[number]=n (n 0: unchanged).
+func (c *call) pageURL(n int) string {
+	q := c.r.URL.Query()
+	if n > 0 {
+		q.Set("page[number]", itoa(n))
+	}
+	// Oro leaves the brackets of page[number] and filter[x] unescaped.
+	query := strings.NewReplacer("%5B", "[", "%5D", "]").Replace(q.Encode())
+	u := url.URL{Path: c.r.URL.Path, RawQuery: query}
+	return c.origin + u.String()
+}
+
+func (c *call) deleteList() *response {
+	lq, errs := parseListQuery(c.sp, c.r.URL.Query())
+	if len(errs) > 0 {
+		return c.fail(errs...)
+	}
+	if len(lq.conds) == 0 {
+		return c.fail(badParameter(titleFilter, "At least one filter must be provided.", "filter"))
+	}
+	rows := c.selectRecords(lq)
+	deleted := rows[:min(len(rows), maxDeleteEntities)]
+	for _, r := range deleted {
+		c.s.st.remove(r)
+	}
+	resp := emptyResponse(http.StatusNoContent)
+	if c.xinc["totalCount"] {
+		resp.header.Set("X-Include-Total-Count", itoa(len(rows)))
+	}
+	if c.xinc["deletedCount"] {
+		resp.header.Set("X-Include-Deleted-Count", itoa(len(deleted)))
+	}
+	return resp
+}
+
+// subresource serves GET {type}/{id}/{association} (the related records)
+// and GET {type}/{id}/relationships/{association} (their identifiers).
+func (c *call) subresource(id, name string, identifiers bool) *response {
+	rs := c.sp.rel(name)
+	if rs == nil {
+		return c.fail(&apiError{Status: http.StatusNotFound, Title: titleRelationship, Detail: "Unsupported subresource."})
+	}
+	if c.r.Method != http.MethodGet {
+		resp := emptyResponse(http.StatusMethodNotAllowed)
+		resp.header.Set("Allow", http.MethodGet)
+		return resp
+	}
+	rec := c.s.st.get(c.sp.typ, id)
+	if rec == nil || !c.sp.allows(actGet) {
+		return c.notFound()
+	}
+	if identifiers {
+		return c.ok(http.StatusOK, map[string]any{"data": relData(rs, rec.Relationships[name])})
+	}
+	rd := c.renderer(nil)
+	var items []any
+	for _, ref := range rec.Relationships[name] {
+		if r := c.s.st.get(ref.Type, ref.ID); r != nil {
+			items = append(items, rd.resource(r))
+		}
+	}
+	if !rs.toMany {
+		if len(items) == 0 {
+			return c.ok(http.StatusOK, map[string]any{"data": nil})
+		}
+		return c.ok(http.StatusOK, map[string]any{"data": items[0]})
+	}
+	return c.ok(http.StatusOK, map[string]any{"data": append([]any{}, items...)})
+}

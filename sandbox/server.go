@@ -1,0 +1,201 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Default option values.
+const (
+	DefaultClientID     = "sandbox-client"
+	DefaultClientSecret = "sandbox-secret"
+	DefaultTokenTTL     = time.Hour
+	DefaultAPIPrefix    = "/admin/api"
+	// TokenPath is the token endpoint; like Oro's it is never prefixed.
+	TokenPath = "/oauth2-token"
+)
+
+// maxLog caps the number of entries kept for Requests.
+const maxLog = 10000
+
+// Options configures a Server. The zero value is usable.
+type Options struct {
+	// ClientID and ClientSecret are the accepted client credentials
+	// (default "sandbox-client" / "sandbox-secret").
+	ClientID, ClientSecret string
+	// TokenTTL is the lifetime of issued tokens (default 1h).
+	TokenTTL time.Duration
+	// Now is the clock used for token expiry and timestamps (default time.Now).
+	Now func() time.Time
+	// APIPrefix is the path of the API base (default "/admin/api"). It must
+	// start with "/" and must not end with "/".
+	APIPrefix string
+}
+
+func (o Options) withDefaults() Options {
+	if o.ClientID == "" {
+		o.ClientID = DefaultClientID
+	}
+	if o.ClientSecret == "" {
+		o.ClientSecret = DefaultClientSecret
+	}
+	if o.TokenTTL <= 0 {
+		o.TokenTTL = DefaultTokenTTL
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	o.APIPrefix = "/" + strings.Trim(o.APIPrefix, "/")
+	if o.APIPrefix == "/" {
+		o.APIPrefix = DefaultAPIPrefix
+	}
+	return o
+}
+
+// Server is the in-memory Oro stand-in. It is safe for concurrent use.
+type Server struct {
+	opts Options
+
+	mu     sync.Mutex // guards everything below
+	st     *store
+	tokens map[string]time.Time // token -> expiry
+	stats  Stats
+	faults []*Fault
+	log    []RequestLog
+}
+
+// New returns a Server seeded with Oro's reference data (organization,
+// business unit and user 1, countries, regions, product units, ...).
+func New(opts Options) *Server {
+	s := &Server{opts: opts.withDefaults(), st: newStore(), tokens: map[string]time.Time{},
+		stats: Stats{Requests: map[string]int{}}}
+	seedReferenceData(s.st, s.opts.Now())
+	return s
+}
+
+// Handler returns the HTTP handler serving POST /oauth2-token and the API
+// under Options.APIPrefix.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Banner returns a text for people starting the sandbox: what it is (a
+// stand-in, not Oro), where things are and which credentials work.
+func (s *Server) Banner() string {
+	return fmt.Sprintf(`orosync sandbox: an in-memory STAND-IN for the OroCommerce back-office API.
+This is NOT OroCommerce. It imitates the parts of Oro's JSON:API that matter
+for trying mappings (auth, headers, documents, errors, filters), and nothing
+else: no storefront, no price recalculation, no Batch API, no ACL.
+All data lives in memory and is LOST when the process exits.
+
+  API base:      http://<listen address>%s   (try GET %s/organizations?page[size]=1)
+  Token URL:     http://<listen address>%s   (grant_type=client_credentials)
+  Client id:     %s
+  Client secret: %s
+  Tokens expire after %s.
+`, s.opts.APIPrefix, s.opts.APIPrefix, TokenPath, s.opts.ClientID, s.bannerSecret(), s.opts.TokenTTL)
+}
+
+// bannerSecret shows the well-known default secret but never one that was
+// configured explicitly.
+func (s *Server) bannerSecret() string {
+	if s.opts.ClientSecret == DefaultClientSecret {
+		return DefaultClientSecret + "   (sandbox-only default; never use it for a real Oro)"
+	}
+	return "(as configured; not shown)"
+}
+
+// route is what a request path addresses.
+type route struct {
+	token bool     // the token endpoint
+	api   bool     // under the API prefix
+	segs  []string // API path segments after the prefix
+}
+
+func (s *Server) parseRoute(path string) route {
+	if path == TokenPath {
+		return route{token: true}
+	}
+	rest, ok := strings.CutPrefix(path, s.opts.APIPrefix+"/")
+	if !ok {
+		return route{}
+	}
+	return route{api: true, segs: strings.Split(strings.TrimSuffix(rest, "/"), "/")}
+}
+
+// resourceType returns the type a route addresses ("oauth2-token" for the
+// token endpoint, "" when none).
+func (rt route) resourceType() string {
+	switch {
+	case rt.token:
+		return strings.TrimPrefix(TokenPath, "/")
+	case rt.api && len(rt.segs) > 0:
+		return rt.segs[0]
+	}
+	return ""
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	rt := s.parseRoute(r.URL.Path)
+	fault := s.takeFault(r.Method, rt)
+	if fault != nil && fault.Delay > 0 && !sleep(r.Context(), fault.Delay) {
+		return // the client gave up
+	}
+	var resp *response
+	if fault != nil && fault.Status != 0 {
+		resp = faultResponse(fault.Status)
+	} else {
+		resp = s.dispatch(r, rt)
+	}
+	if fault != nil && fault.DropAfterStore {
+		s.record(r, rt, 0)
+		dropConnection(w)
+		return
+	}
+	s.record(r, rt, resp.status)
+	resp.write(w)
+}
+
+func (s *Server) dispatch(r *http.Request, rt route) *response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case rt.token:
+		s.stats.TokenRequests++
+		return s.handleToken(r)
+	case rt.api:
+		return s.handleAPI(r, rt.segs)
+	}
+	resp := newResponse(http.StatusNotFound)
+	resp.header.Set("Content-Type", "text/plain; charset=utf-8")
+	resp.body = []byte(fmt.Sprintf("404 page not found (the sandbox serves %s and %s/...)\n",
+		TokenPath, s.opts.APIPrefix))
+	return resp
+}
+
+// sleep waits for d or until ctx is done; it reports whether d elapsed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// dropConnection closes the connection without answering, like a proxy or
+// network failure after the server has done its work.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	// Without hijacking (HTTP/2), aborting the handler resets the stream.
+	panic(http.ErrAbortHandler)
+}

@@ -1,0 +1,354 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// tx is one write request: the primary record and its included records are
+// built and validated together and stored only if nothing failed.
+type tx struct {
+	st       *store
+	now      time.Time
+	trusted  bool           // Seed: read-only fields and disabled actions allowed
+	temp     map[Ref]string // temporary id sent by the client -> real id
+	reserved map[string]int // auto ids handed out per type in this tx
+	writes   []*write       // primary first, then included in request order
+	errs     []*apiError
+}
+
+// write is one record being created or updated.
+type write struct {
+	obj  *object
+	spec *resourceSpec
+	rec  *Resource // the record as it will be stored
+	old  *Resource // the stored record for updates; nil for creates
+}
+
+func (w *write) creating() bool { return w.old == nil }
+
+// sent reports whether the request carried the attribute or relationship.
+func (w *write) sent(name string) bool {
+	_, a := w.obj.attrs[name]
+	_, r := w.obj.rels[name]
+	return a || r
+}
+
+func newTx(st *store, now time.Time, trusted bool) *tx {
+	return &tx{st: st, now: now, trusted: trusted, temp: map[Ref]string{}, reserved: map[string]int{}}
+}
+
+func (t *tx) fail(e *apiError) { t.errs = append(t.errs, e) }
+
+// get finds a record among the pending writes first, then in the store.
+func (t *tx) get(typ, id string) *Resource {
+	for _, w := range t.writes {
+		if w.rec.Type == typ && w.rec.ID == id {
+			return w.rec
+		}
+	}
+	return t.st.get(typ, id)
+}
+
+// reserveID hands out an auto id without touching the store until commit.
+func (t *tx) reserveID(typ string) string {
+	t.reserved[typ]++
+	return strconv.Itoa(t.st.tables[typ].next + t.reserved[typ])
+}
+
+// create runs a create of the primary record (and included records).
+func (t *tx) create(sp *resourceSpec, doc *document) (*Resource, []*apiError) {
+	return t.run(sp, doc, nil)
+}
+
+// run plans, builds, validates and commits all writes of doc. old is the
+// record the primary data updates, nil to create it.
+func (t *tx) run(sp *resourceSpec, doc *document, old *Resource) (*Resource, []*apiError) {
+	t.plan(sp, doc.data, old)
+	for _, o := range doc.included {
+		t.planIncluded(o)
+	}
+	if len(t.errs) > 0 {
+		return nil, t.errs
+	}
+	for _, w := range t.writes {
+		t.build(w)
+	}
+	for _, w := range t.writes {
+		t.finish(w)
+	}
+	t.checkConnected()
+	if len(t.errs) > 0 {
+		return nil, t.errs
+	}
+	t.commit()
+	return t.writes[0].rec, nil
+}
+
+// plan registers a write and assigns the id of a new record.
+func (t *tx) plan(sp *resourceSpec, o *object, old *Resource) {
+	w := &write{obj: o, spec: sp, old: old}
+	if old != nil {
+		w.rec = old.clone()
+		t.writes = append(t.writes, w)
+		return
+	}
+	w.rec = &Resource{Type: sp.typ, Attributes: map[string]any{}, Relationships: map[string][]Ref{}}
+	switch {
+	case sp.ids == idClient && !o.hasID:
+		t.fail(badPointer(titleRequestData, "The 'id' property is required", o.pointer+"/id"))
+	case sp.ids == idClient && t.get(sp.typ, o.id) != nil:
+		t.fail(badPointer(titleUnique, "This value is already used.", o.pointer+"/id"))
+	case sp.ids == idClient:
+		w.rec.ID = o.id
+	default:
+		w.rec.ID = t.reserveID(sp.typ)
+		if o.hasID {
+			t.temp[Ref{Type: sp.typ, ID: o.id}] = w.rec.ID
+		}
+	}
+	t.writes = append(t.writes, w)
+}
+
+// planIncluded registers an included object: a create with a temporary id,
+// or an update of an existing record with meta.update.
+func (t *tx) planIncluded(o *object) {
+	sp := t.st.spec(o.typ)
+	if sp == nil {
+		t.fail(badPointer(titleEntityType, fmt.Sprintf("Unknown entity type: %s.", o.typ), o.pointer+"/type"))
+		return
+	}
+	if len(o.meta) > 1 {
+		t.fail(badPointer(titleRequestData, "Only one meta option can be used.", o.pointer+"/meta"))
+		return
+	}
+	if _, ok := o.meta["upsert"]; ok {
+		t.fail(badPointer(titleValue, "The sandbox does not emulate meta.upsert in included data.", o.pointer+"/meta/upsert"))
+		return
+	}
+	if o.meta["update"] != true {
+		t.checkAllowed(sp, actCreate, o)
+		t.plan(sp, o, nil)
+		return
+	}
+	old := t.st.get(o.typ, o.id)
+	if old == nil {
+		t.fail(&apiError{Status: http.StatusNotFound, Title: titleNotFound, Detail: detailNotFoundByID, Pointer: o.pointer})
+		return
+	}
+	t.checkAllowed(sp, actUpdate, o)
+	t.plan(sp, o, old)
+}
+
+func (t *tx) checkAllowed(sp *resourceSpec, a action, o *object) {
+	if !t.trusted && !sp.allows(a) {
+		t.fail(&apiError{Status: http.StatusMethodNotAllowed, Title: "action not allowed exception",
+			Detail: fmt.Sprintf("The action is not allowed for %q.", sp.typ), Pointer: o.pointer})
+	}
+}
+
+// writable reports whether a sent field is applied (read-only fields and
+// create-only fields on update are ignored, as Oro documents).
+func (t *tx) writable(w *write, readOnly, createOnly bool) bool {
+	if t.trusted {
+		return true
+	}
+	return !readOnly && (!createOnly || w.creating())
+}
+
+// build applies the sent attributes and relationships to the record.
+func (t *tx) build(w *write) {
+	for name, v := range w.obj.attrs {
+		t.buildAttr(w, name, v)
+	}
+	for name, v := range w.obj.rels {
+		t.buildRel(w, name, v)
+	}
+}
+
+func (t *tx) buildAttr(w *write, name string, v any) {
+	ptr := w.obj.pointer + "/attributes/" + name
+	as := w.spec.attr(name)
+	if as == nil {
+		t.fail(badPointer(titleExtraFields, fmt.Sprintf("This form should not contain extra fields: %q.", name), ptr))
+		return
+	}
+	if !t.writable(w, as.readOnly, as.createOnly) {
+		return
+	}
+	val, err := coerce(as, v)
+	if err != nil {
+		err.Pointer = ptr
+		t.fail(err)
+		return
+	}
+	w.rec.Attributes[name] = val
+}
+
+func (t *tx) buildRel(w *write, name string, v any) {
+	ptr := w.obj.pointer + "/relationships/" + name
+	rs := w.spec.rel(name)
+	if rs == nil {
+		t.fail(badPointer(titleExtraFields, fmt.Sprintf("This form should not contain extra fields: %q.", name), ptr))
+		return
+	}
+	refs, err := parseRelData(rs, v, ptr)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	if !t.writable(w, rs.readOnly, rs.createOnly) {
+		return
+	}
+	resolved := make([]Ref, 0, len(refs))
+	for i, ref := range refs {
+		p := ptr + "/data"
+		if rs.toMany {
+			p += "/" + strconv.Itoa(i)
+		}
+		if r, ok := t.resolve(rs, ref, p); ok {
+			resolved = append(resolved, r)
+		}
+	}
+	w.rec.Relationships[name] = resolved
+}
+
+// resolve maps a temporary id to the real one and checks that the related
+// record exists and has the right type.
+func (t *tx) resolve(rs *relSpec, ref Ref, ptr string) (Ref, bool) {
+	if t.st.spec(ref.Type) == nil {
+		t.fail(badPointer(titleEntityType, fmt.Sprintf("Unknown entity type: %s.", ref.Type), ptr))
+		return ref, false
+	}
+	if ref.Type != rs.target {
+		t.fail(badPointer(titleForm, fmt.Sprintf("The %q entity type is not acceptable for this relationship; expected %q.",
+			ref.Type, rs.target), ptr))
+		return ref, false
+	}
+	if real, ok := t.temp[ref]; ok {
+		return Ref{Type: ref.Type, ID: real}, true
+	}
+	if t.get(ref.Type, ref.ID) == nil {
+		t.fail(badPointer(titleForm, detailNoEntity, ptr))
+		return ref, false
+	}
+	return ref, true
+}
+
+// finish applies defaults on create, then runs the normalize hook, the
+// required checks and the validate hook.
+func (t *tx) finish(w *write) {
+	if w.creating() {
+		applyDefaults(w.spec, w.rec)
+	}
+	if h := w.spec.hooks.normalize; h != nil {
+		h(t, w.rec)
+	}
+	t.checkRequired(w)
+	if h := w.spec.hooks.validate; h != nil {
+		h(t, w)
+	}
+}
+
+func applyDefaults(sp *resourceSpec, r *Resource) {
+	for _, as := range sp.attrs {
+		if _, ok := r.Attributes[as.name]; !ok && as.def != nil {
+			r.Attributes[as.name] = cloneValue(as.def)
+		}
+	}
+	for _, rs := range sp.rels {
+		if len(r.Relationships[rs.name]) == 0 && rs.def != "" {
+			r.Relationships[rs.name] = []Ref{{Type: rs.target, ID: rs.def}}
+		}
+	}
+}
+
+// checkRequired reports blank required fields: all of them on create, the
+// sent ones on update.
+func (t *tx) checkRequired(w *write) {
+	for _, as := range w.spec.attrs {
+		if as.required && (w.creating() || w.sent(as.name)) && blank(w.rec.Attributes[as.name]) {
+			t.fail(badPointer(titleNotBlank, detailNotBlank, w.obj.pointer+"/attributes/"+as.name))
+		}
+	}
+	for _, rs := range w.spec.rels {
+		if rs.required && (w.creating() || w.sent(rs.name)) && len(w.rec.Relationships[rs.name]) == 0 &&
+			!t.failedAt(w.obj.pointer+"/relationships/"+rs.name) {
+			t.fail(badPointer(titleNotBlank, detailNotBlank, w.obj.pointer+"/relationships/"+rs.name+"/data"))
+		}
+	}
+}
+
+// failedAt reports whether an error was already reported under ptr.
+func (t *tx) failedAt(ptr string) bool {
+	for _, e := range t.errs {
+		if len(e.Pointer) >= len(ptr) && e.Pointer[:len(ptr)] == ptr {
+			return true
+		}
+	}
+	return false
+}
+
+// checkConnected requires every included object to be linked to the primary
+// object, directly or through other included objects, in either direction.
+func (t *tx) checkConnected() {
+	if len(t.writes) < 2 {
+		return
+	}
+	reached := map[int]bool{0: true}
+	for changed := true; changed; {
+		changed = false
+		for i := range t.writes {
+			for j := range t.writes {
+				if reached[i] && !reached[j] && (t.links(i, j) || t.links(j, i)) {
+					reached[j], changed = true, true
+				}
+			}
+		}
+	}
+	for i, w := range t.writes[1:] {
+		if !reached[i+1] {
+			t.fail(badPointer(titleRequestData, "The entity should have a relationship with the primary entity "+
+				"and this should be explicitly specified in the request.", w.obj.pointer))
+		}
+	}
+}
+
+// links reports whether write i has a relationship to write j.
+func (t *tx) links(i, j int) bool {
+	target := t.writes[j].rec.ref()
+	for _, refs := range t.writes[i].rec.Relationships {
+		for _, r := range refs {
+			if r == target {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// commit stores every write, stamping ids and timestamps.
+func (t *tx) commit() {
+	now := t.now.UTC().Format(timeLayout)
+	for _, w := range t.writes {
+		if w.creating() && w.spec.hooks.finalID != nil {
+			w.rec.ID = w.spec.hooks.finalID(w.rec)
+		}
+		if w.spec.timestamps {
+			if w.creating() && !(t.trusted && w.sent("createdAt")) {
+				w.rec.Attributes["createdAt"] = now
+			}
+			if !(t.trusted && w.sent("updatedAt")) {
+				w.rec.Attributes["updatedAt"] = now
+			}
+		}
+		t.st.put(w.rec)
+	}
+	for _, w := range t.writes {
+		if h := w.spec.hooks.afterCommit; h != nil {
+			h(t.st, w.rec)
+		}
+	}
+}
