@@ -1,0 +1,345 @@
+package mappings
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// decodeJSON decodes one JSON value keeping numbers exact.
+func decodeJSON(t testing.TB, data []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("decode JSON: %v", err)
+	}
+	return v
+}
+
+func TestApplyGolden(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/apply/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) { checkGolden(t, dir) })
+	}
+}
+
+func checkGolden(t *testing.T, dir string) {
+	m, err := Load(filepath.Join(dir, "mapping.yaml"), nil)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	input, err := os.ReadFile(filepath.Join(dir, "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := m.Apply(context.Background(), decodeJSON(t, input))
+	var got []byte
+	wantFile := filepath.Join(dir, "want.json")
+	if err != nil {
+		var re *RecordError
+		if !errors.As(err, &re) {
+			t.Errorf("Apply error is %T, want *RecordError", err)
+		}
+		got, wantFile = []byte(err.Error()+"\n"), filepath.Join(dir, "want.err")
+	} else {
+		if docs == nil {
+			docs = []Document{}
+		}
+		got, err = json.MarshalIndent(docs, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, '\n')
+	}
+	if *update {
+		os.Remove(filepath.Join(dir, "want.json"))
+		os.Remove(filepath.Join(dir, "want.err"))
+		if err := os.WriteFile(wantFile, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(wantFile)
+	if err != nil {
+		t.Fatalf("Apply = %s\nmissing golden file (run go test -update): %v", got, err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Apply (-want +got):\n-%s\n+%s", want, got)
+	}
+}
+
+// mapEnv returns an environment lookup over m.
+func mapEnv(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+func mustParse(t testing.TB, src string) *Mapping {
+	t.Helper()
+	m, err := Parse("test.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return m
+}
+
+const header = "version: 1\nname: t\nsource: {file: x.json}\ntarget: {type: customers, key: .code, write: upsert}\n"
+
+func TestApplyTimeout(t *testing.T) {
+	for _, prog := range []string{"def f: f; f", "[repeat(1)]", "last(range(1e18))"} {
+		t.Run(prog, func(t *testing.T) {
+			m := mustParse(t, header+"transform: '"+prog+"'\n")
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := m.Apply(ctx, map[string]any{})
+			if elapsed := time.Since(start); elapsed > 2*time.Second {
+				t.Errorf("Apply took %v after a 50ms deadline", elapsed)
+			}
+			if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Apply error = %v, want ErrTimeout and context.DeadlineExceeded", err)
+			}
+			if want := "transform exceeded the time limit"; !strings.Contains(err.Error(), want) {
+				t.Errorf("Apply error = %q, want it to contain %q", err, want)
+			}
+		})
+	}
+}
+
+func TestApplyConcurrent(t *testing.T) {
+	m := mustParse(t, header+"transform: '{type: \"customers\", attributes: {n: .n}}'\n")
+	done := make(chan error)
+	for i := range 8 {
+		go func() {
+			docs, err := m.Apply(context.Background(), map[string]any{"n": json.Number("1")})
+			if err == nil && (len(docs) != 1 || docs[0].Data["attributes"].(map[string]any)["n"] != json.Number("1")) {
+				err = errors.New("wrong document")
+			}
+			_ = i
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestKey(t *testing.T) {
+	m := mustParse(t, header+"transform: .\n")
+	for _, tc := range []struct {
+		record  any
+		want    string
+		wantErr string
+	}{
+		{map[string]any{"code": "C-1"}, "C-1", ""},
+		{map[string]any{"code": json.Number("12345678901234567890")}, "12345678901234567890", ""},
+		{map[string]any{"code": json.Number("19.990")}, "19.990", ""},
+		{map[string]any{"code": 7}, "7", ""},
+		{map[string]any{"code": 2.5}, "2.5", ""},
+		{map[string]any{}, "", "key is empty"},
+		{map[string]any{"code": ""}, "", "key is empty"},
+		{map[string]any{"code": true}, "", "must be a string or a number"},
+		{[]any{}, "", "target.key: jq: expected an object"},
+	} {
+		got, err := m.Key(context.Background(), tc.record)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Key(%v) error = %v, want it to contain %q", tc.record, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("Key(%v) = %q, %v, want %q", tc.record, got, err, tc.want)
+		}
+	}
+}
+
+func TestKeySeveralValues(t *testing.T) {
+	m := mustParse(t, "version: 1\nname: t\nsource: {file: x.json}\ntarget: {type: c, key: '.a[]', write: update}\ntransform: .\n")
+	if _, err := m.Key(context.Background(), map[string]any{"a": []any{"1", "2"}}); err == nil || !strings.Contains(err.Error(), "2 values") {
+		t.Errorf("Key error = %v, want several values error", err)
+	}
+}
+
+func TestExprEvalFirst(t *testing.T) {
+	e, err := NewExpr(".items[] | .id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]any{"items": []any{map[string]any{"id": "a"}, map[string]any{"id": "b"}}}
+	got, err := e.Eval(context.Background(), in)
+	if err != nil || len(got) != 2 || got[0] != "a" || got[1] != "b" {
+		t.Errorf("Eval = %v, %v, want [a b]", got, err)
+	}
+	v, ok, err := e.First(context.Background(), in)
+	if err != nil || !ok || v != "a" {
+		t.Errorf("First = %v, %v, %v, want a, true, nil", v, ok, err)
+	}
+	if _, ok, err := e.First(context.Background(), map[string]any{"items": []any{}}); ok || err != nil {
+		t.Errorf("First(no items) = _, %v, %v, want false, nil", ok, err)
+	}
+	if _, err := e.Eval(context.Background(), "x"); err == nil || !strings.Contains(err.Error(), "jq: ") {
+		t.Errorf("Eval(string) error = %v, want a jq error", err)
+	}
+	if _, err := NewExpr(".a | )"); err == nil {
+		t.Error("NewExpr(bad) succeeded")
+	}
+}
+
+func TestEnvIsDisabledInJQ(t *testing.T) {
+	t.Setenv("OROSYNC_TEST_SECRET", "s3cret")
+	e, err := NewExpr("[$ENV, env] | tojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := e.First(context.Background(), nil)
+	if err != nil || strings.Contains(v.(string), "s3cret") {
+		t.Errorf("$ENV = %v, %v; want no environment", v, err)
+	}
+}
+
+func TestHalt(t *testing.T) {
+	m := mustParse(t, header+"transform: '{type: \"customers\"}, halt'\n")
+	docs, err := m.Apply(context.Background(), nil)
+	if err != nil || len(docs) != 1 {
+		t.Errorf("Apply(halt) = %v, %v, want 1 document", docs, err)
+	}
+	m = mustParse(t, header+"transform: '\"bad record\" | halt_error'\n")
+	if _, err := m.Apply(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "bad record") {
+		t.Errorf("Apply(halt_error) error = %v, want it to carry the message", err)
+	}
+}
+
+func TestDocumentJSON(t *testing.T) {
+	in := `{"data":{"attributes":{"big":12345678901234567890,"price":19.990},"type":"products"},"included":[{"id":"n1","type":"productnames"}]}`
+	var d Document
+	if err := json.Unmarshal([]byte(in), &d); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(d)
+	if err != nil || string(out) != in {
+		t.Errorf("Marshal(Unmarshal(%s)) = %s, %v", in, out, err)
+	}
+	out, _ = json.Marshal(Document{Data: map[string]any{"type": "x"}})
+	if string(out) != `{"data":{"type":"x"}}` {
+		t.Errorf("Marshal without included = %s", out)
+	}
+	for _, bad := range []string{`[]`, `{"data":[]}`, `{"data":{}}`, `{"data":{"type":"x"},"meta":{}}`, `{"data":{"type":"x"}} 1`, `{"data":{"type":"x"},"included":[1]}`} {
+		if err := json.Unmarshal([]byte(bad), &d); err == nil {
+			t.Errorf("Unmarshal(%s) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestPlaceholdersResolve(t *testing.T) {
+	m := mustParse(t, header+`transform: |
+  {type: "customers",
+   relationships: {
+     group: {data: {type: "customergroups", id: lookup("customergroups"; {name: .g})}},
+     parent: {data: {type: "customers", id: ref("customers"; .p)}}},
+   }
+`)
+	docs, err := m.Apply(context.Background(), map[string]any{"g": "Retail", "p": json.Number("7")})
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("Apply = %v, %v", docs, err)
+	}
+	ps := Placeholders(docs[0])
+	if len(ps) != 2 || ps[0].Kind != KindLookup || ps[0].Type != "customergroups" || ps[0].Filter["name"] != "Retail" ||
+		ps[1].Kind != KindRef || ps[1].Mapping != "customers" || ps[1].Key != "7" {
+		t.Fatalf("Placeholders = %+v", ps)
+	}
+	resolved, err := docs[0].Resolve(func(p Placeholder) (any, error) {
+		if p.Kind == KindRef {
+			return nil, nil
+		}
+		return "42", nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(resolved)
+	want := `{"data":{"relationships":{"group":{"data":{"id":"42","type":"customergroups"}},"parent":{"data":{"id":null,"type":"customers"}}},"type":"customers"}}`
+	if string(got) != want {
+		t.Errorf("Resolve = %s, want %s", got, want)
+	}
+	if len(Placeholders(docs[0])) != 2 {
+		t.Error("Resolve modified the original document")
+	}
+	_, err = docs[0].Resolve(func(Placeholder) (any, error) { return nil, errors.New("not found") })
+	if err == nil || (!strings.Contains(err.Error(), `lookup("customergroups"; {"name":"Retail"}): not found`) &&
+		!strings.Contains(err.Error(), `ref("customers"; "7"): not found`)) {
+		t.Errorf("Resolve error = %v", err)
+	}
+}
+
+func TestPlaceholderArgumentErrors(t *testing.T) {
+	for _, prog := range []string{`lookup(1; {})`, `lookup("x"; {})`, `lookup("x"; "name")`, `ref("Bad Name"; 1)`, `ref("x"; null)`, `ref("x"; {})`} {
+		m := mustParse(t, header+"transform: '"+prog+"'\n")
+		if _, err := m.Apply(context.Background(), nil); err == nil {
+			t.Errorf("Apply(%s) succeeded, want an argument error", prog)
+		}
+	}
+}
+
+func TestRunTest(t *testing.T) {
+	m, err := Load("testdata/valid/customers.yaml", mapEnv(map[string]string{"ERP_TOKEN": "t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range m.Tests {
+		if err := m.RunTest(context.Background(), tc); err != nil {
+			t.Errorf("RunTest: %v", err)
+		}
+	}
+	bad := m.Tests[0]
+	bad.Input = Value{V: map[string]any{"active": true, "company": "Other", "group": "Retail"}}
+	if err := m.RunTest(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "documents differ") {
+		t.Errorf("RunTest(mismatch) = %v, want a difference", err)
+	}
+	if !jsonEqual(json.Number("1.0"), json.Number("1")) || jsonEqual(json.Number("12345678901234567890"), json.Number("12345678901234567891")) {
+		t.Error("jsonEqual compares numbers wrongly")
+	}
+}
+
+// BenchmarkApply measures a 10-field customer mapping.
+func BenchmarkApply(b *testing.B) {
+	m := mustParse(b, header+`transform: |
+  select(.active) | {
+    type: "customers",
+    attributes: {
+      name: .company, email: (.email | ascii_downcase), phone: .phone, vatId: .vat,
+      street: .address.street, city: .address.city, postalCode: .address.zip,
+      country: .address.country, creditLimit: (.credit | tostring), note: "imported"
+    }
+  }
+`)
+	record := decodeJSON(b, []byte(`{"code":"C-1","active":true,"company":"Acme GmbH","email":"Info@Acme.test",
+		"phone":"+49 30 1234","vat":"DE123","credit":1500.50,
+		"address":{"street":"Main 1","city":"Berlin","zip":"10115","country":"DE"}}`))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		docs, err := m.Apply(ctx, record)
+		if err != nil || len(docs) != 1 {
+			b.Fatal(docs, err)
+		}
+	}
+}
