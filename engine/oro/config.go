@@ -1,0 +1,136 @@
+package oro
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+const (
+	// DefaultTimeout is the per-request timeout used when Config.Timeout is zero.
+	DefaultTimeout = 30 * time.Second
+	// tokenPath is Oro's token endpoint, never under the back-office prefix.
+	tokenPath    = "/oauth2-token"
+	redactedText = "[REDACTED]"
+)
+
+// Config holds the connection settings of a Client.
+type Config struct {
+	// APIURL is the full back-office API base, e.g.
+	// https://commerce.local/admin/api. The prefix is configurable in Oro,
+	// so it is never derived. A trailing slash is ignored.
+	APIURL string
+	// TokenURL is the OAuth2 token endpoint. Empty means the scheme and host
+	// of APIURL + "/oauth2-token".
+	TokenURL string
+	// ClientID is the client id of a back-office OAuth application with the
+	// client credentials grant.
+	ClientID string
+	// ClientSecret is that application's secret. It is never printed.
+	ClientSecret string `json:"-"`
+	// Timeout bounds every single request, token requests included.
+	// Zero means DefaultTimeout.
+	Timeout time.Duration
+	// HTTPClient optionally provides the transport (tests inject httptest's).
+	// Only its Transport is used: timeouts and redirects are the Client's.
+	HTTPClient *http.Client `json:"-"`
+	// UserAgent is sent as User-Agent; empty means "orosync".
+	UserAgent string
+}
+
+// Validate reports every missing or malformed setting, naming the
+// environment variable that sets it. It never includes the secret.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := parseBaseURL("ORO_API_URL", c.APIURL, true); err != nil {
+		errs = append(errs, err)
+	}
+	if c.TokenURL != "" {
+		if _, err := parseBaseURL("ORO_TOKEN_URL", c.TokenURL, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if strings.TrimSpace(c.ClientID) == "" {
+		errs = append(errs, errors.New("ORO_CLIENT_ID is not set: give the client id of a back-office OAuth application with the client credentials grant"))
+	}
+	if c.ClientSecret == "" {
+		errs = append(errs, errors.New("ORO_CLIENT_SECRET is not set: give the secret Oro showed when the OAuth application was created"))
+	}
+	if c.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("the request timeout %s is negative: use a positive duration such as 30s", c.Timeout))
+	}
+	return errors.Join(errs...)
+}
+
+// parseBaseURL checks one URL setting. The value is quoted in messages only
+// once it is known to carry no user information.
+func parseBaseURL(name, raw string, needPath bool) (*url.URL, error) {
+	example := "https://commerce.local/admin/api"
+	if !needPath {
+		example = "https://commerce.local/oauth2-token"
+	}
+	if strings.TrimSpace(raw) == "" {
+		return nil, fmt.Errorf("%s is not set: give the full URL, e.g. %s", name, example)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a valid URL: give the full URL, e.g. %s", name, example)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%s must not contain a user name or password: give the credentials in ORO_CLIENT_ID and ORO_CLIENT_SECRET", name)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("%s %q is not an http(s) URL: give the full URL, e.g. %s", name, raw, example)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s %q must not have a query or fragment: give the full URL, e.g. %s", name, raw, example)
+	}
+	if needPath && strings.Trim(u.Path, "/") == "" {
+		return nil, fmt.Errorf("%s %q has no path: give the full API base, e.g. %s://%s/admin/api (OroCommerce) or %s://%s/api (OroPlatform)",
+			name, raw, u.Scheme, u.Host, u.Scheme, u.Host)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// defaultTokenURL is the API URL's scheme and host + /oauth2-token.
+func defaultTokenURL(api *url.URL) string {
+	return (&url.URL{Scheme: api.Scheme, Host: api.Host, Path: tokenPath}).String()
+}
+
+// String describes the configuration with the secret redacted.
+func (c Config) String() string {
+	secret := `""`
+	if c.ClientSecret != "" {
+		secret = redactedText
+	}
+	return fmt.Sprintf("oro.Config{APIURL: %q, TokenURL: %q, ClientID: %q, ClientSecret: %s, Timeout: %s, UserAgent: %q}",
+		redactURL(c.APIURL), redactURL(c.TokenURL), c.ClientID, secret, c.Timeout, c.UserAgent)
+}
+
+// GoString is String, so that %#v redacts the secret too.
+func (c Config) GoString() string { return c.String() }
+
+// Format prints String for every verb (%v, %+v, %#v, %s, %q...).
+func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue makes log/slog print the redacted form.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// redactURL hides a password in a URL's user information.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if strings.Contains(raw, "@") {
+			return redactedText
+		}
+		return raw
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,295 @@
+package oro
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrorObject is one entry of a JSON:API error document. Status is kept as
+// text whether Oro sent a string or a number; only one of Pointer (a body
+// location such as /data/attributes/name) and Parameter (a query parameter
+// such as filter[id]) is usually set.
+type ErrorObject struct {
+	Status    string
+	Code      string
+	Title     string
+	Detail    string
+	Pointer   string
+	Parameter string
+}
+
+// String renders the object as `title: detail (pointer /x)`.
+func (o ErrorObject) String() string {
+	var b strings.Builder
+	b.WriteString(o.Title)
+	if o.Code != "" {
+		fmt.Fprintf(&b, " [%s]", o.Code)
+	}
+	if o.Detail != "" && o.Detail != o.Title {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(o.Detail)
+	}
+	switch {
+	case o.Pointer != "":
+		fmt.Fprintf(&b, " (pointer %s)", o.Pointer)
+	case o.Parameter != "":
+		fmt.Fprintf(&b, " (parameter %s)", o.Parameter)
+	}
+	return b.String()
+}
+
+// Error is an HTTP answer from Oro that the client could not use: a status
+// outside 2xx (after the client's own retries), an HTML page, or a 2xx answer
+// whose body could not be decoded (Err is then set).
+type Error struct {
+	// Method and URL identify the request.
+	Method string
+	URL    string
+	// Status is the HTTP status code.
+	Status int
+	// Header holds the response headers (Allow, Retry-After, Location...).
+	Header http.Header
+	// Errors are the parsed JSON:API error objects, if the body was one.
+	Errors []ErrorObject
+	// Body is the first 512 bytes of a body that was not a JSON:API error
+	// document (e.g. HTML from a proxy), with secrets removed.
+	Body string
+	// Err says why a 2xx answer could not be used.
+	Err error
+
+	resType    string // first path segment, e.g. "customers"
+	collection bool   // the route was a collection (/{type})
+	html       bool   // the body was an HTML page
+}
+
+// Error renders `METHOD URL: STATUS what (where)` plus, for configuration
+// problems, what to do.
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("%s %s: %d %s", e.Method, e.URL, e.Status, e.what())
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	if hint := e.hint(); hint != "" {
+		msg += "; " + hint
+	}
+	return msg
+}
+
+// Unwrap returns Err.
+func (e *Error) Unwrap() error { return e.Err }
+
+// maxShownErrors caps how many error objects Error() lists.
+const maxShownErrors = 5
+
+func (e *Error) what() string {
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		return "Oro rejected a fresh token: check that the OAuth application is a back-office client-credentials app, active, and the API is enabled"
+	case e.Status == http.StatusMethodNotAllowed && len(e.Errors) == 0:
+		return fmt.Sprintf("action not allowed on %s (Allow: %s)", e.resType, e.Header.Get("Allow"))
+	case e.Status >= 300 && e.Status < 400:
+		return fmt.Sprintf("redirect to %q: set ORO_API_URL to the final API address", e.Header.Get("Location"))
+	case len(e.Errors) > 0:
+		return e.joinErrors()
+	case e.html:
+		return "the server answered with an HTML page instead of JSON:API: " + strconv.Quote(htmlText(e.Body))
+	case e.Body != "":
+		return http.StatusText(e.Status) + ": " + strconv.Quote(compact(e.Body, 200))
+	}
+	return http.StatusText(e.Status)
+}
+
+func (e *Error) joinErrors() string {
+	parts := make([]string, 0, maxShownErrors+1)
+	for i, o := range e.Errors {
+		if i == maxShownErrors {
+			parts = append(parts, fmt.Sprintf("and %d more", len(e.Errors)-i))
+			break
+		}
+		parts = append(parts, o.String())
+	}
+	return strings.Join(parts, "; ")
+}
+
+// hint says what to do about the answers that stop a run.
+func (e *Error) hint() string {
+	switch {
+	case e.Status == http.StatusForbidden:
+		return "give the role of the OAuth application's user the needed permission on " + e.resType
+	case e.Status == http.StatusNotFound && e.collection:
+		return fmt.Sprintf("the API may be disabled in Oro (System → Configuration → General Setup → Application Settings → Web API), ORO_API_URL may be wrong, or %q is not an API resource type", e.resType)
+	case e.Status == http.StatusNotAcceptable || e.Status == http.StatusUnsupportedMediaType:
+		return "Oro refused the request headers: check for a proxy that rewrites Accept or Content-Type"
+	case e.html:
+		return "check ORO_API_URL and any proxy in front of Oro"
+	case !isWrite(e.Method):
+		return ""
+	case e.Status >= 200 && e.Status < 300:
+		return "Oro accepted the write but its answer could not be read: look the record up before repeating it"
+	case e.Status >= 500:
+		return "the write may have reached Oro: look the record up before repeating it"
+	}
+	return ""
+}
+
+// fatal reports whether the answer means the run cannot proceed.
+func (e *Error) fatal() bool {
+	switch {
+	case e.html, e.Status >= 300 && e.Status < 400:
+		return true
+	case e.Status >= 200 && e.Status < 300:
+		return true // an answer in a format we cannot read: wrong URL or a proxy
+	case e.Status == http.StatusNotFound:
+		return e.collection
+	}
+	switch e.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusMethodNotAllowed,
+		http.StatusNotAcceptable, http.StatusUnsupportedMediaType:
+		return true
+	}
+	return false
+}
+
+// NetError is a request that got no (complete) HTTP answer: the connection
+// failed, timed out or was cut.
+type NetError struct {
+	// Method and URL identify the request.
+	Method string
+	URL    string
+	// Sent is false when the connection could not be opened (refused, DNS,
+	// TLS certificate), so the request certainly never reached Oro.
+	Sent bool
+	// Err is the underlying network error.
+	Err error
+
+	timeout time.Duration // the per-request timeout, for the message
+}
+
+// Error says what happened and, for writes, that Oro may have the write.
+func (e *NetError) Error() string {
+	var msg string
+	switch {
+	case errors.Is(e.Err, context.Canceled):
+		msg = "canceled"
+	case e.Timeout():
+		msg = fmt.Sprintf("no answer within %s (the request timeout)", e.timeout)
+	case !e.Sent:
+		msg = fmt.Sprintf("cannot connect: %v; check ORO_API_URL and that Oro is reachable", e.Err)
+	default:
+		msg = fmt.Sprintf("connection lost: %v", e.Err)
+	}
+	if e.Sent && isWrite(e.Method) {
+		msg += "; the write may have reached Oro"
+	}
+	return fmt.Sprintf("%s %s: %s", e.Method, e.URL, msg)
+}
+
+// Unwrap returns Err.
+func (e *NetError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the request timed out.
+func (e *NetError) Timeout() bool {
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(e.Err, &ne) && ne.Timeout()
+}
+
+// AuthError reports that no access token could be obtained. It is always
+// fatal. It never contains the client secret.
+type AuthError struct {
+	// TokenURL is the token endpoint that was asked.
+	TokenURL string
+	// Status is the HTTP status of the answer, 0 when there was none.
+	Status int
+	// Code is the OAuth error code (e.g. invalid_client), if any.
+	Code string
+	// Reason says what went wrong and what to do.
+	Reason string
+	// Err is the network error, if there was no answer.
+	Err error
+}
+
+// Error renders the token URL and the reason.
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("Oro token request to %s failed: %s", e.TokenURL, e.Reason)
+}
+
+// Unwrap returns Err (a network error), never the raw OAuth answer.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// IsFatal reports whether err means the run cannot proceed: no token (bad
+// credentials, API disabled, token URL wrong or unreachable), a fresh token
+// rejected with 401, 403, 404 on a collection route, 405, 406, 415, a
+// redirect, an HTML page instead of JSON:API, Oro unreachable, or the
+// caller's context canceled, a 2xx answer that is not JSON:API. Record-level errors (400, 409, 404 on an item,
+// 5xx with a JSON:API body, a timeout) are not fatal.
+func IsFatal(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		return true
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.fatal()
+	}
+	if errors.Is(err, context.Canceled) {
+		return true
+	}
+	var ne *NetError
+	return errors.As(err, &ne) && !ne.Sent
+}
+
+// MayHaveWritten reports whether a failed write (POST, PATCH, PUT, DELETE)
+// may nevertheless have reached Oro: a timeout or a connection lost after the
+// request was sent, a 5xx answer, or a 2xx answer that could not be decoded.
+// Such a write must not be repeated blindly; look the record up first.
+func MayHaveWritten(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return isWrite(e.Method) && (e.Status >= 500 || e.Status >= 200 && e.Status < 300)
+	}
+	var ne *NetError
+	return errors.As(err, &ne) && isWrite(ne.Method) && ne.Sent
+}
+
+// isWrite reports whether method changes data.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// requestSent reports whether a transport error happened after the request
+// may have left: dial, DNS and TLS verification errors happen before.
+func requestSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return false
+	}
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return false
+	}
+	var rh tls.RecordHeaderError
+	return !errors.As(err, &rh)
+}
