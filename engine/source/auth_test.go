@@ -1,0 +1,135 @@
+package source
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/orosync/orosync/mappings"
+)
+
+const secret = "s3cr3t-VALUE-42"
+
+func TestAuthReachesServerAndSecretsStayHidden(t *testing.T) {
+	var tokenCalls atomic.Int32
+	for _, tc := range []struct {
+		name  string
+		auth  *mappings.Auth
+		check func(r *http.Request) bool
+	}{
+		{"bearer", &mappings.Auth{Bearer: secretText(secret)},
+			func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+secret }},
+		{"basic", &mappings.Auth{Basic: &mappings.BasicAuth{Username: txt("bob"), Password: secretText(secret)}},
+			func(r *http.Request) bool { u, p, ok := r.BasicAuth(); return ok && u == "bob" && p == secret }},
+		{"api_key header", &mappings.Auth{APIKey: &mappings.APIKeyAuth{Header: "X-Api-Key", Value: secretText(secret)}},
+			func(r *http.Request) bool { return r.Header.Get("X-Api-Key") == secret }},
+		{"api_key query", &mappings.Auth{APIKey: &mappings.APIKeyAuth{Query: "k", Value: secretText(secret)}},
+			func(r *http.Request) bool { return r.URL.Query().Get("k") == secret }},
+		{"oauth2", &mappings.Auth{OAuth2: &mappings.OAuth2Auth{
+			ClientID: txt("cid"), ClientSecret: secretText(secret), Scopes: []string{"read"},
+			Params: map[string]*mappings.Text{"audience": txt("erp")}}},
+			func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer tok-"+secret }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tokenCalls.Store(0)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/token" {
+					tokenCalls.Add(1)
+					r.ParseForm()
+					if id, sec, _ := r.BasicAuth(); (id != "cid" || sec != secret) && r.Form.Get("client_secret") != secret ||
+						r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("scope") != "read" || r.Form.Get("audience") != "erp" {
+						http.Error(w, `{"error":"invalid_client"}`, 401)
+						return
+					}
+					w.Header().Set("Content-Type", "application/json")
+					w.Write([]byte(`{"access_token":"tok-` + secret + `","token_type":"bearer","expires_in":3600}`))
+					return
+				}
+				if !tc.check(r) {
+					http.Error(w, "unauthorized", 401)
+					return
+				}
+				if r.URL.Query().Get("page") == "3" {
+					w.WriteHeader(400) // an error whose message carries the URL
+					w.Write([]byte("echo " + r.URL.String()))
+					return
+				}
+				p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				writeJSON(w, items(p, p))
+			}))
+			defer srv.Close()
+			if tc.auth.OAuth2 != nil {
+				tc.auth.OAuth2.TokenURL = txt(srv.URL + "/token")
+			}
+			h := &mappings.HTTPSource{Auth: tc.auth, Paginate: &mappings.Paginate{Page: &mappings.PageNumber{}},
+				Records: mustExpr(t, ".[] | .n = "+`"x"`)}
+			res, err, log := httpRun(t, srv, h, Options{})
+			if len(res.values) != 2 {
+				t.Errorf("records = %d; want 2 before the error (err %v)", len(res.values), err)
+			}
+			if err == nil || !strings.Contains(err.Error(), "400 Bad Request") {
+				t.Fatalf("err = %v; want the page 3 error", err)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(log, secret) {
+				t.Errorf("secret leaked:\nerr: %v\nlog:\n%s", err, log)
+			}
+			if tc.auth.OAuth2 != nil && tokenCalls.Load() != 1 {
+				t.Errorf("token requests = %d; want 1 (token reused)", tokenCalls.Load())
+			}
+		})
+	}
+}
+
+func TestOAuth2TokenErrorIsClearAndSecretFree(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(401)
+		w.Write([]byte(`{"error":"invalid_client","error_description":"bad secret ` + secret + `"}`))
+	}))
+	defer srv.Close()
+	auth := &mappings.Auth{OAuth2: &mappings.OAuth2Auth{TokenURL: txt(srv.URL + "/token"), ClientID: txt("cid"), ClientSecret: secretText(secret)}}
+	_, err, log := httpRun(t, srv, &mappings.HTTPSource{Auth: auth}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "oauth2 token request to "+srv.URL+"/token → 401") || !strings.Contains(err.Error(), "invalid_client") {
+		t.Fatalf("err = %v; want a token error naming the token URL and status", err)
+	}
+	if strings.Contains(err.Error()+log, secret) {
+		t.Errorf("secret leaked: %v\n%s", err, log)
+	}
+}
+
+func TestAuthConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		auth *mappings.Auth
+		want string
+	}{
+		{&mappings.Auth{Bearer: txt("a"), Basic: &mappings.BasicAuth{}}, "only one of"},
+		{&mappings.Auth{APIKey: &mappings.APIKeyAuth{Value: txt("v")}}, "set header"},
+		{&mappings.Auth{APIKey: &mappings.APIKeyAuth{Header: "h", Query: "q", Value: txt("v")}}, "not both"},
+		{&mappings.Auth{APIKey: &mappings.APIKeyAuth{Header: "h"}}, "value is empty"},
+		{&mappings.Auth{OAuth2: &mappings.OAuth2Auth{TokenURL: txt("token?secret=" + secret), ClientSecret: secretText(secret)}}, "token_url"},
+	} {
+		_, err, _ := httpRun(t, httptest.NewServer(http.NotFoundHandler()), &mappings.HTTPSource{Auth: tc.auth}, Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), secret) {
+			t.Errorf("auth %+v: err = %v; want %q without the secret", tc.auth, err, tc.want)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	red := &redactor{params: []string{"k"}}
+	red.add(secret)
+	for in, want := range map[string]string{
+		"https://user:pw@h/x?page=2":                   "https://***@h/x?page=2",
+		"https://h/x?k=abc&page=2&access_token=zz&b=1": "https://h/x?k=***&page=2&access_token=***&b=1",
+		"https://h/x?q=" + secret:                      "https://h/x?q=***",
+		"https://h/x?API%5FKEY=1":                      "https://h/x?API%5FKEY=***",
+	} {
+		u := mustURL(t, in)
+		if got := red.url(u); got != want {
+			t.Errorf("redact(%s) = %s; want %s", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,442 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/orosync/orosync/mappings"
+)
+
+// maxBody caps one response body, so that a misbehaving server cannot
+// exhaust memory.
+const maxBody = 512 << 20
+
+// fetcher fetches pages; it runs on the prefetch goroutine only.
+type fetcher struct {
+	cfg     *mappings.HTTPSource
+	opts    Options
+	client  *http.Client
+	method  string
+	header  http.Header
+	body    []byte
+	timeout time.Duration
+	retry   retryPolicy
+	auth    *authenticator
+	red     *redactor
+	pager   *pager
+	stop    stopRules
+	guard   *loopGuard
+	first   *url.URL
+
+	pages int // pages fetched
+	total int // records delivered
+}
+
+// page is one fetched page, or the error that ended fetching.
+type page struct {
+	records []Record
+	err     error
+}
+
+// openHTTP checks the HTTP source and starts fetching in the background.
+func openHTTP(ctx context.Context, cfg *mappings.HTTPSource, opts Options) (Reader, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	f, err := newFetcher(ctx, cfg, opts)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	r := &httpReader{pages: make(chan page, opts.Prefetch), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		f.run(ctx, r.pages)
+	}()
+	return withLimit(r, opts.Limit), nil
+}
+
+// newFetcher builds the first request and checks every setting.
+func newFetcher(ctx context.Context, cfg *mappings.HTTPSource, opts Options) (*fetcher, error) {
+	f := &fetcher{cfg: cfg, opts: opts, red: &redactor{}, guard: newLoopGuard(), header: http.Header{}}
+	f.timeout = duration(cfg.Timeout, 30*time.Second)
+	f.retry = newRetryPolicy(cfg.Retry, opts.Now)
+	f.client = opts.HTTPClient
+	if f.client == nil {
+		f.client = &http.Client{}
+	}
+	steps := []func(context.Context) error{f.setMethod, f.setHeaders, f.setAuth, f.setURL, f.setBody, f.setPaging}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, f.red.err(err)
+		}
+	}
+	return f, nil
+}
+
+// setMethod checks http.method.
+func (f *fetcher) setMethod(context.Context) error {
+	f.method = strings.ToUpper(orDefault(f.cfg.Method, http.MethodGet))
+	if f.method != http.MethodGet && f.method != http.MethodPost {
+		return fmt.Errorf("http.method %q: use GET or POST", f.cfg.Method)
+	}
+	if f.cfg.Body != nil && f.method != http.MethodPost {
+		return errors.New("http.body needs method: POST")
+	}
+	return nil
+}
+
+// setHeaders records http.headers; values from the environment are
+// treated as secrets.
+func (f *fetcher) setHeaders(context.Context) error {
+	f.header.Set("Accept", "application/json")
+	for name, v := range f.cfg.Headers {
+		f.header.Set(name, text(v))
+		if v != nil && v.FromEnv {
+			f.red.add(text(v))
+		}
+	}
+	return nil
+}
+
+// setAuth configures authentication. Token requests use the base client,
+// bounded by the request timeout when it has none.
+func (f *fetcher) setAuth(ctx context.Context) error {
+	tc := f.client
+	if tc.Timeout == 0 {
+		c := *tc
+		c.Timeout = f.timeout
+		tc = &c
+	}
+	a, err := newAuthenticator(ctx, f.cfg.Auth, tc, f.red)
+	f.auth = a
+	return err
+}
+
+// setURL builds the first URL: http.url, http.query and http.query_jq.
+func (f *fetcher) setURL(ctx context.Context) error {
+	raw := text(f.cfg.URL)
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("http.url %q: expected an absolute http(s) URL", f.cfg.URL.Redacted())
+	}
+	q := u.Query()
+	for _, k := range sortedKeys(f.cfg.Query) {
+		v := f.cfg.Query[k]
+		q.Set(k, text(v))
+		if v != nil && v.FromEnv && f.red.secretParam(k) {
+			f.red.add(text(v))
+		}
+	}
+	state := map[string]any{"cursor": f.opts.Cursor}
+	for _, k := range sortedKeys(f.cfg.QueryJQ) {
+		if err := queryJQ(ctx, q, k, f.cfg.QueryJQ[k], state); err != nil {
+			return err
+		}
+	}
+	u.RawQuery = q.Encode()
+	f.first = u
+	return nil
+}
+
+// queryJQ evaluates one query_jq parameter: null or no output omits it, an
+// array repeats it.
+func queryJQ(ctx context.Context, q url.Values, name string, e *mappings.Expr, state any) error {
+	v, ok, err := e.First(ctx, state)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", exprPos("http.query_jq."+name, e), e.Src, err)
+	}
+	if !ok || v == nil {
+		q.Del(name)
+		return nil
+	}
+	vals, isArr := v.([]any)
+	if !isArr {
+		vals = []any{v}
+	}
+	q.Del(name)
+	for _, x := range vals {
+		s, err := scalarString(x)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", exprPos("http.query_jq."+name, e), e.Src, err)
+		}
+		q.Add(name, s)
+	}
+	return nil
+}
+
+// sortedKeys returns the keys of m in order, for deterministic URLs.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// setBody evaluates http.body once over {"cursor": Cursor}.
+func (f *fetcher) setBody(ctx context.Context) error {
+	e := f.cfg.Body
+	if e == nil {
+		return nil
+	}
+	v, ok, err := e.First(ctx, map[string]any{"cursor": f.opts.Cursor})
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", exprPos("http.body", e), e.Src, err)
+	}
+	if !ok {
+		return fmt.Errorf("%s %s: produced no output; it must produce the request body", exprPos("http.body", e), e.Src)
+	}
+	if f.body, err = json.Marshal(v); err != nil {
+		return fmt.Errorf("%s: %w", exprPos("http.body", e), err)
+	}
+	if f.header.Get("Content-Type") == "" {
+		f.header.Set("Content-Type", "application/json")
+	}
+	return nil
+}
+
+// setPaging checks paginate and sets the first page's parameters.
+func (f *fetcher) setPaging(context.Context) error {
+	var err error
+	if f.pager, err = newPager(f.cfg.Paginate, f.first); err != nil {
+		return err
+	}
+	f.stop, err = newStopRules(f.cfg.Paginate)
+	return err
+}
+
+// run fetches pages until the end, an error or cancellation, sending each to
+// out. It closes out when done.
+func (f *fetcher) run(ctx context.Context, out chan<- page) {
+	defer close(out)
+	u := f.first
+	for u != nil {
+		var pg page
+		var err error
+		pg.records, u, err = f.fetchPage(ctx, u)
+		if err != nil { // records fetched before the error are delivered first
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			}
+			pg.err = f.red.err(err)
+			u = nil
+		}
+		select {
+		case out <- pg:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// fetchPage fetches one page and returns its records and the next URL (nil
+// when paging ends).
+func (f *fetcher) fetchPage(ctx context.Context, u *url.URL) ([]Record, *url.URL, error) {
+	f.pages++
+	n := f.pages
+	shown := f.red.url(u)
+	if m, dup := f.guard.url(n, u.String()); dup {
+		return nil, nil, loopError(n, m, "the same URL "+shown)
+	}
+	resp, err := f.do(ctx, u, shown)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := decodeBody(resp, f.method, shown)
+	if err != nil {
+		return nil, nil, err
+	}
+	values, err := f.selectRecords(ctx, body, shown)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m, dup := f.guard.body(n, resp.body); dup && len(values) > 0 {
+		return nil, nil, loopError(n, m, "an identical response body from "+shown)
+	}
+	records := f.records(values, f.method+" "+shown)
+	next, why, err := f.advance(ctx, n, u, body, resp.header, len(values))
+	f.logPage(shown, resp.status, len(records), why)
+	return records, next, err // on error the page's records still count
+}
+
+// loopError reports a paging loop.
+func loopError(n, m int, what string) error {
+	return fmt.Errorf("paging loop: page %d repeats page %d (%s); add a stop rule (http.paginate.stop) or check the API's paging parameters", n, m, what)
+}
+
+// selectRecords runs the records selector over a page body (default: an
+// array's elements, nothing for null, else the body itself).
+func (f *fetcher) selectRecords(ctx context.Context, body any, shown string) ([]any, error) {
+	if e := f.cfg.Records; e != nil {
+		out, err := e.Eval(ctx, body)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %s %s: %w", exprPos("http.records", e), e.Src, f.method, shown, err)
+		}
+		return out, nil
+	}
+	switch b := body.(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		return b, nil
+	}
+	return []any{body}, nil
+}
+
+// records numbers the page's records, keeping only as many as the limits
+// (max_records, Options.Limit) still allow.
+func (f *fetcher) records(values []any, prefix string) []Record {
+	if left, ok := f.left(); ok && len(values) > left {
+		values = values[:left]
+	}
+	out := make([]Record, len(values))
+	for i, v := range values {
+		out[i] = Record{Value: v, Origin: prefix + " #" + strconv.Itoa(i+1)}
+	}
+	f.total += len(out)
+	return out
+}
+
+// left returns how many more records may be delivered, if limited.
+func (f *fetcher) left() (int, bool) {
+	limit := f.opts.Limit
+	if m := f.stop.maxRecords; m > 0 && (limit == 0 || m < limit) {
+		limit = m
+	}
+	return limit - f.total, limit > 0
+}
+
+// advance applies the stop rules and the loop guard and returns the next
+// URL, or nil and why paging stopped.
+func (f *fetcher) advance(ctx context.Context, n int, u *url.URL, body any, h http.Header, count int) (*url.URL, string, error) {
+	if left, ok := f.left(); ok && left <= 0 {
+		return nil, "limit reached", nil
+	}
+	why, err := f.stop.check(ctx, body, count, n, f.total)
+	if err != nil || why != "" {
+		return nil, why, err
+	}
+	next, cursor, err := f.pager.next(ctx, u, body, h)
+	if err != nil || next == nil {
+		return nil, "", err
+	}
+	if cursor != "" {
+		if m, dup := f.guard.cursor(n, cursor); dup {
+			return nil, "", loopError(n+1, m+1, fmt.Sprintf("cursor %q came back on page %d after page %d", f.red.text(cursor), n, m))
+		}
+	}
+	return next, "", nil
+}
+
+// logPage writes the request log line of one page.
+func (f *fetcher) logPage(shown string, status, count int, why string) {
+	line := fmt.Sprintf("%s %s → %d, %d records", f.method, shown, status, count)
+	if why != "" {
+		line += " (stop: " + why + ")"
+	}
+	io.WriteString(f.opts.Log, line+"\n")
+}
+
+// response is a fully read HTTP response.
+type response struct {
+	status     int
+	statusText string
+	header     http.Header
+	body       []byte
+}
+
+// decodeBody decodes a JSON response body with UseNumber. An empty body is
+// null; anything that is not JSON is an error naming the URL and status.
+func decodeBody(resp *response, method, shown string) (any, error) {
+	if len(bytes.TrimSpace(resp.body)) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(resp.body))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	if err == nil {
+		if _, tail := dec.Token(); tail != io.EOF {
+			err = errors.New("data after the JSON value")
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s → %d: the response is not JSON (Content-Type %q: %v); it starts with: %s",
+			method, shown, resp.status, resp.header.Get("Content-Type"), err, excerpt(resp.body))
+	}
+	return v, nil
+}
+
+// excerpt quotes the first 200 bytes of a body for error messages.
+func excerpt(b []byte) string {
+	const n = 200
+	cut := len(b) > n
+	if cut {
+		b = b[:n]
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+	}
+	s := strconv.Quote(string(b))
+	if cut {
+		s += "…"
+	}
+	return s
+}
+
+// httpReader hands out the records of pages fetched ahead.
+type httpReader struct {
+	pages  chan page
+	cancel context.CancelFunc
+	done   chan struct{}
+	cur    []Record
+	i      int
+	err    error
+}
+
+// Next returns the next record, waiting for the next page when needed.
+func (r *httpReader) Next(ctx context.Context) (Record, error) {
+	for r.i >= len(r.cur) {
+		if r.err != nil {
+			return Record{}, r.err
+		}
+		select {
+		case pg, ok := <-r.pages:
+			switch {
+			case !ok:
+				r.err = io.EOF
+			case pg.err != nil:
+				r.err = pg.err // returned once the page's records are consumed
+			}
+			r.cur, r.i = pg.records, 0
+		case <-ctx.Done():
+			return Record{}, ctx.Err()
+		}
+	}
+	rec := r.cur[r.i]
+	r.cur[r.i] = Record{} // let the page be collected as it is consumed
+	r.i++
+	return rec, nil
+}
+
+// Close stops fetching and waits for the prefetch goroutine to end.
+func (r *httpReader) Close() error {
+	r.cancel()
+	<-r.done
+	if r.err == nil {
+		r.err = errors.New("source: reader is closed")
+	}
+	r.cur = nil
+	return nil
+}

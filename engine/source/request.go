@@ -1,0 +1,129 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+)
+
+// do sends one request with retries and returns the successful (2xx)
+// response. shown is the redacted URL for messages.
+func (f *fetcher) do(ctx context.Context, u *url.URL, shown string) (*response, error) {
+	renewed := false
+	for attempt := 1; ; attempt++ {
+		resp, err := f.attempt(ctx, u)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err == nil && resp.status == http.StatusUnauthorized && !renewed && f.auth.renewToken() {
+			renewed = true // the token may have been revoked early: fetch a new one, once
+			attempt--
+			continue
+		}
+		if err == nil && resp.status/100 == 2 {
+			return resp, nil
+		}
+		retry := (err != nil && retryableErr(err)) || (err == nil && retryableStatus(resp.status))
+		what := f.outcome(resp, err)
+		if !retry || attempt >= f.retry.attempts {
+			return nil, f.failure(shown, what, resp, err, attempt, retry)
+		}
+		var h http.Header
+		if resp != nil {
+			h = resp.header
+		}
+		wait := f.retry.delay(attempt, h)
+		fmt.Fprintf(f.opts.Log, "%s %s → %s, retrying in %s (attempt %d of %d)\n", f.method, shown, what, wait.Round(1e6), attempt+1, f.retry.attempts)
+		if err := f.opts.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// outcome describes a failed attempt briefly: the status or the error.
+func (f *fetcher) outcome(resp *response, err error) string {
+	if err != nil {
+		return f.red.text(err.Error())
+	}
+	return fmt.Sprintf("%d", resp.status)
+}
+
+// failure builds the final error of a request.
+func (f *fetcher) failure(shown, what string, resp *response, err error, attempts int, retried bool) error {
+	after := ""
+	if retried && attempts > 1 {
+		after = fmt.Sprintf(" after %d attempts", attempts)
+	}
+	var te *tokenError
+	if errors.As(err, &te) {
+		return fmt.Errorf("%s %s: %w%s", f.method, shown, err, after)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w%s (is the source reachable? raise http.timeout or http.retry if it is slow)", f.method, shown, err, after)
+	}
+	hint := "check the URL, query and credentials"
+	if resp.status == http.StatusUnauthorized || resp.status == http.StatusForbidden {
+		hint = "check http.auth and the credentials"
+	}
+	return fmt.Errorf("%s %s → %s%s (%s); the response starts with: %s", f.method, shown, resp.statusText, after, hint, excerpt(resp.body))
+}
+
+// attempt sends the request once, bounded by the request timeout, and reads
+// the whole body.
+func (f *fetcher) attempt(ctx context.Context, u *url.URL) (*response, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	req, err := f.newRequest(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, f.timeoutErr(ctx, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the response: %w", f.timeoutErr(ctx, err))
+	}
+	if len(body) > maxBody {
+		return nil, fmt.Errorf("the response is larger than %d MiB: use a smaller page size", maxBody>>20)
+	}
+	return &response{status: resp.StatusCode, statusText: resp.Status, header: resp.Header, body: body}, nil
+}
+
+// timeoutErr names the request timeout when it was hit.
+func (f *fetcher) timeoutErr(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within %s (http.timeout): %w", f.timeout, context.DeadlineExceeded)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err // the URL is named by the caller, redacted
+	}
+	return err
+}
+
+// newRequest builds the request: method, headers, body and credentials.
+func (f *fetcher) newRequest(ctx context.Context, u *url.URL) (*http.Request, error) {
+	var body io.Reader
+	if f.body != nil {
+		body = bytes.NewReader(f.body)
+	}
+	c := *u
+	req, err := http.NewRequestWithContext(ctx, f.method, c.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range f.header {
+		req.Header[k] = v
+	}
+	if err := f.auth.apply(req); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
