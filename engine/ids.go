@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orosync/orosync/engine/state"
+	"github.com/orosync/orosync/mappings"
+)
+
+// StateStore is the persistent id map and checkpoint store the engine uses
+// (implemented by *state.Store).
+type StateStore interface {
+	Lookup(instance, mapping, key string) (state.Entry, bool, error)
+	Remember(instance, mapping string, entries map[string]state.Entry) error
+	Forget(instance, mapping string, keys ...string) error
+	Checkpoint(instance, mapping string) (json.RawMessage, bool, error)
+	SetCheckpoint(instance, mapping string, cursor json.RawMessage) error
+	RecordRun(instance, mapping string, r state.RunInfo) error
+}
+
+// idCache is the run's view of the id maps of every mapping. In a real run
+// it reads and writes the state store directly (writes right after Oro
+// acknowledged them, so an interrupted run loses nothing it was told) and
+// keeps nothing in memory, so memory stays flat whatever the number of
+// records. A dry run writes nothing; it keeps the ids it would create in
+// memory, but only for mappings some ref() may point at.
+type idCache struct {
+	store    StateStore // nil: no persistent state
+	instance string
+	dryRun   bool
+	// referenced says which mappings ref() may point at ("*": any).
+	referenced map[string]bool
+
+	mu      sync.Mutex
+	pending map[string]map[string]state.Entry // dry run: mapping → key → entry
+}
+
+func newIDCache(store StateStore, instance string, dryRun bool, referenced map[string]bool) *idCache {
+	return &idCache{store: store, instance: instance, dryRun: dryRun, referenced: referenced,
+		pending: map[string]map[string]state.Entry{}}
+}
+
+func (c *idCache) persistent() bool { return c.store != nil && c.instance != "" }
+
+// lookup returns the entry for a mapping's source key.
+func (c *idCache) lookup(mapping, key string) (state.Entry, bool, error) {
+	if c.dryRun {
+		c.mu.Lock()
+		e, ok := c.pending[mapping][key]
+		c.mu.Unlock()
+		if ok {
+			return e, true, nil
+		}
+	}
+	if !c.persistent() {
+		return state.Entry{}, false, nil
+	}
+	e, ok, err := c.store.Lookup(c.instance, mapping, key)
+	if err != nil {
+		return state.Entry{}, false, fmt.Errorf("read id map of %s: %w", mapping, err)
+	}
+	return e, ok, nil
+}
+
+// remember records that Oro acknowledged key as id with the document hash.
+// A dry run only remembers in memory what a ref() may need.
+func (c *idCache) remember(mapping, key, id, hash string) error {
+	e := state.Entry{ID: id, Hash: hash, Updated: time.Now().UTC()}
+	if c.dryRun {
+		if c.referenced["*"] || c.referenced[mapping] {
+			c.mu.Lock()
+			m := c.pending[mapping]
+			if m == nil {
+				m = map[string]state.Entry{}
+				c.pending[mapping] = m
+			}
+			m[key] = e
+			c.mu.Unlock()
+		}
+		return nil
+	}
+	if !c.persistent() {
+		return nil
+	}
+	if err := c.store.Remember(c.instance, mapping, map[string]state.Entry{key: e}); err != nil {
+		return fmt.Errorf("save id map of %s: %w", mapping, err)
+	}
+	return nil
+}
+
+// forget drops a stale entry (its Oro record was deleted).
+func (c *idCache) forget(mapping, key string) error {
+	if c.dryRun || !c.persistent() {
+		return nil
+	}
+	if err := c.store.Forget(c.instance, mapping, key); err != nil {
+		return fmt.Errorf("update id map of %s: %w", mapping, err)
+	}
+	return nil
+}
+
+// referencedMappings returns the mappings whose ids a ref() in some
+// transform may ask for: the literal first argument of each ref(), or "*"
+// when one is computed.
+func referencedMappings(ms []*mappings.Mapping) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range ms {
+		if m.Transform == nil {
+			continue
+		}
+		src := m.Transform.Src
+		for {
+			i := strings.Index(src, "ref(")
+			if i < 0 {
+				break
+			}
+			src = src[i+4:]
+			rest := strings.TrimLeft(src, " \t\n")
+			if name, ok := quotedPrefix(rest); ok {
+				out[name] = true
+			} else {
+				out["*"] = true
+			}
+		}
+	}
+	return out
+}
+
+// quotedPrefix returns the content of a leading "..." literal without
+// escapes or interpolation.
+func quotedPrefix(s string) (string, bool) {
+	if !strings.HasPrefix(s, `"`) {
+		return "", false
+	}
+	end := strings.IndexAny(s[1:], `"\\`)
+	if end < 0 || s[1+end] != '"' {
+		return "", false
+	}
+	return s[1 : 1+end], true
+}
+
+// hashDoc returns the hash that detects unchanged documents.
+func hashDoc(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:16])
+}
+
+// keyLocks serialises the processing of records that share a source key, so
+// that two copies of one record in a source cannot both be created.
+type keyLocks struct {
+	mu    sync.Mutex
+	locks map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	refs int
+}
+
+func (k *keyLocks) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyLock{}
+		k.locks[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}

@@ -1,0 +1,153 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// Status is the final outcome of one source record.
+type Status int
+
+// The outcomes a record can end in. Their order is their severity: a record
+// that produced several documents takes the most severe outcome of them.
+const (
+	Unchanged Status = iota
+	Skipped
+	Updated
+	Created
+	Failed
+)
+
+var statusNames = [...]string{"unchanged", "skipped", "updated", "created", "failed"}
+
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("status(%d)", int(s))
+}
+
+// Counts adds up the outcomes of a mapping's records.
+// Read = Created + Updated + Unchanged + Skipped + Failed always holds.
+type Counts struct {
+	Read      int `json:"read"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Skipped   int `json:"skipped"`
+	Failed    int `json:"failed"`
+	// Documents counts the JSON:API documents the transform produced.
+	Documents int `json:"documents"`
+}
+
+func (c *Counts) add(s Status) {
+	c.Read++
+	switch s {
+	case Created:
+		c.Created++
+	case Updated:
+		c.Updated++
+	case Unchanged:
+		c.Unchanged++
+	case Skipped:
+		c.Skipped++
+	case Failed:
+		c.Failed++
+	}
+}
+
+// Written is the number of records Oro acknowledged in this run.
+func (c Counts) Written() int { return c.Created + c.Updated }
+
+// MappingReport is the result of running one mapping.
+type MappingReport struct {
+	Mapping string `json:"mapping"`
+	File    string `json:"file"`
+	Counts
+	// Status is "ok", "failed" (some records failed), "fatal" (the mapping
+	// could not proceed) or "not-run" (a mapping it depends on did not
+	// succeed).
+	Status string `json:"status"`
+	// Error is the fatal error, if any.
+	Error string `json:"error,omitempty"`
+	// Checkpoint is the incremental cursor committed by this run, if any.
+	Checkpoint json.RawMessage `json:"checkpoint,omitempty"`
+	Duration   Duration        `json:"duration"`
+}
+
+// Report is the machine-readable result of a run.
+type Report struct {
+	DryRun     bool            `json:"dry_run"`
+	Started    time.Time       `json:"started"`
+	Duration   Duration        `json:"duration"`
+	Mappings   []MappingReport `json:"mappings"`
+	Total      Counts          `json:"total"`
+	DeadLetter string          `json:"dead_letter,omitempty"`
+	// ExitCode is the process exit code the run maps to (see README).
+	ExitCode int `json:"exit_code"`
+}
+
+// Exit codes of a run, as documented in README.md.
+const (
+	ExitOK            = 0
+	ExitSomeFailed    = 1
+	ExitUsage         = 2
+	ExitCannotProceed = 3
+)
+
+// Duration marshals as seconds with millisecond precision.
+type Duration time.Duration
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(fmt.Sprintf("%.3f", time.Duration(d).Seconds())), nil
+}
+
+func (r *Report) finish(start time.Time) {
+	r.Duration = Duration(time.Since(start))
+	r.Total = Counts{}
+	r.ExitCode = ExitOK
+	for _, m := range r.Mappings {
+		r.Total.Read += m.Read
+		r.Total.Created += m.Created
+		r.Total.Updated += m.Updated
+		r.Total.Unchanged += m.Unchanged
+		r.Total.Skipped += m.Skipped
+		r.Total.Failed += m.Failed
+		r.Total.Documents += m.Documents
+		switch m.Status {
+		case "fatal", "not-run":
+			r.ExitCode = ExitCannotProceed
+		case "failed":
+			if r.ExitCode == ExitOK {
+				r.ExitCode = ExitSomeFailed
+			}
+		}
+	}
+}
+
+// WriteSummary prints a human-readable table of the report to w.
+func (r *Report) WriteSummary(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "mapping\tread\tcreated\tupdated\tunchanged\tskipped\tfailed\tstatus\t")
+	for _, m := range r.Mappings {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", m.Mapping, m.Read, m.Created, m.Updated, m.Unchanged, m.Skipped, m.Failed, m.Status)
+	}
+	t := r.Total
+	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t%d\t%d\t\t\n", t.Read, t.Created, t.Updated, t.Unchanged, t.Skipped, t.Failed)
+	tw.Flush()
+	for _, m := range r.Mappings {
+		if m.Error != "" {
+			fmt.Fprintf(w, "%s: %s\n", m.Mapping, m.Error)
+		}
+	}
+	if r.Total.Failed > 0 && r.DeadLetter != "" {
+		fmt.Fprintf(w, "%d failed record(s) written to %s\n", r.Total.Failed, r.DeadLetter)
+	}
+	if r.DryRun {
+		fmt.Fprintln(w, "dry run: nothing was sent to Oro and no state was changed")
+	}
+}
