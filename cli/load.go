@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/orosync/orosync/engine"
+	"github.com/orosync/orosync/mappings"
+)
+
+// mappingFiles expands the command-line paths: a file is taken as is, a
+// directory contributes its *.yaml and *.yml files (not recursively, in
+// lexical order).
+func mappingFiles(paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, usageError("no mapping files given: name mapping files or directories, e.g. orosync run examples/customers")
+	}
+	var files []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, usageError("%s: %v", p, errors.Unwrap(err))
+		}
+		if !fi.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, usageError("%s: %v", p, err)
+		}
+		var found []string
+		for _, e := range entries {
+			ext := strings.ToLower(filepath.Ext(e.Name()))
+			if !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+				found = append(found, filepath.Join(p, e.Name()))
+			}
+		}
+		if len(found) == 0 {
+			return nil, usageError("%s: no mapping files (*.yaml, *.yml) in this directory", p)
+		}
+		sort.Strings(found)
+		files = append(files, found...)
+	}
+	return files, nil
+}
+
+// loadMappings loads and checks every mapping named by paths. Every problem
+// of every file is printed to errOut as file:line:col: message; any problem
+// makes the result an exit-code-2 error.
+func loadMappings(paths []string, errOut io.Writer) ([]*mappings.Mapping, error) {
+	files, err := mappingFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	var ms []*mappings.Mapping
+	problems := 0
+	for _, f := range files {
+		m, err := mappings.Load(f, os.LookupEnv)
+		if err != nil {
+			problems += printLoadError(errOut, f, err)
+			continue
+		}
+		ms = append(ms, m)
+	}
+	if problems > 0 {
+		return nil, &exitError{code: engine.ExitUsage, err: fmt.Errorf("%d problem(s) in mapping files", problems)}
+	}
+	if _, err := engine.Order(ms); err != nil {
+		return nil, &exitError{code: engine.ExitUsage, err: err}
+	}
+	return ms, nil
+}
+
+// printLoadError prints every problem of one file and returns their number.
+func printLoadError(w io.Writer, file string, err error) int {
+	var list mappings.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintln(w, e.Error())
+		}
+		return len(list)
+	}
+	fmt.Fprintf(w, "%s: %v\n", file, err)
+	return 1
+}
+
+// checkVersion checks the Oro features each mapping asks for against the
+// known Oro version (empty: unknown) and prints warnings.
+func checkVersion(oroVersion string, ms []*mappings.Mapping, errOut io.Writer) error {
+	problems := 0
+	for _, m := range ms {
+		warns, err := engine.CheckCapabilities(m, oroVersion)
+		if err != nil {
+			fmt.Fprintln(errOut, err)
+			problems++
+		}
+		for _, w := range warns {
+			fmt.Fprintf(errOut, "%s: warning: %s\n", m.File, w)
+		}
+	}
+	if problems > 0 {
+		return &exitError{code: engine.ExitUsage, err: fmt.Errorf("%d problem(s) in mapping files", problems)}
+	}
+	return nil
+}

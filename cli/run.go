@@ -1,0 +1,212 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/orosync/orosync/engine"
+	"github.com/orosync/orosync/engine/oro"
+	"github.com/orosync/orosync/engine/source"
+	"github.com/orosync/orosync/engine/state"
+	"github.com/orosync/orosync/mappings"
+	"github.com/orosync/orosync/sandbox"
+)
+
+// connectionFlags are the Oro connection settings shared by run and state.
+func connectionFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "api-url", EnvVars: []string{"ORO_API_URL"}, Usage: "Oro API base URL, e.g. https://shop.example.com/admin/api"},
+		&ucli.StringFlag{Name: "token-url", EnvVars: []string{"ORO_TOKEN_URL"}, Usage: "OAuth2 token URL (default: scheme and host of the API URL + /oauth2-token)"},
+		&ucli.StringFlag{Name: "client-id", EnvVars: []string{"ORO_CLIENT_ID"}, Usage: "OAuth2 client id of a back-office client-credentials application"},
+		&ucli.StringFlag{Name: "client-secret", EnvVars: []string{"ORO_CLIENT_SECRET"}, Usage: "OAuth2 client secret (prefer the environment variable: flags show in process lists)"},
+		&ucli.StringFlag{Name: "state-dir", EnvVars: []string{"OROSYNC_STATE_DIR"}, Value: ".orosync", Usage: "directory of the embedded state store (id map, checkpoints)"},
+	}
+}
+
+func (s *streams) runCommand() *ucli.Command {
+	flags := append(connectionFlags(),
+		&ucli.BoolFlag{Name: "dry-run", Usage: "print one JSON line per request a real run would send; send nothing to Oro, change no state"},
+		&ucli.IntFlag{Name: "limit", Usage: "read at most `N` records per mapping (0 = all)"},
+		&ucli.IntFlag{Name: "concurrency", Usage: "records processed at once (default 4; a dry run uses every CPU)"},
+		&ucli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "timeout of each request to Oro"},
+		&ucli.DurationFlag{Name: "record-timeout", Value: 5 * time.Second, Usage: "time limit of the transform of one record"},
+		&ucli.StringFlag{Name: "dead-letter", EnvVars: []string{"OROSYNC_DEAD_LETTER"}, Value: "orosync-dead-letter.jsonl", Usage: "JSON Lines `FILE` for records that could not be written (created only when one fails)"},
+		&ucli.StringFlag{Name: "report", Usage: "write the machine-readable JSON run report to `FILE` (- for stdout)"},
+		&ucli.BoolFlag{Name: "full-refresh", Usage: "ignore incremental checkpoints and read everything (the checkpoint still moves on success)"},
+		&ucli.StringFlag{Name: "oro-version", EnvVars: []string{"ORO_VERSION"}, Usage: "Oro version of the instance, e.g. 6.1.3, to check version-dependent features (meta.upsert needs 5.1.2+)"},
+		&ucli.BoolFlag{Name: "sandbox", Usage: "run against a fresh in-process Oro stand-in (not Oro; data is discarded) with a temporary state store"},
+	)
+	return &ucli.Command{
+		Name:      "run",
+		Usage:     "run mapping files: fetch, map and write to Oro",
+		ArgsUsage: "PATH...",
+		Description: "PATH is a mapping file or a directory of them; mappings run in dependency order (after:).\n\n" +
+			"   orosync run --dry-run --limit 5 mappings/customers.yaml\n" +
+			"   ORO_API_URL=https://shop.example.com/admin/api orosync run mappings/\n" +
+			"   orosync run --sandbox examples/customers",
+		Flags:  flags,
+		Action: s.run,
+	}
+}
+
+func (s *streams) run(c *ucli.Context) error {
+	ms, err := loadMappings(c.Args().Slice(), s.err)
+	if err != nil {
+		return err
+	}
+	opts := engine.Options{
+		DryRun:        c.Bool("dry-run"),
+		Limit:         c.Int("limit"),
+		Concurrency:   c.Int("concurrency"),
+		RecordTimeout: c.Duration("record-timeout"),
+		FullRefresh:   c.Bool("full-refresh"),
+		Out:           s.out,
+		Log:           s.err,
+	}
+	if opts.Limit < 0 {
+		return usageError("--limit must be 0 or more")
+	}
+	if err := checkVersion(c.String("oro-version"), ms, s.err); err != nil {
+		return err
+	}
+	conn, stop, err := s.connection(c)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	opts.APIURL = conn.APIURL
+	opts.OpenSource = s.sourceOpener(c.Context)
+
+	stateDir := c.String("state-dir")
+	if c.Bool("sandbox") && !c.IsSet("state-dir") {
+		tmp, err := os.MkdirTemp("", "orosync-sandbox-state-")
+		if err != nil {
+			return fatalError(fmt.Errorf("create temporary state directory: %w", err))
+		}
+		defer os.RemoveAll(tmp)
+		stateDir = tmp
+	}
+	store, err := openState(stateDir, opts.DryRun)
+	if err != nil {
+		return fatalError(err)
+	}
+	if store != nil {
+		defer store.Close()
+		opts.State = store
+	}
+
+	if !opts.DryRun {
+		client, err := oro.NewClient(conn)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		if err := client.Ping(c.Context); err != nil {
+			return fatalError(err)
+		}
+		opts.Oro = client
+		dl := engine.NewDeadLetterFile(c.String("dead-letter"))
+		defer dl.Close()
+		opts.DeadLetter = dl
+	} else {
+		fmt.Fprintln(s.err, "dry run: requests are printed, not sent; records not in the id map show as POST (natural keys are not looked up), lookup() ids show as <lookup …>")
+	}
+
+	rep, err := engine.Run(c.Context, ms, opts)
+	if err != nil {
+		return &exitError{code: engine.ExitUsage, err: err}
+	}
+	rep.WriteSummary(s.err)
+	if err := s.writeReport(c.String("report"), rep); err != nil {
+		return fatalError(err)
+	}
+	if rep.ExitCode != engine.ExitOK {
+		return &exitError{code: rep.ExitCode}
+	}
+	return nil
+}
+
+// connection builds the Oro connection settings from flags and the
+// environment, or starts the in-process stand-in for --sandbox. A dry run
+// needs no settings at all.
+func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
+	cfg := oro.Config{
+		APIURL:       c.String("api-url"),
+		TokenURL:     c.String("token-url"),
+		ClientID:     c.String("client-id"),
+		ClientSecret: c.String("client-secret"),
+		Timeout:      c.Duration("timeout"),
+		UserAgent:    "orosync/" + version(),
+	}
+	if !c.Bool("sandbox") {
+		if c.Bool("dry-run") {
+			return cfg, func() {}, nil
+		}
+		if err := cfg.Validate(); err != nil {
+			return cfg, nil, usageError("%v", err)
+		}
+		return cfg, func() {}, nil
+	}
+	sb := sandbox.New(sandbox.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return cfg, nil, fatalError(fmt.Errorf("start the sandbox: %w", err))
+	}
+	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // Serve returns when the server is closed
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(s.err, "using the built-in Oro stand-in at %s (an in-memory imitation for trying mappings, NOT OroCommerce; its data is discarded at exit)\n", base)
+	cfg.APIURL = base + sandbox.DefaultAPIPrefix
+	cfg.TokenURL = base + "/oauth2-token"
+	cfg.ClientID, cfg.ClientSecret = sandbox.DefaultClientID, sandbox.DefaultClientSecret
+	return cfg, func() { srv.Close() }, nil
+}
+
+// sourceOpener opens mapping sources with the command's stdin and stderr.
+func (s *streams) sourceOpener(ctx context.Context) engine.SourceOpener {
+	return func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (engine.Source, error) {
+		return source.Open(ctx, &m.Source, source.Options{
+			Dir:    m.Dir,
+			Stdin:  s.in,
+			Cursor: cursor,
+			Limit:  limit,
+			Log:    s.err,
+		})
+	}
+}
+
+// openState opens the state store. A dry run opens it read-only (an absent
+// store reads as empty and is not created), so that a preview never creates
+// or changes state.
+func openState(dir string, dryRun bool) (*state.Store, error) {
+	return state.Open(dir, state.Options{ReadOnly: dryRun})
+}
+
+// writeReport writes the JSON report to path ("-" = stdout, "" = none).
+func (s *streams) writeReport(path string, rep *engine.Report) error {
+	if path == "" {
+		return nil
+	}
+	var w io.Writer = s.out
+	if path != "-" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	return nil
+}
