@@ -493,7 +493,8 @@ func TestOrderedMapKeepsOrder(t *testing.T) {
 	n := 0
 	next := func() (int, bool) { n++; return n, n <= 1000 }
 	var got []int
-	orderedMap(context.Background(), 8, 16, next, func(i int) int { return i * 2 }, func(i, r int) {
+	double := func() func(int) int { return func(i int) int { return i * 2 } }
+	orderedMap(context.Background(), pipeline{workers: 8, window: 16, batch: 7}, next, double, func(i, r int) {
 		if r != i*2 {
 			t.Errorf("result of %d = %d", i, r)
 		}

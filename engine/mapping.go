@@ -95,12 +95,13 @@ func (run *mappingRun) recordRun(mr MappingReport, start time.Time) {
 // no parent to wait for and follows target.on_missing.
 func (run *mappingRun) retryPending() {
 	run.pendingPass = true
+	tc := run.watchdog.newContext()
 	for len(run.pending) > 0 && run.fatal == nil && run.ctx.Err() == nil {
 		batch := run.pending
 		run.pending = nil
 		progressed := false
 		for _, p := range batch {
-			o := run.handle(p.it)
+			o := run.handle(p.it, tc)
 			if o.deferred {
 				run.pending = append(run.pending, p)
 				continue
@@ -113,7 +114,8 @@ func (run *mappingRun) retryPending() {
 		}
 	}
 	for _, p := range run.pending { // the run stopped: nothing read is lost silently
-		rc := &recordCtx{mapping: run.m.Name, origin: p.it.rec.Origin, record: p.it.rec.Value}
+		value, _ := p.it.rec.Decode()
+		rc := &recordCtx{mapping: run.m.Name, origin: p.it.rec.Origin, record: value}
 		run.settle(p.it, rc.aborted(run.ctx))
 	}
 	run.pending = nil

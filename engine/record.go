@@ -6,19 +6,22 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orosync/orosync/engine/source"
 	"github.com/orosync/orosync/mappings"
 )
 
 // handle takes one record through key, transform and write. It runs on a
 // worker goroutine.
-func (run *mappingRun) handle(it item) outcome {
+func (run *mappingRun) handle(it item, tc *timedContext) outcome {
 	if it.readErr != nil {
-		return outcome{status: Failed, dead: &DeadLetter{
-			Mapping: run.m.Name, Origin: it.readErr.Origin, Raw: string(it.readErr.Raw),
-			Error: FailInfo{Stage: "read", Message: it.readErr.Err.Error()},
-		}}
+		return readFailure(run.m.Name, it.readErr)
 	}
-	rc := &recordCtx{mapping: run.m.Name, origin: it.rec.Origin, record: it.rec.Value}
+	value, err := it.rec.Decode()
+	var re *source.RecordError
+	if errors.As(err, &re) {
+		return readFailure(run.m.Name, re)
+	}
+	rc := &recordCtx{mapping: run.m.Name, origin: it.rec.Origin, record: value}
 	if err := run.ctx.Err(); err != nil {
 		return rc.aborted(run.ctx)
 	}
@@ -39,7 +42,7 @@ func (run *mappingRun) handle(it item) outcome {
 			cursor = v
 		}
 	}
-	docs, err := run.transform(rc.record)
+	docs, err := run.transform(tc, rc.record)
 	if err != nil {
 		if run.ctx.Err() != nil {
 			return rc.aborted(run.ctx)
@@ -51,12 +54,19 @@ func (run *mappingRun) handle(it item) outcome {
 	return o
 }
 
-// transform applies the mapping with the per-record time limit.
-func (run *mappingRun) transform(record any) ([]mappings.Document, error) {
-	ctx, cancel := context.WithTimeout(run.ctx, run.opts.RecordTimeout)
-	defer cancel()
-	docs, err := run.m.Apply(ctx, record)
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && run.ctx.Err() == nil {
+// readFailure dead-letters a record the source could not read or decode.
+func readFailure(mapping string, re *source.RecordError) outcome {
+	return outcome{status: Failed, dead: &DeadLetter{Time: time.Now().UTC(), Mapping: mapping, Origin: re.Origin,
+		Raw: string(re.Raw), Error: FailInfo{Stage: "read", Message: re.Err.Error()}}}
+}
+
+// transform applies the mapping with the per-record time limit, enforced
+// through the worker's reusable context.
+func (run *mappingRun) transform(tc *timedContext, record any) ([]mappings.Document, error) {
+	tc.arm(run.opts.RecordTimeout)
+	docs, err := run.m.Apply(tc, record)
+	tc.disarm()
+	if err != nil && errors.Is(tc.Err(), context.DeadlineExceeded) && run.ctx.Err() == nil {
 		return nil, fmt.Errorf("transform took longer than the %s limit per record (runaway jq program?): %w", run.opts.RecordTimeout, err)
 	}
 	return docs, err

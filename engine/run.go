@@ -167,6 +167,11 @@ type mappingRun struct {
 	// in source order; finalPass once they stop making progress: a ref() to
 	// the same mapping that is still missing then follows on_missing.
 	pendingPass, finalPass bool
+	// watchdog enforces the per-record transform time limit.
+	watchdog *watchdog
+	// placeholders is false when the transform cannot produce lookup() or
+	// ref() placeholders, so documents need not be searched for them.
+	placeholders bool
 }
 
 // item is one record on its way through the pipeline.
@@ -190,7 +195,8 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	mr := MappingReport{Mapping: m.Name, File: m.File}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	run := &mappingRun{runner: r, m: m, ctx: ctx, cancel: cancel, started: time.Now().UTC()}
+	run := &mappingRun{runner: r, m: m, ctx: ctx, cancel: cancel, started: time.Now().UTC(),
+		placeholders: usesPlaceholders(m)}
 	if err := run.setup(); err != nil {
 		return run.fatalReport(mr, err, start)
 	}
@@ -203,11 +209,13 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 		return run.fatalReport(mr, err, start)
 	}
 	fmt.Fprintf(r.opts.Log, "%s: reading %s\n", m.Name, describeSource(m))
+	run.watchdog = newWatchdog(ctx, r.opts.RecordTimeout)
 	readAll := run.process(src)
 	if err := src.Close(); err != nil && run.fatal == nil {
 		run.fatal = fmt.Errorf("close source: %w", err)
 	}
 	run.retryPending()
+	run.watchdog.close()
 	mr.Counts = run.counts
 	mr.Duration = Duration(time.Since(start))
 	switch {
@@ -259,7 +267,15 @@ func (run *mappingRun) process(src Source) (readAll bool) {
 		}
 		return item{}, false
 	}
-	orderedMap(run.ctx, run.opts.Concurrency, 4*run.opts.Concurrency, next, run.handle, run.collect)
+	p := pipeline{workers: run.opts.Concurrency, window: 4 * run.opts.Concurrency, batch: 1}
+	if run.opts.DryRun {
+		p.batch = 64 // nothing waits on the network: cheap records, batch them
+	}
+	newWorker := func() func(item) outcome {
+		tc := run.watchdog.newContext()
+		return func(it item) outcome { return run.handle(it, tc) }
+	}
+	orderedMap(run.ctx, p, next, newWorker, run.collect)
 	if readErr != nil && run.fatal == nil && run.ctx.Err() == nil {
 		run.fatal = fmt.Errorf("read source: %w", readErr)
 	}
@@ -303,6 +319,12 @@ func (run *mappingRun) fail(err error) {
 		run.fatal = err
 		run.cancel(err)
 	}
+}
+
+// usesPlaceholders reports whether m's transform may call lookup() or ref().
+func usesPlaceholders(m *mappings.Mapping) bool {
+	src := m.Transform.String()
+	return strings.Contains(src, "lookup") || strings.Contains(src, "ref")
 }
 
 func describeSource(m *mappings.Mapping) string {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -340,6 +341,37 @@ func BenchmarkApply(b *testing.B) {
 		docs, err := m.Apply(ctx, record)
 		if err != nil || len(docs) != 1 {
 			b.Fatal(docs, err)
+		}
+	}
+}
+
+func TestSimplePathMatchesJQ(t *testing.T) {
+	inputs := []any{
+		map[string]any{"id": json.Number("7"), "a": map[string]any{"b": "x"}},
+		map[string]any{"a": nil},
+		map[string]any{"a": "string"},
+		nil, "top", []any{1},
+	}
+	for _, src := range []string{".id", ".a.b", ".a", ".missing.deep"} {
+		fast, err := NewExpr(src)
+		if err != nil || fast.path == nil {
+			t.Fatalf("NewExpr(%q): path %v, err %v", src, fast.path, err)
+		}
+		slow, _ := NewExpr(src + " | .") // not a simple path: runs jq
+		if slow.path != nil {
+			t.Fatalf("%q taken as a simple path", src+" | .")
+		}
+		for _, in := range inputs {
+			got, gotErr := fast.Eval(context.Background(), in)
+			want, wantErr := slow.Eval(context.Background(), in)
+			if (gotErr == nil) != (wantErr == nil) || fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s on %v = %v, %v; jq gives %v, %v", src, in, got, gotErr, want, wantErr)
+			}
+		}
+	}
+	for _, src := range []string{".", ".a[0]", ".a | .b", ".[\"a\"]", ".a.1", "..", ".a?"} {
+		if e, err := NewExpr(src); err == nil && e.path != nil {
+			t.Errorf("%q taken as a simple path", src)
 		}
 	}
 }

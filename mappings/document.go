@@ -29,9 +29,25 @@ type documentJSON struct {
 }
 
 // MarshalJSON writes {"data":...,"included":...}; "included" is omitted when
-// empty and object keys are sorted.
+// empty, object keys are sorted and <, > and & are not escaped.
 func (d Document) MarshalJSON() ([]byte, error) {
-	return json.Marshal(documentJSON{d.Data, d.Included})
+	return d.AppendJSON(nil)
+}
+
+// AppendJSON appends the document's JSON (as MarshalJSON writes it) to b.
+func (d Document) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"data":`...)
+	var err error
+	if b, err = AppendJSON(b, d.Data); err != nil {
+		return b, err
+	}
+	if len(d.Included) > 0 {
+		b = append(b, `,"included":`...)
+		if b, err = AppendJSON(b, d.Included); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // UnmarshalJSON reads a document in the form MarshalJSON writes, keeping

@@ -28,6 +28,7 @@ type Expr struct {
 
 	field string     // dotted path in the mapping file, for messages
 	code  *gojq.Code // nil until compiled
+	path  []string   // for a plain path like .a.b: its keys, evaluated without jq
 }
 
 // NewExpr compiles a jq expression that does not come from a mapping file
@@ -87,7 +88,53 @@ func (e *Expr) compile(raw *rawText, file, field string) ErrorList {
 		return ErrorList{{File: file, Line: line, Col: col, Field: field, Msg: "jq: " + err.Error()}}
 	}
 	e.code = code
+	e.path = simplePath(e.Src)
 	return nil
+}
+
+// simplePath returns the keys of an expression that is only a path of
+// object keys (".id", ".address.city"), or nil. Such expressions (keys,
+// match fields, cursors) are evaluated directly, which is much cheaper
+// than starting the jq machine.
+func simplePath(src string) []string {
+	src = strings.TrimSpace(src)
+	if len(src) < 2 || src[0] != '.' {
+		return nil
+	}
+	keys := strings.Split(src[1:], ".")
+	for _, k := range keys {
+		if k == "" || !isIdent(k) {
+			return nil
+		}
+	}
+	return keys
+}
+
+func isIdent(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9' {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// walkPath evaluates a simple path like jq does; ok is false when a value on
+// the way is neither an object nor null, where jq reports an error.
+func walkPath(v any, keys []string) (any, bool) {
+	for _, k := range keys {
+		switch m := v.(type) {
+		case map[string]any:
+			v = m[k]
+		case nil:
+			return nil, true
+		default:
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 func firstNonSpace(s string) int {
@@ -106,6 +153,11 @@ func firstNonSpace(s string) int {
 func (e *Expr) Eval(ctx context.Context, input any) ([]any, error) {
 	if e == nil || e.code == nil {
 		return nil, errNotCompiled
+	}
+	if e.path != nil {
+		if v, ok := walkPath(input, e.path); ok {
+			return []any{v}, nil
+		}
 	}
 	var out []any
 	iter := e.code.RunWithContext(ctx, input)
@@ -129,6 +181,11 @@ func (e *Expr) Eval(ctx context.Context, input any) ([]any, error) {
 func (e *Expr) First(ctx context.Context, input any) (v any, ok bool, err error) {
 	if e == nil || e.code == nil {
 		return nil, false, errNotCompiled
+	}
+	if e.path != nil {
+		if v, ok := walkPath(input, e.path); ok {
+			return v, true, nil
+		}
 	}
 	v, ok = e.code.RunWithContext(ctx, input).Next()
 	if !ok {

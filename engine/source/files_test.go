@@ -63,7 +63,11 @@ func TestJSONNumbersExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := rec.Value.(map[string]any)
+	v, err := rec.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := v.(map[string]any)
 	for k, want := range map[string]string{"big": "12345678901234567890", "price": "19.990"} {
 		n, ok := m[k].(json.Number)
 		if !ok || n.String() != want {

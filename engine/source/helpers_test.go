@@ -84,9 +84,15 @@ func readAll(t testing.TB, r Reader) (result, error) {
 		case err != nil:
 			return res, err
 		}
-		b, mErr := json.Marshal(rec.Value)
+		v, dErr := rec.Decode()
+		if errors.As(dErr, &re) {
+			res.bad = append(res.bad, re)
+			res.order = append(res.order, "bad")
+			continue
+		}
+		b, mErr := json.Marshal(v)
 		if mErr != nil {
-			t.Fatalf("marshal %v: %v", rec.Value, mErr)
+			t.Fatalf("marshal %v: %v", v, mErr)
 		}
 		res.values = append(res.values, string(b))
 		res.origins = append(res.origins, rec.Origin)

@@ -20,6 +20,23 @@ type Record struct {
 	// "customers.csv:4", "data/customers.json #3" (the third record of the
 	// file) or "GET https://h/x?page=2 #3" (the third record of that page).
 	Origin string
+	// Raw, when set, is the record's undecoded JSON text and Value is nil:
+	// call Decode. JSON Lines sources without a records selector do this so
+	// that decoding can run on the consumer's worker goroutines.
+	Raw []byte
+}
+
+// Decode returns the record's value, decoding Raw if the source left it
+// undecoded. A decoding error is a *RecordError for this record only.
+func (r Record) Decode() (any, error) {
+	if r.Raw == nil || r.Value != nil {
+		return r.Value, nil
+	}
+	v, err := decodeLine(r.Raw)
+	if err != nil {
+		return nil, &RecordError{Origin: r.Origin, Raw: r.Raw, Err: err}
+	}
+	return v, nil
 }
 
 // Reader yields records one at a time. Next returns io.EOF when there are no
