@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -52,8 +53,19 @@ func TestDryRunContactsNoServer(t *testing.T) {
 	if !strings.Contains(r.stdout, `"url":"`+srv.URL+`/admin/api/customergroups"`) {
 		t.Errorf("dry-run URLs do not use ORO_API_URL:\n%s", r.stdout)
 	}
-	if n := strings.Count(r.stdout, "\n"); n != 4 {
-		t.Errorf("--limit 2 over two mappings printed %d lines, want 4:\n%s", n, r.stdout)
+	perType := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var req struct{ URL string }
+		if err := json.Unmarshal([]byte(line), &req); err != nil || !strings.HasPrefix(req.URL, srv.URL+"/admin/api/") {
+			t.Fatalf("bad dry-run line %s (%v)", line, err)
+		}
+		typ := strings.Split(strings.TrimPrefix(req.URL, srv.URL+"/admin/api/"), "/")[0]
+		if perType[typ]++; perType[typ] > 2 {
+			t.Errorf("--limit 2 printed more than 2 requests for %s", typ)
+		}
+	}
+	if len(perType) < 3 {
+		t.Errorf("--limit 2 printed requests for %d resource types, want every example mapping:\n%s", len(perType), r.stdout)
 	}
 }
 

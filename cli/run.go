@@ -116,7 +116,8 @@ func (s *streams) run(c *ucli.Context) error {
 		defer dl.Close()
 		opts.DeadLetter = dl
 	} else {
-		fmt.Fprintln(s.err, "dry run: requests are printed, not sent; records not in the id map show as POST (natural keys are not looked up), lookup() ids show as <lookup …>")
+		fmt.Fprintln(s.err, "dry run: requests are printed, not sent. Oro is not asked, so: records not in the id map show as POST (upsert would PATCH one target.match finds),\n"+
+			"  write: update shows PATCH <match …>, lookup() ids show as <lookup …>, ids this run would create show as <new …>")
 	}
 
 	rep, err := engine.Run(c.Context, ms, opts)

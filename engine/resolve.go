@@ -132,7 +132,7 @@ func filterValue(v any) (string, error) {
 
 // resolve replaces every lookup() and ref() placeholder of doc by an Oro id.
 func (run *mappingRun) resolve(ctx context.Context, doc mappings.Document) (mappings.Document, error) {
-	if len(mappings.Placeholders(doc)) == 0 {
+	if !run.placeholders || len(mappings.Placeholders(doc)) == 0 {
 		return doc, nil
 	}
 	var skip error
@@ -149,7 +149,7 @@ func (run *mappingRun) resolve(ctx context.Context, doc mappings.Document) (mapp
 		}
 		switch run.m.Target.OnMissing {
 		case "skip":
-			skip = err
+			skip = fmt.Errorf("%s: %w", p, err)
 			return nil, nil
 		case "empty":
 			return nil, nil

@@ -3,7 +3,6 @@ package engine
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +66,10 @@ func (r *runner) apiURL(parts ...string) string {
 		base = "${ORO_API_URL}"
 	}
 	for _, p := range parts {
+		if strings.HasPrefix(p, "<") && strings.HasSuffix(p, ">") {
+			base += "/" + p // a dry-run placeholder: keep it readable
+			continue
+		}
 		base += "/" + url.PathEscape(p)
 	}
 	return base
@@ -112,8 +115,8 @@ func requestLine(method, u string, body []byte) []byte {
 }
 
 func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // strings always marshal
-	return append(b, q...)
+	b, _ = mappings.AppendJSON(b, s) // strings always encode
+	return b
 }
 
 // docType returns the document's data.type and checks it against the
@@ -128,9 +131,9 @@ func docType(m *mappings.Mapping, doc mappings.Document) (string, error) {
 
 // marshalDoc encodes a document without HTML escaping.
 func marshalDoc(doc mappings.Document) ([]byte, error) {
-	b, err := marshalLine(doc)
+	b, err := doc.AppendJSON(make([]byte, 0, 512))
 	if err != nil {
 		return nil, fmt.Errorf("encode document: %w", err)
 	}
-	return b[:len(b)-1], nil // drop the newline
+	return b, nil
 }

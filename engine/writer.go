@@ -103,6 +103,9 @@ func (d *docWrite) write(ctx context.Context) writeResult {
 		}
 	}
 	if mode == "update" {
+		if run.opts.DryRun && len(run.m.Target.Match) > 0 {
+			return d.dryRunMatchedPatch(ctx)
+		}
 		run.logSkip(d.rc, "no Oro record found for it and write is update, which never creates")
 		return writeResult{status: Skipped}
 	}
@@ -132,6 +135,23 @@ func (d *docWrite) match(ctx context.Context) (string, error) {
 		return res[0].ID, nil
 	}
 	return "", &conflictError{msg: fmt.Sprintf("conflict: several %s match %s (ids %s and %s at least); orosync never guesses: make the records unique in Oro or fix target.match", d.typ, desc, res[0].ID, res[1].ID)}
+}
+
+// dryRunMatchedPatch shows the PATCH an update would send to the record
+// target.match finds; a dry run does not look it up, so the id is shown as
+// <match type {filter}>.
+func (d *docWrite) dryRunMatchedPatch(ctx context.Context) writeResult {
+	filter, err := d.matchFilter(ctx)
+	if err != nil {
+		return d.fail("lookup", err)
+	}
+	desc := "{}"
+	if filter != nil {
+		if _, desc, err = filterQuery(filter); err != nil {
+			return d.fail("lookup", fmt.Errorf("target.match: %w", err))
+		}
+	}
+	return d.patch(ctx, fmt.Sprintf("<match %s %s>", d.typ, desc))
 }
 
 // conflictError is a natural key matching several Oro records.

@@ -72,7 +72,7 @@ func TestErrorPositions(t *testing.T) {
 		{"bad write", strings.Replace(valid, "  type: customers", "  type: customers\n  write: upsrt", 1), 7, 10, "target.write", `"upsrt" is not one of create, update, upsert`},
 		{"upsert without key", strings.Replace(valid, "  type: customers", "  type: customers\n  write: upsert", 1), 5, 1, "target.key", "write: upsert needs a key"},
 		{"native_upsert with update", strings.Replace(valid, "  type: customers", "  type: customers\n  key: .id\n  write: update\n  native_upsert: [email]", 1), 9, 3, "target.native_upsert", "needs write: create or upsert"},
-		{"bad on_missing", strings.Replace(valid, "  type: customers", "  type: customers\n  on_missing: ignore", 1), 7, 15, "target.on_missing", "not one of fail, skip, null"},
+		{"bad on_missing", strings.Replace(valid, "  type: customers", "  type: customers\n  on_missing: ignore", 1), 7, 15, "target.on_missing", "not one of fail, skip, empty"},
 		{"missing transform", strings.Replace(valid, "transform: '{type: \"customers\"}'\n", "", 1), 1, 1, "transform", "missing"},
 		{"type error int", strings.Replace(valid, "name: customers", "name: customers\nafter: nope", 1), 3, 8, "after", "expected a list of strings, got string"},
 		{"duplicate key", valid + "name: again\n", 8, 1, "name", `duplicate key "name" (first defined on line 2)`},

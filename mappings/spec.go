@@ -217,7 +217,7 @@ type Target struct {
 	// names, or ["id"] for resources whose id the client chooses.
 	NativeUpsert []string `yaml:"native_upsert"`
 	// OnMissing says what to do when a lookup()/ref() finds no Oro record:
-	// fail (default), skip, or null (leave the relationship empty).
+	// fail (default), skip, or empty (leave the relationship empty).
 	OnMissing string `yaml:"on_missing"`
 }
 

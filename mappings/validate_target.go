@@ -24,7 +24,7 @@ func (p *parser) validateTarget(t *Target) {
 		}
 	}
 	p.validateNativeUpsert(t)
-	p.oneOf(at+".on_missing", t.OnMissing, "fail", "skip", "null")
+	p.oneOf(at+".on_missing", t.OnMissing, "fail", "skip", "empty")
 	t.OnMissing = or(t.OnMissing, "fail")
 }
 
