@@ -169,6 +169,9 @@ func (c *call) write(doc *document, old *Resource) *response {
 	if len(t.writes) > 1 {
 		var inc []any
 		for _, w := range t.writes[1:] {
+			if w.mergedInto != nil {
+				continue // answered by the record it was merged into
+			}
 			item := rd.resource(w.rec)
 			item["meta"] = map[string]any{"includeId": w.obj.id}
 			inc = append(inc, item)

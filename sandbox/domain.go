@@ -90,12 +90,57 @@ func validateAddressTypes(t *tx, v any, ptr string) {
 	}
 }
 
-// normalizeProduct adds the primary unit precision to unitPrecisions.
+// normalizeProduct adds the primary unit precision to unitPrecisions. A new
+// primary precision for a unit the product already has is merged into the
+// existing precision, as Oro's Product::setPrimaryUnitPrecision does (via
+// addUnitPrecision): the existing precision takes the new precision value,
+// conversion rate 1 and sell true, and stays the primary one, so its
+// inventory levels and prices keep pointing at it.
 func normalizeProduct(t *tx, r *Resource) {
 	primary := r.Relationships["primaryUnitPrecision"]
-	if len(primary) == 1 && !slices.Contains(r.Relationships["unitPrecisions"], primary[0]) {
+	if len(primary) != 1 {
+		return
+	}
+	if kept, ok := t.mergeUnitPrecision(r, primary[0]); ok {
+		r.Relationships["primaryUnitPrecision"] = []Ref{kept}
+		return
+	}
+	if !slices.Contains(r.Relationships["unitPrecisions"], primary[0]) {
 		r.Relationships["unitPrecisions"] = append(r.Relationships["unitPrecisions"], primary[0])
 	}
+}
+
+// mergeUnitPrecision merges the precision ref, when it is created by this
+// request, into the product's existing precision of the same unit. It
+// returns the existing precision and true when it merged.
+func (t *tx) mergeUnitPrecision(product *Resource, ref Ref) (Ref, bool) {
+	created := t.pending(ref, true)
+	if created == nil {
+		return Ref{}, false
+	}
+	unit := created.rec.one("unit")
+	for _, other := range product.Relationships["unitPrecisions"] {
+		stored := t.st.get(other.Type, other.ID)
+		if other == ref || stored == nil || stored.one("unit") != unit {
+			continue
+		}
+		target := t.pending(other, false)
+		if target == nil {
+			target = &write{obj: &object{pointer: created.obj.pointer, typ: other.Type, id: created.obj.id, hasID: true,
+				attrs: map[string]any{}, rels: map[string]any{}}, spec: created.spec, old: stored, rec: stored.clone()}
+			t.writes = append(t.writes, target)
+		}
+		precision, ok := created.rec.Attributes["precision"]
+		if !ok {
+			precision = jsonInt(0)
+		}
+		target.rec.Attributes["precision"] = precision
+		target.rec.Attributes["conversionRate"] = jsonInt(1)
+		target.rec.Attributes["sell"] = true
+		created.mergedInto = target
+		return other, true
+	}
+	return Ref{}, false
 }
 
 // validateProduct: SKUs are unique (case-insensitively, as Oro compares

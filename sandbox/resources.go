@@ -26,12 +26,12 @@ func schemaTable() []*resourceSpec {
 		referenceData("organizations", idAuto, "name"),
 		referenceData("businessunits", idAuto, "name"),
 		usersSpec(),
-		referenceData("customeruserroles", idAuto, "role", "label"),
+		withFilters(referenceData("customeruserroles", idAuto, "role", "label"), "role"),
 		regionsSpec(),
 		referenceData("countries", idClient, "iso3Code", "name"),
 		referenceData("addresstypes", idClient, "label"),
 		referenceData("localizations", idAuto, "name", "formattingCode"),
-		referenceData("attributefamilies", idAuto, "code"),
+		withFilters(referenceData("attributefamilies", idAuto, "code"), "code"),
 		referenceData("prodinventorystatuses", idClient, "name"),
 		withRel(referenceData("categorytitles", idAuto, "string", "fallback"),
 			relSpec{name: "localization", target: "localizations", readOnly: true}),
@@ -56,6 +56,15 @@ func schemaTable() []*resourceSpec {
 
 func withRel(sp *resourceSpec, rels ...relSpec) *resourceSpec {
 	sp.rels = append(sp.rels, rels...)
+	return sp
+}
+
+// withFilters enables filter[field]=value on the given fields (unique
+// natural keys such as a role's "role" or an attribute family's "code").
+func withFilters(sp *resourceSpec, fields ...string) *resourceSpec {
+	for _, f := range fields {
+		sp.filters = append(sp.filters, filterSpec{field: f})
+	}
 	return sp
 }
 

@@ -25,6 +25,10 @@ type write struct {
 	spec *resourceSpec
 	rec  *Resource // the record as it will be stored
 	old  *Resource // the stored record for updates; nil for creates
+	// mergedInto is set when a domain rule merged this new record into an
+	// existing one (a product's unit precision of a unit it already has):
+	// this record is then not stored.
+	mergedInto *write
 }
 
 func (w *write) creating() bool { return w.old == nil }
@@ -50,6 +54,17 @@ func (t *tx) get(typ, id string) *Resource {
 		}
 	}
 	return t.st.get(typ, id)
+}
+
+// pending returns the write of the record ref in this request: a create
+// when creating is true, an update otherwise; nil when there is none.
+func (t *tx) pending(ref Ref, creating bool) *write {
+	for _, w := range t.writes {
+		if w.rec.ref() == ref && w.creating() == creating {
+			return w
+		}
+	}
+	return nil
 }
 
 // reserveID hands out an auto id without touching the store until commit.
@@ -309,7 +324,7 @@ func (t *tx) checkConnected() {
 		}
 	}
 	for i, w := range t.writes[1:] {
-		if !reached[i+1] {
+		if !reached[i+1] && w.mergedInto == nil {
 			t.fail(badPointer(titleRequestData, "The entity should have a relationship with the primary entity "+
 				"and this should be explicitly specified in the request.", w.obj.pointer))
 		}
@@ -333,6 +348,9 @@ func (t *tx) links(i, j int) bool {
 func (t *tx) commit() {
 	now := t.now.UTC().Format(timeLayout)
 	for _, w := range t.writes {
+		if w.mergedInto != nil {
+			continue
+		}
 		if w.creating() && w.spec.hooks.finalID != nil {
 			w.rec.ID = w.spec.hooks.finalID(w.rec)
 		}
@@ -347,7 +365,7 @@ func (t *tx) commit() {
 		t.st.put(w.rec)
 	}
 	for _, w := range t.writes {
-		if h := w.spec.hooks.afterCommit; h != nil {
+		if h := w.spec.hooks.afterCommit; h != nil && w.mergedInto == nil {
 			h(t.st, w.rec)
 		}
 	}

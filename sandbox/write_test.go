@@ -256,3 +256,49 @@ func TestExactNumbers(t *testing.T) {
 		"relationships":{"unit":{"data":{"type":"productunits","id":"kg"}}}}}`).must(t, 400).
 		hasError(t, titleType, "integer", "/data/attributes/precision")
 }
+
+func TestNewPrimaryPrecisionOfKnownUnitIsMerged(t *testing.T) {
+	e := newEnv(t)
+	rp := createProduct(t, e, "A-1")
+	id, upr := rp.str("data", "id"), rp.str("included", 1, "id")
+	// A sync tool cannot know the precision's id, so it sends a new one for
+	// the same unit: Oro merges it into the existing precision.
+	body := `{"data":{"type":"products","id":"` + id + `","relationships":{
+	    "primaryUnitPrecision":{"data":{"type":"productunitprecisions","id":"p1"}}}},
+	  "included":[{"type":"productunitprecisions","id":"p1","attributes":{"precision":3,"conversionRate":5,"sell":false},
+	    "relationships":{"unit":{"data":{"type":"productunits","id":"item"}}}}]}`
+	rp = e.req("PATCH", "/products/"+id, body).must(t, 200)
+	if got := rp.str("data", "relationships", "primaryUnitPrecision", "data", "id"); got != upr {
+		t.Errorf("primary precision = %s, want the existing %s", got, upr)
+	}
+	if rp.str("included", 0, "id") != upr || rp.str("included", 0, "meta", "includeId") != "p1" ||
+		rp.str("included", 0, "attributes", "precision") != "3" || rp.str("included", 0, "attributes", "conversionRate") != "1" ||
+		rp.str("included", 0, "attributes", "sell") != "true" {
+		t.Errorf("included = %s", rp.str("included"))
+	}
+	if n := len(e.s.Records("productunitprecisions")); n != 2 {
+		t.Errorf("%d unit precisions stored, want 2 (item and set)", n)
+	}
+	if n := len(e.s.Records("inventorylevels")); n != 2 {
+		t.Errorf("%d inventory levels, want 2 (one per unit)", n)
+	}
+	// A new primary precision of another unit is added.
+	body = strings.ReplaceAll(body, `"id":"item"`, `"id":"kg"`)
+	rp = e.req("PATCH", "/products/"+id, body).must(t, 200)
+	if got := rp.str("data", "relationships", "primaryUnitPrecision", "data", "id"); got == upr || got == "p1" {
+		t.Errorf("primary precision = %s, want a new one", got)
+	}
+	if n := len(e.s.Records("inventorylevels")); n != 3 {
+		t.Errorf("%d inventory levels, want 3", n)
+	}
+}
+
+func TestNaturalKeyFiltersOfReferenceData(t *testing.T) {
+	e := newEnv(t)
+	if got := e.req("GET", "/customeruserroles?filter[role]=ROLE_FRONTEND_BUYER", "").must(t, 200).ids(); len(got) != 1 || got[0] != "2" {
+		t.Errorf("roles by role = %v, want [2]", got)
+	}
+	if got := e.req("GET", "/attributefamilies?filter[code]=default_family", "").must(t, 200).ids(); len(got) != 1 || got[0] != "1" {
+		t.Errorf("attribute families by code = %v, want [1]", got)
+	}
+}
