@@ -176,6 +176,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"run", "--no-such-flag", "x"},
 		{"nosuchcommand"},
 		{"run", "does-not-exist.yaml"},
+		{"run", "../examples", "--dry-run"},
 	} {
 		r := runCLI(t, "", args...)
 		if r.code != 2 {

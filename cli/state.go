@@ -60,6 +60,9 @@ func (s *streams) stateCommand() *ucli.Command {
 					&ucli.BoolFlag{Name: "all", Usage: "forget checkpoint, id map and last-run record"},
 				},
 				Action: func(c *ucli.Context) error {
+					if err := flagsAfterArgs(c.Args().Slice()); err != nil {
+						return err
+					}
 					if c.NArg() > 1 {
 						return usageError("state reset takes at most one mapping name")
 					}

@@ -89,7 +89,7 @@ func (run *mappingRun) writeAll(rc *recordCtx, docs []mappings.Document) outcome
 		}
 		if res.err != nil {
 			if isFatal(res.err) {
-				run.fail(fmt.Errorf("%s record %s: %w", run.m.Name, rc.origin, res.err))
+				run.fail(fmt.Errorf("record %s: %w", rc.origin, res.err))
 			}
 			fo := rc.failedWrite(res)
 			fo.lines, fo.docs = o.lines, len(docs)

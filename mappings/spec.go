@@ -167,7 +167,7 @@ type Paginate struct {
 // PageNumber paging: ?page=1,2,3...
 type PageNumber struct {
 	Param     string `yaml:"param"`      // default "page"
-	Start     int    `yaml:"start"`      // default 1
+	Start     int    `yaml:"start"`      // default 1 when absent (the loader fills it in); 0 is kept for zero-based APIs
 	SizeParam string `yaml:"size_param"` // optional, e.g. "per_page"
 	Size      int    `yaml:"size"`       // page size sent and used by stop.short_page
 }

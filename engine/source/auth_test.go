@@ -64,7 +64,7 @@ func TestAuthReachesServerAndSecretsStayHidden(t *testing.T) {
 			if tc.auth.OAuth2 != nil {
 				tc.auth.OAuth2.TokenURL = txt(srv.URL + "/token")
 			}
-			h := &mappings.HTTPSource{Auth: tc.auth, Paginate: &mappings.Paginate{Page: &mappings.PageNumber{}},
+			h := &mappings.HTTPSource{Auth: tc.auth, Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}},
 				Records: mustExpr(t, ".[] | .n = "+`"x"`)}
 			res, err, log := httpRun(t, srv, h, Options{})
 			if len(res.values) != 2 {

@@ -341,7 +341,7 @@ func (f *fetcher) advance(ctx context.Context, n int, u *url.URL, body any, h ht
 
 // logPage writes the request log line of one page.
 func (f *fetcher) logPage(shown string, status, count int, why string) {
-	line := fmt.Sprintf("%s %s → %d, %d records", f.method, shown, status, count)
+	line := fmt.Sprintf("%s %s → %d, %d record%s", f.method, shown, status, count, plural(count))
 	if why != "" {
 		line += " (stop: " + why + ")"
 	}
@@ -439,4 +439,12 @@ func (r *httpReader) Close() error {
 	}
 	r.cur = nil
 	return nil
+}
+
+// plural returns "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

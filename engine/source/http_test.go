@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -119,7 +120,7 @@ func TestPageNumberPaging(t *testing.T) {
 	var n atomic.Int32
 	srv := pageServer(t, []int{3, 2, 3}, false, &n) // page 2 is one short but not the last
 	defer srv.Close()
-	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Size: 3, SizeParam: "per_page"}}}
+	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1, Size: 3, SizeParam: "per_page"}}}
 	res, err, log := httpRun(t, srv, h, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +141,7 @@ func TestPageShortPageStops(t *testing.T) {
 	srv := pageServer(t, []int{3, 3, 1}, false, &n)
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{
-		Page: &mappings.PageNumber{Size: 3}, Stop: &mappings.StopRules{ShortPage: true}}}
+		Page: &mappings.PageNumber{Start: 1, Size: 3}, Stop: &mappings.StopRules{ShortPage: true}}}
 	res, err, _ := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2 3 4 5 6 7" || n.Load() != 3 {
 		t.Errorf("ids = %q, requests %d, err %v; want 1..7 in 3 requests", ids(res), n.Load(), err)
@@ -151,7 +152,7 @@ func TestLastPageRepeatedIsLoopError(t *testing.T) {
 	var n atomic.Int32
 	srv := pageServer(t, []int{2, 2, 1}, true, &n) // the API clamps: page 4 = page 3
 	defer srv.Close()
-	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{}}}
+	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}}}
 	res, err, _ := httpRun(t, srv, h, Options{})
 	if err == nil || !strings.Contains(err.Error(), "paging loop: page 4 repeats page 3") || !strings.Contains(err.Error(), "add a stop rule") {
 		t.Fatalf("err = %v; want a paging loop error", err)
@@ -165,7 +166,7 @@ func TestEmptyFirstPage(t *testing.T) {
 	var n atomic.Int32
 	srv := pageServer(t, nil, false, &n)
 	defer srv.Close()
-	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{}}}
+	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}}}
 	res, err, _ := httpRun(t, srv, h, Options{})
 	if err != nil || len(res.values) != 0 || n.Load() != 1 {
 		t.Errorf("records %d, requests %d, err %v; want none in 1 request", len(res.values), n.Load(), err)
@@ -189,7 +190,7 @@ func TestMaxPagesMaxRecordsAndLimit(t *testing.T) {
 			var n atomic.Int32
 			srv := pageServer(t, []int{3, 3, 3, 3}, false, &n)
 			defer srv.Close()
-			h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{}, Stop: tc.stop}}
+			h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}, Stop: tc.stop}}
 			res, err, _ := httpRun(t, srv, h, Options{Limit: tc.limit, Prefetch: 1})
 			if err != nil || ids(res) != tc.want || n.Load() != tc.requests {
 				t.Errorf("ids = %q, requests %d, err %v; want %q in %d requests", ids(res), n.Load(), err, tc.want, tc.requests)
@@ -320,7 +321,7 @@ func TestStopWhen(t *testing.T) {
 	}))
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{
-		Page: &mappings.PageNumber{}, Stop: &mappings.StopRules{When: mustExpr(t, ".has_more | not")}}}
+		Page: &mappings.PageNumber{Start: 1}, Stop: &mappings.StopRules{When: mustExpr(t, ".has_more | not")}}}
 	res, err, _ := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2 3" {
 		t.Errorf("ids = %q, err %v", ids(res), err)
@@ -339,10 +340,10 @@ func TestPagingConfigErrors(t *testing.T) {
 		want string
 	}{
 		{&mappings.Paginate{}, "set one style"},
-		{&mappings.Paginate{LinkHeader: true, Page: &mappings.PageNumber{}}, "only one style"},
+		{&mappings.Paginate{LinkHeader: true, Page: &mappings.PageNumber{Start: 1}}, "only one style"},
 		{&mappings.Paginate{Offset: &mappings.OffsetLimit{}}, "offset.limit"},
 		{&mappings.Paginate{Cursor: &mappings.CursorPaging{Header: "X"}}, "cursor.param"},
-		{&mappings.Paginate{Page: &mappings.PageNumber{}, Stop: &mappings.StopRules{EmptyPage: &f}}, "empty_page: false"},
+		{&mappings.Paginate{Page: &mappings.PageNumber{Start: 1}, Stop: &mappings.StopRules{EmptyPage: &f}}, "empty_page: false"},
 		{&mappings.Paginate{LinkHeader: true, Stop: &mappings.StopRules{ShortPage: true}}, "short_page needs a page size"},
 	} {
 		_, err := Open(context.Background(), &mappings.Source{HTTP: &mappings.HTTPSource{URL: txt("http://h/x"), Paginate: tc.p}}, Options{})
@@ -388,7 +389,7 @@ func TestRetries(t *testing.T) {
 			}))
 			defer srv.Close()
 			sl := &sleeps{}
-			h := &mappings.HTTPSource{Paginate: &mappings.Paginate{Page: &mappings.PageNumber{}},
+			h := &mappings.HTTPSource{Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}},
 				Retry: &mappings.Retry{MaxBackoff: &mappings.Duration{D: 10 * time.Second}}}
 			res, err, log := httpRun(t, srv, h, Options{Sleep: sl.sleep})
 			if err != nil {
@@ -497,7 +498,7 @@ func TestCloseStopsPrefetch(t *testing.T) {
 		writeJSON(w, items(i, i))
 	}))
 	defer srv.Close()
-	h := &mappings.HTTPSource{URL: txt(srv.URL), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{}}}
+	h := &mappings.HTTPSource{URL: txt(srv.URL), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}}}
 	r, err := Open(context.Background(), &mappings.Source{HTTP: h}, Options{HTTPClient: srv.Client(), Prefetch: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -528,12 +529,51 @@ func TestBodyRepeatIsLoopError(t *testing.T) {
 		writeJSON(w, map[string]any{"data": items(1, 2)}) // every page is the same
 	}))
 	defer srv.Close()
-	h := &mappings.HTTPSource{Records: mustExpr(t, ".data[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{}}}
+	h := &mappings.HTTPSource{Records: mustExpr(t, ".data[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}}}
 	res, err, _ := httpRun(t, srv, h, Options{})
 	if err == nil || !strings.Contains(err.Error(), "page 2 repeats page 1 (an identical response body") {
 		t.Fatalf("err = %v; want an identical body loop error", err)
 	}
 	if ids(res) != "1 2" {
 		t.Errorf("ids = %q; want 1 2 once", ids(res))
+	}
+}
+
+func TestPageNumberZeroBased(t *testing.T) {
+	var n atomic.Int32
+	base := pageServer(t, []int{2, 2}, false, &n) // pages 1..2
+	defer base.Close()
+	// A zero-based API: page=0 is the first page. Shift by one in front of
+	// the one-based test server.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		resp, err := http.Get(base.URL + "/items?page=" + strconv.Itoa(p+1))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(w, resp.Body)
+	}))
+	defer srv.Close()
+	m, err := mappings.Parse("zero.yaml", []byte(`version: 1
+name: zero
+source:
+  http:
+    url: `+srv.URL+`/items
+    records: .items[]
+    paginate: {page: {start: 0}}
+target: {type: customers}
+transform: .
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err, _ := httpRun(t, srv, m.Source.HTTP, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(res); got != "1 2 3 4" {
+		t.Errorf("ids = %q; want 1..4 (page=0 is the first page of a zero-based API)", got)
 	}
 }

@@ -36,10 +36,9 @@ func newPager(p *mappings.Paginate, base *url.URL) (*pager, error) {
 	}
 	switch {
 	case p.Page != nil:
+		// The loader defaults an absent start to 1; an explicit 0 is a
+		// zero-based API and must be kept.
 		pg.param, pg.page = orDefault(p.Page.Param, "page"), p.Page.Start
-		if p.Page.Start == 0 {
-			pg.page = 1
-		}
 		if p.Page.SizeParam != "" && p.Page.Size > 0 {
 			setParam(pg.base, p.Page.SizeParam, strconv.Itoa(p.Page.Size))
 		}

@@ -66,8 +66,11 @@ func (f *fetcher) failure(shown, what string, resp *response, err error, attempt
 		return fmt.Errorf("%s %s: %w%s (is the source reachable? raise http.timeout or http.retry if it is slow)", f.method, shown, err, after)
 	}
 	hint := "check the URL, query and credentials"
-	if resp.status == http.StatusUnauthorized || resp.status == http.StatusForbidden {
+	switch {
+	case resp.status == http.StatusUnauthorized || resp.status == http.StatusForbidden:
 		hint = "check http.auth and the credentials"
+	case resp.status == http.StatusTooManyRequests || resp.status >= 500:
+		hint = "the source keeps failing: try again later, or raise http.retry.max_attempts"
 	}
 	return fmt.Errorf("%s %s → %s%s (%s); the response starts with: %s", f.method, shown, resp.statusText, after, hint, excerpt(resp.body))
 }
