@@ -68,12 +68,18 @@ func (c *idCache) lookup(mapping, key string) (state.Entry, bool, error) {
 	return e, ok, nil
 }
 
+// keeps reports whether remember keeps entries of mapping: always in a real
+// run, and in a dry run only for mappings a ref() may point at.
+func (c *idCache) keeps(mapping string) bool {
+	return !c.dryRun || c.referenced["*"] || c.referenced[mapping]
+}
+
 // remember records that Oro acknowledged key as id with the document hash.
 // A dry run only remembers in memory what a ref() may need.
 func (c *idCache) remember(mapping, key, id, hash string) error {
 	e := state.Entry{ID: id, Hash: hash, Updated: time.Now().UTC()}
 	if c.dryRun {
-		if c.referenced["*"] || c.referenced[mapping] {
+		if c.keeps(mapping) {
 			c.mu.Lock()
 			m := c.pending[mapping]
 			if m == nil {

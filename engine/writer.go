@@ -40,16 +40,15 @@ func (w writer) write(ctx context.Context, rc *recordCtx, i, n int, doc mappings
 	if err != nil {
 		return writeResult{status: Failed, err: err, stage: "transform", doc: doc}
 	}
-	hash := hashDoc(body)
 	key := rc.key
 	if key != "" && n > 1 {
 		key += "#" + strconv.Itoa(i)
 	}
-	if key != "" {
+	if key != "" && !run.opts.DryRun { // a dry run writes nothing that could race
 		unlock := run.keys.lock(key)
 		defer unlock()
 	}
-	d := &docWrite{w: w, rc: rc, typ: typ, key: key, doc: doc, body: body, hash: hash}
+	d := &docWrite{w: w, rc: rc, typ: typ, key: key, doc: doc, body: body}
 	return d.write(ctx)
 }
 
@@ -61,7 +60,15 @@ type docWrite struct {
 	key  string
 	doc  mappings.Document
 	body []byte
-	hash string
+	hash string // computed on first use by docHash
+}
+
+// docHash returns the hash of the document that detects unchanged records.
+func (d *docWrite) docHash() string {
+	if d.hash == "" {
+		d.hash = hashDoc(d.body)
+	}
+	return d.hash
 }
 
 func (d *docWrite) write(ctx context.Context) writeResult {
@@ -73,7 +80,7 @@ func (d *docWrite) write(ctx context.Context) writeResult {
 			return d.fail("state", err)
 		}
 		if ok {
-			if e.Hash == d.hash {
+			if e.Hash == d.docHash() {
 				return writeResult{status: Unchanged}
 			}
 			if mode == "create" {
@@ -93,7 +100,7 @@ func (d *docWrite) write(ctx context.Context) writeResult {
 		}
 		if id != "" {
 			if mode == "create" {
-				if err := run.ids.remember(run.m.Name, d.key, id, d.hash); err != nil {
+				if err := run.ids.remember(run.m.Name, d.key, id, d.docHash()); err != nil {
 					return d.fail("state", err)
 				}
 				run.logSkip(d.rc, fmt.Sprintf("%s %s already exists (found by target.match) and write is create, which never updates", d.typ, id))
@@ -189,8 +196,8 @@ func (d *docWrite) patch(ctx context.Context, id string) writeResult {
 	}
 	req := &RequestLine{Method: "PATCH", URL: run.apiURL(d.typ, id)}
 	if run.opts.DryRun {
-		if d.key != "" {
-			run.ids.remember(run.m.Name, d.key, id, d.hash) //nolint:errcheck // in memory only
+		if d.key != "" && run.ids.keeps(run.m.Name) {
+			run.ids.remember(run.m.Name, d.key, id, d.docHash()) //nolint:errcheck // in memory only
 		}
 		return writeResult{status: Updated, line: requestLine(req.Method, req.URL, body)}
 	}
@@ -211,7 +218,7 @@ func (d *docWrite) patch(ctx context.Context, id string) writeResult {
 		return d.failReq("write", err, req)
 	}
 	if d.key != "" {
-		if err := run.ids.remember(run.m.Name, d.key, id, d.hash); err != nil {
+		if err := run.ids.remember(run.m.Name, d.key, id, d.docHash()); err != nil {
 			return d.fail("state", err)
 		}
 	}
@@ -230,8 +237,8 @@ func (d *docWrite) post(ctx context.Context, upsert bool) writeResult {
 	}
 	req := &RequestLine{Method: "POST", URL: run.apiURL(d.typ)}
 	if run.opts.DryRun {
-		if d.key != "" {
-			run.ids.remember(run.m.Name, d.key, fmt.Sprintf("<new %s %s>", d.typ, d.key), d.hash) //nolint:errcheck // in memory only
+		if d.key != "" && run.ids.keeps(run.m.Name) {
+			run.ids.remember(run.m.Name, d.key, fmt.Sprintf("<new %s %s>", d.typ, d.key), d.docHash()) //nolint:errcheck // in memory only
 		}
 		return writeResult{status: Created, line: requestLine(req.Method, req.URL, body)}
 	}
@@ -240,7 +247,7 @@ func (d *docWrite) post(ctx context.Context, upsert bool) writeResult {
 		return d.failReq("write", err, req)
 	}
 	if d.key != "" {
-		if err := run.ids.remember(run.m.Name, d.key, res, d.hash); err != nil {
+		if err := run.ids.remember(run.m.Name, d.key, res, d.docHash()); err != nil {
 			return d.fail("state", err)
 		}
 	}

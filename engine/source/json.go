@@ -1,8 +1,6 @@
 package source
 
 import (
-	gojson "github.com/goccy/go-json"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -273,24 +271,11 @@ func (l *jsonlReader) readLine() ([]byte, error) {
 	}
 }
 
-// decodeLine decodes exactly one JSON value with UseNumber. It is on the
-// per-record path of JSON Lines, so it uses goccy/go-json, a drop-in
-// replacement for encoding/json that decodes these values about 1.7 times
-// faster (the fuzz test checks that both agree).
+// decodeLine decodes exactly one JSON value with exact numbers
+// (json.Number). It is on the per-record path of JSON Lines, hence the
+// dedicated parser.
 func decodeLine(line []byte) (any, error) {
-	dec := gojson.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		if err == io.ErrUnexpectedEOF {
-			return nil, errors.New("invalid JSON: the line ends inside a value")
-		}
-		return nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	if rest := bytes.TrimSpace(line[dec.InputOffset():]); len(rest) > 0 {
-		return nil, fmt.Errorf("invalid JSON Lines: more than one value on the line (column %d)", len(line)-len(rest)+1)
-	}
-	return v, nil
+	return parseJSON(line)
 }
 
 // Close does nothing: the file is closed by its owner.
