@@ -116,17 +116,11 @@ func TestOroRejectionIsDeadLetteredAndOthersWritten(t *testing.T) {
 	oro := newStandIn(t, sandbox.Options{})
 	dir := t.TempDir()
 	t.Setenv("ORO_CLIENT_SECRET", testSecret)
-	writeFile(t, filepath.Join(dir, "groups.jsonl"), `{"code":"A","name":"Alpha"}
+	m := groupsMapping(t, dir, "key: .code", `{"code":"A","name":"Alpha"}
 {"code":"B","name":""}
 {"code":"C","name":"Gamma"}
 `)
-	writeFile(t, filepath.Join(dir, "groups.yaml"), `version: 1
-name: groups
-source: {file: groups.jsonl}
-target: {type: customergroups, key: .code}
-transform: '{type: "customergroups", attributes: {name: .name}}'
-`)
-	r := runCLI(t, "", oro.runArgs(dir, filepath.Join(dir, "groups.yaml"))...)
+	r := runCLI(t, "", oro.runArgs(dir, m)...)
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1 (some records failed)\n%s", r.code, r.stderr)
 	}
@@ -164,9 +158,8 @@ func TestExpiredTokenIsRefreshedOnceAndRetried(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		lines.WriteString(`{"code":"G` + string(rune('0'+i)) + `","name":"Group ` + string(rune('0'+i)) + `"}` + "\n")
 	}
-	writeFile(t, filepath.Join(dir, "g.jsonl"), lines.String())
-	writeFile(t, filepath.Join(dir, "g.yaml"), "version: 1\nname: g\nsource: {file: g.jsonl}\ntarget: {type: customergroups, key: .code}\ntransform: '{type: \"customergroups\", attributes: {name: .name}}'\n")
-	r := runCLI(t, "", oro.runArgs(dir, "--concurrency", "1", filepath.Join(dir, "g.yaml"))...)
+	m := groupsMapping(t, dir, "key: .code", lines.String())
+	r := runCLI(t, "", oro.runArgs(dir, "--concurrency", "1", m)...)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
@@ -187,14 +180,8 @@ func TestLostPostResponseLeavesOneRecord(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("ORO_CLIENT_SECRET", testSecret)
 	oro.InjectFault(sandbox.Fault{Method: "POST", Type: "customergroups", DropAfterStore: true, Times: 1})
-	writeFile(t, filepath.Join(dir, "g.json"), `[{"code":"W","name":"Wholesale"}]`)
-	writeFile(t, filepath.Join(dir, "g.yaml"), `version: 1
-name: g
-source: {file: g.json}
-target: {type: customergroups, key: .code, write: upsert, match: {name: .attributes.name}}
-transform: '{type: "customergroups", attributes: {name: .name}}'
-`)
-	r := runCLI(t, "", oro.runArgs(dir, filepath.Join(dir, "g.yaml"))...)
+	m := groupsMapping(t, dir, "key: .code, write: upsert, match: {name: .attributes.name}", `{"code":"W","name":"Wholesale"}`)
+	r := runCLI(t, "", oro.runArgs(dir, m)...)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
@@ -203,7 +190,7 @@ transform: '{type: "customergroups", attributes: {name: .name}}'
 	}
 	// Without state and with the record in Oro, a rerun finds it by name.
 	os.RemoveAll(filepath.Join(dir, "state"))
-	r = runCLI(t, "", oro.runArgs(dir, filepath.Join(dir, "g.yaml"))...)
+	r = runCLI(t, "", oro.runArgs(dir, m)...)
 	if r.code != 0 {
 		t.Fatalf("rerun exit %d\n%s", r.code, r.stderr)
 	}
@@ -222,14 +209,9 @@ func TestNaturalKeyFindsRecordCreatedOutsideOrosync(t *testing.T) {
 	}
 	oro.Seed("customergroups", map[string]any{"name": "Twice"}, nil)
 	oro.Seed("customergroups", map[string]any{"name": "Twice"}, nil)
-	writeFile(t, filepath.Join(dir, "g.json"), `[{"code":"W","name":"Wholesale"},{"code":"T","name":"Twice"}]`)
-	writeFile(t, filepath.Join(dir, "g.yaml"), `version: 1
-name: g
-source: {file: g.json}
-target: {type: customergroups, key: .code, write: upsert, match: {name: .attributes.name}}
-transform: '{type: "customergroups", attributes: {name: .name}}'
-`)
-	r := runCLI(t, "", oro.runArgs(dir, filepath.Join(dir, "g.yaml"))...)
+	m := groupsMapping(t, dir, "key: .code, write: upsert, match: {name: .attributes.name}", `{"code":"W","name":"Wholesale"}
+{"code":"T","name":"Twice"}`)
+	r := runCLI(t, "", oro.runArgs(dir, m)...)
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
 	}
@@ -255,20 +237,19 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 	oro := newStandIn(t, sandbox.Options{})
 	dir := t.TempDir()
 	t.Setenv("ORO_CLIENT_SECRET", testSecret)
-	writeFile(t, filepath.Join(dir, "g.jsonl"), `{"code":"A","name":"Alpha"}
+	m := groupsMapping(t, dir, "key: .code", `{"code":"A","name":"Alpha"}
 {"code":"B","name":""}
 `)
-	writeFile(t, filepath.Join(dir, "g.yaml"), "version: 1\nname: g\nsource: {file: g.jsonl}\ntarget: {type: customergroups, key: .code}\ntransform: '{type: \"customergroups\", attributes: {name: .name}}'\n")
 	report := filepath.Join(dir, "report.json")
 	var outputs []string
-	r := runCLI(t, "", oro.runArgs(dir, "--report", report, filepath.Join(dir, "g.yaml"))...)
+	r := runCLI(t, "", oro.runArgs(dir, "--report", report, m)...)
 	outputs = append(outputs, r.stdout, r.stderr)
 	// Bad credentials and a dry run, too.
-	r2 := runCLI(t, "", oro.runArgs(dir, "--client-secret", testSecret+"-wrong", filepath.Join(dir, "g.yaml"))...)
+	r2 := runCLI(t, "", oro.runArgs(dir, "--client-secret", testSecret+"-wrong", m)...)
 	if r2.code != 3 {
 		t.Errorf("bad credentials: exit %d, want 3\n%s", r2.code, r2.stderr)
 	}
-	r3 := runCLI(t, "", oro.runArgs(dir, "--dry-run", filepath.Join(dir, "g.yaml"))...)
+	r3 := runCLI(t, "", oro.runArgs(dir, "--dry-run", m)...)
 	outputs = append(outputs, r2.stdout, r2.stderr, r3.stdout, r3.stderr)
 	for _, f := range []string{report, filepath.Join(dir, "dead.jsonl")} {
 		b, err := os.ReadFile(f)
@@ -304,4 +285,15 @@ func TestBadConnectionSettingsExit3(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "ORO_API_URL") {
 		t.Errorf("missing settings: exit %d, want 2 naming ORO_API_URL\n%s", r.code, r.stderr)
 	}
+}
+
+// groupsMapping writes a customer-group mapping named g over data (JSON
+// Lines) with the given target settings, and returns the mapping's path.
+func groupsMapping(t *testing.T, dir, target, data string) string {
+	t.Helper()
+	writeFile(t, filepath.Join(dir, "g.jsonl"), data)
+	path := filepath.Join(dir, "g.yaml")
+	writeFile(t, path, "version: 1\nname: g\nsource: {file: g.jsonl}\ntarget: {type: customergroups, "+target+"}\n"+
+		"transform: '{type: \"customergroups\", attributes: {name: .name}}'\n")
+	return path
 }
