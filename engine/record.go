@@ -25,13 +25,8 @@ func (run *mappingRun) handle(it item, tc *timedContext) outcome {
 	if err := run.ctx.Err(); err != nil {
 		return rc.aborted(run.ctx)
 	}
-	if run.m.Target.Key != nil {
-		key, err := run.m.Key(run.ctx, rc.record)
-		if err != nil {
-			return rc.failed("key", err)
-		}
-		rc.key = key
-	}
+	// The cursor is taken first: a record that fails later is
+	// dead-lettered, which settles it as much as a write does.
 	var cursor any
 	if inc := run.m.Incremental; inc != nil && inc.Cursor != nil {
 		v, ok, err := inc.Cursor.First(run.ctx, rc.record)
@@ -42,6 +37,20 @@ func (run *mappingRun) handle(it item, tc *timedContext) outcome {
 			cursor = v
 		}
 	}
+	o := run.keyTransformWrite(rc, tc)
+	o.cursor = cursor
+	return o
+}
+
+// keyTransformWrite computes the key, transforms and writes one record.
+func (run *mappingRun) keyTransformWrite(rc *recordCtx, tc *timedContext) outcome {
+	if run.m.Target.Key != nil {
+		key, err := run.m.Key(run.ctx, rc.record)
+		if err != nil {
+			return rc.failed("key", err)
+		}
+		rc.key = key
+	}
 	docs, err := run.transform(tc, rc.record)
 	if err != nil {
 		if run.ctx.Err() != nil {
@@ -49,9 +58,7 @@ func (run *mappingRun) handle(it item, tc *timedContext) outcome {
 		}
 		return rc.failed("transform", err)
 	}
-	o := run.writeAll(rc, docs)
-	o.cursor = cursor
-	return o
+	return run.writeAll(rc, docs)
 }
 
 // readFailure dead-letters a record the source could not read or decode.
