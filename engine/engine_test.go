@@ -10,10 +10,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/engine/source"
@@ -90,12 +92,16 @@ func (f *fakeOro) List(ctx context.Context, typ string, q url.Values, limit int)
 		ok := true
 		for k, v := range q {
 			name := strings.TrimSuffix(strings.TrimPrefix(k, "filter["), "]")
-			if fmt.Sprint(attrs[name]) != v[0] {
+			got := fmt.Sprint(attrs[name])
+			if name == "id" {
+				got = id
+			}
+			if !slices.Contains(strings.Split(v[0], ","), got) {
 				ok = false
 			}
 		}
 		if ok {
-			out = append(out, oro.Resource{Type: typ, ID: id})
+			out = append(out, oro.Resource{Type: typ, ID: id, Attributes: attrs})
 		}
 	}
 	return out, nil
@@ -507,5 +513,52 @@ func TestOrderedMapKeepsOrder(t *testing.T) {
 	}
 	if len(got) != 1000 {
 		t.Errorf("emitted %d items, want 1000", len(got))
+	}
+}
+
+func TestLookupsAreBatchedAndCached(t *testing.T) {
+	defer func(w time.Duration) { lookupWindow = w }(lookupWindow)
+	lookupWindow = 200 * time.Millisecond // deterministic batches: every in-flight record joins
+	tr := newTestRun(t)
+	tr.oro.records["products"] = map[string]map[string]any{}
+	for i := 0; i < 10; i++ {
+		id := strconv.Itoa(100 + i)
+		tr.oro.records["products"][id] = map[string]any{"type": "products", "id": id, "attributes": map[string]any{"sku": fmt.Sprintf("P%d", i)}}
+	}
+	for _, id := range []string{"200", "201"} {
+		tr.oro.records["products"][id] = map[string]any{"type": "products", "id": id, "attributes": map[string]any{"sku": "DUP"}}
+	}
+	var lines []string
+	for i := 0; i < 30; i++ {
+		lines = append(lines, fmt.Sprintf(`{"n":%d,"sku":"P%d"}`, i, i%10))
+	}
+	lines = append(lines, `{"n":98,"sku":"NOPE"}`, `{"n":99,"sku":"DUP"}`)
+	tr.srcs["prices"] = records(t, strings.Join(lines, "\n"))
+	m := parseMapping(t, `version: 1
+name: prices
+source: {file: x.json}
+target: {type: productprices, key: .n}
+transform: '{type: "productprices", attributes: {value: "1"}, relationships: {product: {data: {type: "products", id: lookup("products"; {sku: .sku})}}}}'
+`)
+	rep, _, log := tr.run(false, m)
+	if c := rep.Mappings[0].Counts; c.Created != 30 || c.Failed != 2 {
+		t.Fatalf("counts = %+v, want 30 created and 2 failed\n%s\n%+v", c, log, tr.deadLetters()[0].Error)
+	}
+	if n := tr.oro.callCount("GET products"); n > 4 {
+		t.Errorf("%d product lookups were sent for 12 distinct SKUs, want them batched into at most 4", n)
+	}
+	for _, rec := range tr.oro.records["productprices"] {
+		id := rec["relationships"].(map[string]any)["product"].(map[string]any)["data"].(map[string]any)["id"].(string)
+		if !strings.HasPrefix(id, "10") {
+			t.Errorf("price linked to product %s, want one of 100..109", id)
+		}
+	}
+	var stages []string
+	for _, d := range tr.deadLetters() {
+		stages = append(stages, d.Key+":"+d.Error.Message)
+	}
+	joined := strings.Join(stages, "\n")
+	if !strings.Contains(joined, "98:") || !strings.Contains(joined, "no Oro record found") || !strings.Contains(joined, "several Oro records match") {
+		t.Errorf("dead letters = %s, want the missing and the ambiguous SKU", joined)
 	}
 }

@@ -8,9 +8,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/orosync/orosync/mappings"
 )
@@ -27,62 +24,6 @@ type missingError struct{ what string }
 
 func (e *missingError) Error() string { return "no Oro record found" }
 func (e *missingError) Unwrap() error { return errNotFound }
-
-// lookups resolves lookup() placeholders against Oro, once per distinct
-// query for the whole run.
-type lookups struct {
-	oro   OroClient
-	group singleflight.Group
-	mu    sync.Mutex
-	cache map[string]lookupResult
-}
-
-type lookupResult struct {
-	id  string
-	err error
-}
-
-func newLookups(c OroClient) *lookups {
-	return &lookups{oro: c, cache: map[string]lookupResult{}}
-}
-
-// find returns the id of the one record of typ matching filter.
-func (l *lookups) find(ctx context.Context, typ string, filter map[string]any) (string, error) {
-	q, desc, err := filterQuery(filter)
-	if err != nil {
-		return "", err
-	}
-	cacheKey := typ + "?" + q.Encode()
-	l.mu.Lock()
-	r, ok := l.cache[cacheKey]
-	l.mu.Unlock()
-	if ok {
-		return r.id, r.err
-	}
-	v, err, _ := l.group.Do(cacheKey, func() (any, error) {
-		res, err := l.oro.List(ctx, typ, q, 2)
-		var r lookupResult
-		switch {
-		case err != nil:
-			return nil, err // not cached: may be transient
-		case len(res) == 0:
-			r.err = &missingError{what: fmt.Sprintf("lookup(%q; %s)", typ, desc)}
-		case len(res) > 1:
-			r.err = fmt.Errorf("several Oro records match (%s, %s, …): make the filter unique", res[0].ID, res[1].ID)
-		default:
-			r.id = res[0].ID
-		}
-		l.mu.Lock()
-		l.cache[cacheKey] = r
-		l.mu.Unlock()
-		return r, nil
-	})
-	if err != nil {
-		return "", err
-	}
-	r = v.(lookupResult)
-	return r.id, r.err
-}
 
 // filterQuery turns a lookup filter into Oro query parameters and a short
 // description for messages.

@@ -84,7 +84,7 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 	}
 	r.ids = newIDCache(opts.State, r.instance, opts.DryRun, referencedMappings(ms))
 	if opts.Oro != nil {
-		r.lookups = newLookups(opts.Oro)
+		r.lookups = newLookups(ctx, opts.Oro)
 	}
 	failed := map[string]bool{}
 	for _, m := range order {
