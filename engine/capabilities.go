@@ -78,7 +78,28 @@ func Warnings(m *mappings.Mapping) []string {
 	if t.Key != nil && len(t.Match) == 0 && len(t.NativeUpsert) == 0 && t.Write != "update" {
 		w = append(w, "target.match is not set: if the id map is lost, or a POST's answer is lost, orosync cannot find the Oro record and may create a duplicate")
 	}
+	records := m.Source.Records
+	if m.Source.HTTP != nil {
+		records = m.Source.HTTP.Records
+	}
+	if records != nil && isPlainPath(records.Src) {
+		w = append(w, fmt.Sprintf("records: %s yields one record per output, so an array there is ONE record; write %s[] for its elements", records.Src, strings.TrimSpace(records.Src)))
+	}
 	return w
+}
+
+// isPlainPath reports whether a jq expression is only a path like .data.items.
+func isPlainPath(src string) bool {
+	src = strings.TrimSpace(src)
+	if len(src) < 2 || src[0] != '.' {
+		return false
+	}
+	for _, c := range src[1:] {
+		if !(c == '.' || c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func parseVersion(s string) ([3]int, error) {

@@ -562,3 +562,25 @@ transform: '{type: "productprices", attributes: {value: "1"}, relationships: {pr
 		t.Errorf("dead letters = %s, want the missing and the ambiguous SKU", joined)
 	}
 }
+
+func TestWarnings(t *testing.T) {
+	m := parseMapping(t, `version: 1
+name: w
+source:
+  http:
+    url: https://erp.test/x
+    records: .data
+target: {type: customers, key: .id}
+transform: .
+`)
+	got := strings.Join(Warnings(m), "\n")
+	for _, want := range []string{"target.match is not set", "write .data[] for its elements"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Warnings = %q, want %q", got, want)
+		}
+	}
+	m = parseMapping(t, strings.Replace(groupsYAML, "source: {file: groups.json}", "source: {file: groups.json, records: '.items[]'}", 1))
+	if w := Warnings(m); len(w) != 0 {
+		t.Errorf("Warnings(a rerunnable mapping) = %q, want none", w)
+	}
+}
