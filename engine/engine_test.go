@@ -584,3 +584,41 @@ transform: .
 		t.Errorf("Warnings(a rerunnable mapping) = %q, want none", w)
 	}
 }
+
+func TestRunawayTransformFailsOnlyItsRecord(t *testing.T) {
+	tr := newTestRun(t)
+	tr.srcs["slow"] = records(t, `{"n":1}
+{"n":2,"spin":true}
+{"n":3}
+{"n":4,"spin":true}
+{"n":5}`)
+	m := parseMapping(t, `version: 1
+name: slow
+source: {file: x.json}
+target: {type: customergroups, key: .n}
+transform: 'if .spin then last(range(1e18)) else {type: "customergroups", attributes: {name: (.n|tostring)}} end'
+`)
+	var log bytes.Buffer
+	start := time.Now()
+	rep, err := Run(context.Background(), []*mappings.Mapping{m}, Options{
+		APIURL: "https://oro.test/admin/api", Oro: tr.oro, State: tr.store, Log: &log, Concurrency: 1,
+		RecordTimeout: 100 * time.Millisecond, DeadLetter: NewDeadLetterFile(tr.dl),
+		OpenSource: func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (Source, error) {
+			return &sliceSource{recs: tr.srcs["slow"]}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Mappings[0].Counts; c.Created != 3 || c.Failed != 2 {
+		t.Errorf("counts = %+v, want 3 created, 2 failed", c)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the run took %s: the time limit did not stop the runaway transforms", d)
+	}
+	for _, d := range tr.deadLetters() {
+		if d.Error.Stage != "transform" || !strings.Contains(d.Error.Message, "longer than the 100ms limit") {
+			t.Errorf("dead letter %+v, want a transform time-limit failure", d.Error)
+		}
+	}
+}
