@@ -622,3 +622,27 @@ transform: 'if .spin then last(range(1e18)) else {type: "customergroups", attrib
 		}
 	}
 }
+
+func TestInterruptedRunReportsEveryMapping(t *testing.T) {
+	tr := newTestRun(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	tr.oro.failCreate = func(string, map[string]any) error { cancel(); return nil }
+	tr.srcs["groups"] = records(t, `{"code":"A","name":"A"}
+{"code":"B","name":"B"}`)
+	tr.srcs["customers"] = records(t, `{"id":1,"name":"x","active":true,"group":"A"}`)
+	rep, err := Run(ctx, []*mappings.Mapping{parseMapping(t, groupsYAML), parseMapping(t, customersYAML)}, Options{
+		APIURL: "https://oro.test/admin/api", Oro: tr.oro, State: tr.store, Concurrency: 1, DeadLetter: NewDeadLetterFile(tr.dl),
+		OpenSource: func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (Source, error) {
+			return &sliceSource{recs: tr.srcs[m.Name]}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Mappings) != 2 || rep.Mappings[0].Status != "fatal" || rep.Mappings[1].Status != "not-run" || rep.ExitCode != ExitCannotProceed {
+		t.Fatalf("report = %+v", rep)
+	}
+	if c := rep.Mappings[0].Counts; c.Read != c.Created+c.Failed || c.Read == 0 {
+		t.Errorf("interrupted mapping counts = %+v: every record read must be written or dead-lettered", c)
+	}
+}

@@ -88,6 +88,11 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 	}
 	failed := map[string]bool{}
 	for _, m := range order {
+		if ctx.Err() != nil {
+			rep.Mappings = append(rep.Mappings, MappingReport{Mapping: m.Name, File: m.File, Status: "not-run",
+				Error: "not run: the run was interrupted"})
+			continue
+		}
 		if dep := failedDependency(m, failed); dep != "" {
 			failed[m.Name] = true
 			rep.Mappings = append(rep.Mappings, MappingReport{Mapping: m.Name, File: m.File, Status: "not-run",
@@ -99,9 +104,6 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 			failed[m.Name] = true
 		}
 		rep.Mappings = append(rep.Mappings, mr)
-		if ctx.Err() != nil {
-			break
-		}
 	}
 	if err := r.out.Flush(); err != nil {
 		return nil, fmt.Errorf("write output: %w", err)
