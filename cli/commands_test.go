@@ -171,12 +171,15 @@ tests:
 }
 
 func TestUsageErrorsExit2(t *testing.T) {
+	clearOroEnv(t)
 	for _, args := range [][]string{
 		{"run"},
 		{"run", "--no-such-flag", "x"},
 		{"nosuchcommand"},
 		{"run", "does-not-exist.yaml"},
 		{"run", "../examples", "--dry-run"},
+		{"state", "reset", "--state-dir", t.TempDir(), "customers"}, // no ORO_API_URL: which instance?
+		{"state", "reset", "customers", "--all"},
 	} {
 		r := runCLI(t, "", args...)
 		if r.code != 2 {

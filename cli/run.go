@@ -83,7 +83,7 @@ func (s *streams) run(c *ucli.Context) error {
 	}
 	defer stop()
 	opts.APIURL = conn.APIURL
-	opts.OpenSource = s.sourceOpener(c.Context)
+	opts.OpenSource = s.sourceOpener()
 
 	stateDir := c.String("state-dir")
 	if c.Bool("sandbox") && !c.IsSet("state-dir") {
@@ -171,7 +171,7 @@ func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
 }
 
 // sourceOpener opens mapping sources with the command's stdin and stderr.
-func (s *streams) sourceOpener(ctx context.Context) engine.SourceOpener {
+func (s *streams) sourceOpener() engine.SourceOpener {
 	return func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (engine.Source, error) {
 		return source.Open(ctx, &m.Source, source.Options{
 			Dir:    m.Dir,

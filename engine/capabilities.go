@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,7 +61,7 @@ func CheckCapabilities(m *mappings.Mapping, oroVersion string) (warnings []strin
 		return nil, fmt.Errorf("%s: target.native_upsert: Oro offers no meta.upsert for %q (its natural keys are not unique on their own); remove native_upsert and use target.match, e.g. match: {name: .attributes.name}", m.File, m.Target.Type)
 	}
 	for _, f := range fields {
-		if !contains(keys, f) {
+		if !slices.Contains(keys, f) {
 			return nil, fmt.Errorf("%s: target.native_upsert: Oro upserts %q only by %s, not by %q", m.File, m.Target.Type, strings.Join(keys, " or "), f)
 		}
 	}
@@ -82,24 +83,10 @@ func Warnings(m *mappings.Mapping) []string {
 	if m.Source.HTTP != nil {
 		records = m.Source.HTTP.Records
 	}
-	if records != nil && isPlainPath(records.Src) {
+	if records.IsPath() {
 		w = append(w, fmt.Sprintf("records: %s yields one record per output, so an array there is ONE record; write %s[] for its elements", records.Src, strings.TrimSpace(records.Src)))
 	}
 	return w
-}
-
-// isPlainPath reports whether a jq expression is only a path like .data.items.
-func isPlainPath(src string) bool {
-	src = strings.TrimSpace(src)
-	if len(src) < 2 || src[0] != '.' {
-		return false
-	}
-	for _, c := range src[1:] {
-		if !(c == '.' || c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 func parseVersion(s string) ([3]int, error) {
@@ -120,15 +107,6 @@ func less(a, b [3]int) bool {
 	for i := range a {
 		if a[i] != b[i] {
 			return a[i] < b[i]
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
 		}
 	}
 	return false

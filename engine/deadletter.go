@@ -61,10 +61,9 @@ type OroError struct {
 type DeadLetterFile struct {
 	path string
 
-	mu    sync.Mutex
-	f     *os.File
-	w     *bufio.Writer
-	count int
+	mu sync.Mutex
+	f  *os.File
+	w  *bufio.Writer
 }
 
 // NewDeadLetterFile returns a dead-letter writer for path. Nothing is created
@@ -75,13 +74,6 @@ func NewDeadLetterFile(path string) *DeadLetterFile {
 
 // Path returns the file's path.
 func (d *DeadLetterFile) Path() string { return d.path }
-
-// Count returns the number of entries written.
-func (d *DeadLetterFile) Count() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.count
-}
 
 // Write appends one entry and flushes it, so a crash loses nothing already
 // reported.
@@ -105,7 +97,6 @@ func (d *DeadLetterFile) Write(e DeadLetter) error {
 	if err := d.w.Flush(); err != nil {
 		return fmt.Errorf("write dead-letter file %s: %w", d.path, err)
 	}
-	d.count++
 	return nil
 }
 

@@ -190,7 +190,8 @@ func newTestRun(t *testing.T) *testRun {
 
 func (tr *testRun) run(dryRun bool, ms ...*mappings.Mapping) (*Report, string, string) {
 	tr.t.Helper()
-	var out, log bytes.Buffer
+	var out bytes.Buffer
+	var log syncBuffer
 	opts := Options{
 		DryRun: dryRun, APIURL: "https://oro.test/admin/api", State: tr.store, Out: &out, Log: &log,
 		OpenSource: func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (Source, error) {
@@ -598,7 +599,7 @@ source: {file: x.json}
 target: {type: customergroups, key: .n}
 transform: 'if .spin then last(range(1e18)) else {type: "customergroups", attributes: {name: (.n|tostring)}} end'
 `)
-	var log bytes.Buffer
+	var log syncBuffer
 	start := time.Now()
 	rep, err := Run(context.Background(), []*mappings.Mapping{m}, Options{
 		APIURL: "https://oro.test/admin/api", Oro: tr.oro, State: tr.store, Log: &log, Concurrency: 1,
@@ -644,5 +645,79 @@ func TestInterruptedRunReportsEveryMapping(t *testing.T) {
 	}
 	if c := rep.Mappings[0].Counts; c.Read != c.Created+c.Failed || c.Read == 0 {
 		t.Errorf("interrupted mapping counts = %+v: every record read must be written or dead-lettered", c)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the engine's concurrent log writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestCheckCapabilities(t *testing.T) {
+	mapping := func(typ, fields string) *mappings.Mapping {
+		return parseMapping(t, "version: 1\nname: u\nsource: {file: x.json}\ntarget: {type: "+typ+", write: upsert, key: .id, native_upsert: "+fields+"}\ntransform: .\n")
+	}
+	for _, tc := range []struct {
+		typ, fields, version string
+		wantErr, wantWarn    string
+	}{
+		{"productunits", "[id]", "6.1.3", "", ""},
+		{"users", "[email]", "", "", ""},
+		{"customers", "[name]", "", `no meta.upsert for "customers"`, ""},
+		{"users", "[firstName]", "", `only by username or email, not by "firstName"`, ""},
+		{"productunits", "[id]", "5.1.1", "Oro 5.1.1 has no meta.upsert", ""},
+		{"productunits", "[id]", "six", `"six" is not a version`, ""},
+		{"somethingnew", "[code]", "", "", "does not know whether Oro supports upsert"},
+	} {
+		warns, err := CheckCapabilities(mapping(tc.typ, tc.fields), tc.version)
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("%s %s on %q: error %v, want %q", tc.typ, tc.fields, tc.version, err, tc.wantErr)
+		}
+		if got := strings.Join(warns, "\n"); tc.wantWarn == "" && got != "" || !strings.Contains(got, tc.wantWarn) {
+			t.Errorf("%s %s: warnings %q, want %q", tc.typ, tc.fields, got, tc.wantWarn)
+		}
+	}
+}
+
+func TestMixedCursorTypesKeepTheCheckpoint(t *testing.T) {
+	tr := newTestRun(t)
+	m := parseMapping(t, strings.Replace(groupsYAML, "target:", "incremental: {cursor: .v}\ntarget:", 1))
+	tr.srcs["groups"] = records(t, `{"code":"A","name":"A","v":"2024-01-01"}
+{"code":"B","name":"B","v":5}`)
+	rep, _, _ := tr.run(false, m)
+	if rep.Mappings[0].Status != "fatal" || !strings.Contains(rep.Mappings[0].Error, "only strings or only numbers") {
+		t.Errorf("report = %+v, want a fatal cursor error", rep.Mappings[0])
+	}
+	if _, ok, _ := tr.store.Checkpoint("https://oro.test/admin/api", "groups"); ok {
+		t.Error("a checkpoint was stored from incomparable cursor values")
+	}
+}
+
+func TestSourceThatCannotOpenIsFatal(t *testing.T) {
+	tr := newTestRun(t)
+	rep, err := Run(context.Background(), []*mappings.Mapping{parseMapping(t, groupsYAML)}, Options{
+		APIURL: "https://oro.test/admin/api", Oro: tr.oro, State: tr.store, DeadLetter: NewDeadLetterFile(tr.dl),
+		OpenSource: func(context.Context, *mappings.Mapping, any, int) (Source, error) {
+			return nil, errors.New("groups.json: no such file")
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ExitCode != ExitCannotProceed || !strings.Contains(rep.Mappings[0].Error, "groups.json: no such file") {
+		t.Errorf("report = %+v, want exit 3 naming the file", rep.Mappings[0])
 	}
 }

@@ -15,6 +15,7 @@ type pendingRecord struct{ it item }
 // setup checks that the mapping can run with the given options.
 func (run *mappingRun) setup() error {
 	run.w = writer{run: run}
+	run.collectionURL = run.apiURL(run.m.Target.Type) // every document has this type
 	if !run.opts.DryRun && run.opts.Oro == nil {
 		return errors.New("no Oro connection configured")
 	}

@@ -56,7 +56,9 @@ type Options struct {
 	FullRefresh bool
 	// Out receives dry-run request lines (stdout).
 	Out io.Writer
-	// Log receives progress messages (stderr).
+	// Log receives progress messages (stderr). Worker goroutines write to
+	// it, one line per Write, so it must be safe for concurrent use (the
+	// caller shares it with the sources, which log from goroutines too).
 	Log io.Writer
 }
 
@@ -169,6 +171,8 @@ type mappingRun struct {
 	// in source order; finalPass once they stop making progress: a ref() to
 	// the same mapping that is still missing then follows on_missing.
 	pendingPass, finalPass bool
+	// collectionURL is where POSTs of the target type go.
+	collectionURL string
 	// watchdog enforces the per-record transform time limit.
 	watchdog *watchdog
 	// placeholders is false when the transform cannot produce lookup() or
@@ -332,27 +336,11 @@ func usesPlaceholders(m *mappings.Mapping) bool {
 func describeSource(m *mappings.Mapping) string {
 	switch {
 	case m.Source.HTTP != nil && m.Source.HTTP.URL != nil:
-		return redactURL(m.Source.HTTP.URL.String())
+		return m.Source.HTTP.URL.Redacted() // the source logs each request, redacted, itself
+	case m.Source.File != nil && m.Source.File.String() == "-":
+		return "standard input"
 	case m.Source.File != nil:
-		if f := m.Source.File.String(); f == "-" {
-			return "standard input"
-		} else {
-			return f
-		}
+		return m.Source.File.Redacted()
 	}
 	return "source"
-}
-
-// redactURL drops user info and query values from a URL for logs.
-func redactURL(u string) string {
-	if i := strings.IndexByte(u, '?'); i >= 0 {
-		u = u[:i] + "?…"
-	}
-	if i := strings.Index(u, "://"); i >= 0 {
-		rest := u[i+3:]
-		if at := strings.IndexByte(rest, '@'); at >= 0 && at < strings.IndexAny(rest+"/", "/") {
-			u = u[:i+3] + rest[at+1:]
-		}
-	}
-	return u
 }

@@ -119,16 +119,6 @@ func appendJSONString(b []byte, s string) []byte {
 	return b
 }
 
-// docType returns the document's data.type and checks it against the
-// mapping's target type.
-func docType(m *mappings.Mapping, doc mappings.Document) (string, error) {
-	typ, _ := doc.Data["type"].(string)
-	if typ != m.Target.Type {
-		return "", fmt.Errorf("the transform produced a %q document but target.type is %q: fix the transform's type or target.type", typ, m.Target.Type)
-	}
-	return typ, nil
-}
-
 // marshalDoc encodes a document without HTML escaping.
 func marshalDoc(doc mappings.Document) ([]byte, error) {
 	b, err := doc.AppendJSON(make([]byte, 0, 512))

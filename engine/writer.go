@@ -20,12 +20,8 @@ type writer struct {
 // write handles document i of n of one record.
 func (w writer) write(ctx context.Context, rc *recordCtx, i, n int, doc mappings.Document) writeResult {
 	run := w.run
-	m := run.m
-	typ, err := docType(m, doc)
-	if err != nil {
-		return writeResult{status: Failed, err: err, stage: "transform", doc: doc}
-	}
-	doc, err = run.resolve(ctx, doc)
+	typ, _ := doc.Data["type"].(string) // Apply guarantees it equals target.type
+	doc, err := run.resolve(ctx, doc)
 	var skip *skipError
 	switch {
 	case errors.Is(err, errDeferred):
@@ -235,7 +231,7 @@ func (d *docWrite) post(ctx context.Context, upsert bool) writeResult {
 			return d.fail("transform", err)
 		}
 	}
-	req := &RequestLine{Method: "POST", URL: run.apiURL(d.typ)}
+	req := &RequestLine{Method: "POST", URL: run.collectionURL}
 	if run.opts.DryRun {
 		if d.key != "" && run.ids.keeps(run.m.Name) {
 			run.ids.remember(run.m.Name, d.key, fmt.Sprintf("<new %s %s>", d.typ, d.key), d.docHash()) //nolint:errcheck // in memory only

@@ -92,6 +92,10 @@ func (e *Expr) compile(raw *rawText, file, field string) ErrorList {
 	return nil
 }
 
+// IsPath reports whether the expression is only a path of object keys, like
+// .data or .address.city (false for nil).
+func (e *Expr) IsPath() bool { return e != nil && e.path != nil }
+
 // simplePath returns the keys of an expression that is only a path of
 // object keys (".id", ".address.city"), or nil. Such expressions (keys,
 // match fields, cursors) are evaluated directly, which is much cheaper

@@ -160,19 +160,8 @@ func (p *parser) object(depth int) (any, error) {
 			return nil, err
 		}
 		m[k] = v
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return nil, p.unexpected()
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case '}':
-			p.pos++
-			return m, nil
-		default:
-			return nil, p.unexpected()
+		if done, err := p.afterElement('}'); err != nil || done {
+			return m, err
 		}
 	}
 }
@@ -194,21 +183,29 @@ func (p *parser) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return nil, p.unexpected()
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case ']':
-			p.pos++
-			return a, nil
-		default:
-			return nil, p.unexpected()
+		if done, err := p.afterElement(']'); err != nil || done {
+			return a, err
 		}
 	}
+}
+
+// afterElement reads what follows an element of an object or array: a
+// comma (more elements follow) or the closing bracket (done).
+func (p *parser) afterElement(closer byte) (done bool, err error) {
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		return false, p.unexpected()
+	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		p.skipSpace()
+		return false, nil
+	case closer:
+		p.pos++
+		return true, nil
+	}
+	return false, p.unexpected()
 }
 
 // number checks the JSON number grammar and keeps the literal text.
