@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // call is one authenticated, negotiated API request.
@@ -70,11 +72,11 @@ func xInclude(r *http.Request) map[string]bool {
 func (c *call) collection() *response {
 	switch c.r.Method {
 	case http.MethodGet, http.MethodHead:
-		return c.allowed(actList, true, c.list)
+		return c.allowed(resources.List, true, c.list)
 	case http.MethodPost:
-		return c.allowed(actCreate, true, c.create)
+		return c.allowed(resources.Create, true, c.create)
 	case http.MethodDelete:
-		return c.allowed(actDeleteList, true, c.deleteList)
+		return c.allowed(resources.DeleteList, true, c.deleteList)
 	case http.MethodOptions:
 		return c.options(true)
 	}
@@ -85,19 +87,19 @@ func (c *call) collection() *response {
 func (c *call) item(id string) *response {
 	switch c.r.Method {
 	case http.MethodGet, http.MethodHead:
-		return c.allowed(actGet, false, func() *response { return c.get(id) })
+		return c.allowed(resources.Get, false, func() *response { return c.get(id) })
 	case http.MethodPatch:
-		return c.allowed(actUpdate, false, func() *response { return c.update(id) })
+		return c.allowed(resources.Update, false, func() *response { return c.update(id) })
 	case http.MethodDelete:
-		return c.allowed(actDelete, false, func() *response { return c.delete(id) })
+		return c.allowed(resources.Delete, false, func() *response { return c.delete(id) })
 	case http.MethodOptions:
 		return c.options(false)
 	}
 	return c.notAllowed(false)
 }
 
-func (c *call) allowed(a action, collection bool, handle func() *response) *response {
-	if !c.sp.allows(a) {
+func (c *call) allowed(a resources.Action, collection bool, handle func() *response) *response {
+	if !c.sp.Allows(a) {
 		return c.notAllowed(collection)
 	}
 	return handle()
@@ -106,19 +108,19 @@ func (c *call) allowed(a action, collection bool, handle func() *response) *resp
 // allow lists the methods enabled on the collection or item route.
 func (c *call) allow(collection bool) string {
 	var m []string
-	add := func(a action, method string) {
-		if c.sp.allows(a) {
+	add := func(a resources.Action, method string) {
+		if c.sp.Allows(a) {
 			m = append(m, method)
 		}
 	}
 	if collection {
-		add(actList, http.MethodGet)
-		add(actCreate, http.MethodPost)
-		add(actDeleteList, http.MethodDelete)
+		add(resources.List, http.MethodGet)
+		add(resources.Create, http.MethodPost)
+		add(resources.DeleteList, http.MethodDelete)
 	} else {
-		add(actGet, http.MethodGet)
-		add(actUpdate, http.MethodPatch)
-		add(actDelete, http.MethodDelete)
+		add(resources.Get, http.MethodGet)
+		add(resources.Update, http.MethodPatch)
+		add(resources.Delete, http.MethodDelete)
 	}
 	return strings.Join(m, ", ")
 }
@@ -154,11 +156,11 @@ func (c *call) notFound() *response {
 }
 
 func (c *call) get(id string) *response {
-	rec := c.s.st.get(c.sp.typ, id)
+	rec := c.s.st.get(c.sp.Type, id)
 	if rec == nil {
 		return c.notFound()
 	}
-	lq, errs := parseListQuery(&resourceSpec{typ: c.sp.typ, rels: c.sp.rels}, readParams(c.r.URL.Query()))
+	lq, errs := parseListQuery(&resourceSpec{Resource: &resources.Resource{Type: c.sp.Type, Rels: c.sp.Rels}}, readParams(c.r.URL.Query()))
 	if len(errs) > 0 {
 		return c.fail(errs...)
 	}
@@ -185,7 +187,7 @@ func readParams(q url.Values) url.Values {
 }
 
 func (c *call) delete(id string) *response {
-	rec := c.s.st.get(c.sp.typ, id)
+	rec := c.s.st.get(c.sp.Type, id)
 	if rec == nil {
 		return c.notFound()
 	}

@@ -3,7 +3,8 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
-	"slices"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // upsertPointer is where Oro points meta.upsert errors (oro-api.md §7).
@@ -20,7 +21,7 @@ func (c *call) readDocument() (*document, *response) {
 	if len(errs) > 0 {
 		return nil, c.fail(errs...)
 	}
-	if doc.data.typ != c.sp.typ {
+	if doc.data.typ != c.sp.Type {
 		return nil, c.fail(&apiError{Status: http.StatusConflict, Title: titleConflict,
 			Detail:  "The 'type' property of the primary data object should match the requested resource.",
 			Pointer: "/data/type"})
@@ -84,15 +85,15 @@ func (c *call) findUpsertTarget(o *object, fields []string) (*Resource, *apiErro
 		if f == "id" && !o.hasID || f != "id" && !o.sent(f) {
 			return nil, badPointer(titleValue, fmt.Sprintf("The %q field does not exist in the request data.", f), upsertPointer)
 		}
-		if f == "id" && c.sp.ids != idClient {
+		if f == "id" && !c.sp.CanUpsertBy(f) {
 			return nil, badPointer(titleValue, "The upsert operation cannot use the entity identifier to find an entity.", upsertPointer)
 		}
-		if f != "id" && !slices.Contains(c.sp.upsertFields, f) {
+		if f != "id" && !c.sp.CanUpsertBy(f) {
 			return nil, badPointer(titleValue, "The upsert operation cannot use this field to find an entity.", upsertPointer)
 		}
 	}
 	var found []*Resource
-	for _, r := range c.s.st.all(c.sp.typ) {
+	for _, r := range c.s.st.all(c.sp.Type) {
 		if upsertMatch(r, o, fields) {
 			found = append(found, r)
 		}
@@ -142,11 +143,11 @@ func (c *call) update(id string) *response {
 	if err != nil {
 		return c.fail(err)
 	}
-	if fields != nil && (len(fields) != 1 || fields[0] != "id" || c.sp.ids != idClient) {
+	if fields != nil && (len(fields) != 1 || fields[0] != "id" || c.sp.IDs != resources.ClientID) {
 		return c.fail(badPointer(titleValue,
 			"The upsert operation is not supported for resources with auto-generated identifier value.", upsertPointer))
 	}
-	old := c.s.st.get(c.sp.typ, id)
+	old := c.s.st.get(c.sp.Type, id)
 	if old == nil && fields == nil {
 		return c.notFound()
 	}
@@ -156,7 +157,7 @@ func (c *call) update(id string) *response {
 // write runs the transaction and answers 201 (+ Location) for a create or
 // 200 for an update, with included records carrying meta.includeId.
 func (c *call) write(doc *document, old *Resource) *response {
-	if old == nil && !c.sp.allows(actCreate) {
+	if old == nil && !c.sp.Allows(resources.Create) {
 		return c.notAllowed(true)
 	}
 	t := newTx(c.s.st, c.s.opts.Now(), false)

@@ -26,11 +26,13 @@
 //   - meta.upsert only where Oro allows it, and `included` objects with
 //     temporary ids and meta.includeId.
 //
-// Resources are described by a declarative schema table (see resources.go):
+// Resources come from orosync's one table of Oro resources (package
+// resources, which cites Oro's api.yml and entity code for every rule):
 // attributes with their kind and whether they are required or read-only,
-// relationships with their target type, filters and the enabled actions.
-// Resource-specific rules (product SKU uniqueness, price currencies and units,
-// address regions, ...) are small hooks next to the table (domain.go).
+// relationships with their target type, filters, upsert keys and the enabled
+// actions. Resource-specific rules (product SKU uniqueness, price currencies
+// and units, address regions, ...) are small hooks attached by type
+// (resources.go, domain.go).
 //
 // Test hooks (Stats, ExpireTokens, Records, Seed, InjectFault, Requests) let
 // tests look inside the server and simulate failures such as 503 answers,

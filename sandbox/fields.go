@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // timeLayout is how Oro renders datetimes: ISO-8601, UTC, seconds.
@@ -18,35 +20,35 @@ var numericString = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 // coerce checks an attribute value against its kind and returns the value to
 // store, or an error.
-func coerce(as *attrSpec, v any) (any, *apiError) {
+func coerce(as *resources.Attr, v any) (any, *apiError) {
 	if v == nil {
 		return nil, nil
 	}
 	typeErr := func(what string) *apiError {
 		return &apiError{Status: 400, Title: titleType, Detail: "This value should be of type " + what + "."}
 	}
-	switch as.kind {
-	case kindString:
+	switch as.Kind {
+	case resources.String:
 		return want[string](v, typeErr("string"))
-	case kindBool:
+	case resources.Bool:
 		return want[bool](v, typeErr("boolean"))
-	case kindInt:
+	case resources.Int:
 		n, ok := v.(json.Number)
 		if _, err := n.Int64(); !ok || err != nil {
 			return nil, typeErr("integer")
 		}
 		return n, nil
-	case kindNumber, kindDecimal, kindMoney:
-		return coerceNumber(as.kind, v, typeErr("numeric"))
-	case kindDateTime:
+	case resources.Number, resources.Decimal, resources.Money:
+		return coerceNumber(as.Kind, v, typeErr("numeric"))
+	case resources.DateTime:
 		return coerceTime(v, typeErr("datetime"))
-	case kindEnum:
+	case resources.Enum:
 		s, ok := v.(string)
-		if !ok || !slices.Contains(as.enum, s) {
+		if !ok || !slices.Contains(as.Enum, s) {
 			return nil, &apiError{Status: 400, Title: titleChoice, Detail: "The value you selected is not a valid choice."}
 		}
 		return s, nil
-	case kindStrings:
+	case resources.Strings:
 		return coerceStrings(v, typeErr("array of strings"))
 	}
 	return cloneValue(v), nil
@@ -61,7 +63,7 @@ func want[T any](v any, typeErr *apiError) (any, *apiError) {
 
 // coerceNumber accepts a JSON number or a numeric string; numbers never pass
 // through float64.
-func coerceNumber(k kind, v any, typeErr *apiError) (any, *apiError) {
+func coerceNumber(k resources.Kind, v any, typeErr *apiError) (any, *apiError) {
 	var text string
 	switch v := v.(type) {
 	case json.Number:
@@ -75,9 +77,9 @@ func coerceNumber(k kind, v any, typeErr *apiError) (any, *apiError) {
 		return nil, typeErr
 	}
 	switch k {
-	case kindNumber:
+	case resources.Number:
 		return json.Number(text), nil
-	case kindMoney:
+	case resources.Money:
 		r, ok := new(big.Rat).SetString(text)
 		if !ok {
 			return nil, typeErr
@@ -127,14 +129,14 @@ func blank(v any) bool {
 
 // parseRelData checks the "data" member of a relationship and returns the
 // identifiers it holds. ptr points at the relationship.
-func parseRelData(rs *relSpec, raw any, ptr string) ([]Ref, *apiError) {
+func parseRelData(rs *resources.Rel, raw any, ptr string) ([]Ref, *apiError) {
 	m, ok := raw.(map[string]any)
 	if _, has := m["data"]; !ok || !has {
 		return nil, badPointer(titleRequestData, "The 'data' property is required", ptr)
 	}
 	data := m["data"]
 	ptr += "/data"
-	if rs.toMany {
+	if rs.ToMany {
 		list, ok := data.([]any)
 		if !ok {
 			return nil, badPointer(titleRequestData, "The 'data' property should be an array", ptr)

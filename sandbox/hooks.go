@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // This file holds the test hooks: ways for tests to look inside the server
@@ -86,7 +88,7 @@ func (s *Server) Seed(typ string, attrs map[string]any, rels map[string]any) (st
 }
 
 func seedObject(sp *resourceSpec, attrs map[string]any, rels map[string]any) (*object, error) {
-	o := &object{pointer: "/data", typ: sp.typ, attrs: map[string]any{}, rels: map[string]any{}}
+	o := &object{pointer: "/data", typ: sp.Type, attrs: map[string]any{}, rels: map[string]any{}}
 	for k, v := range attrs {
 		if k == "id" {
 			o.id, o.hasID = fmt.Sprint(v), true
@@ -95,7 +97,7 @@ func seedObject(sp *resourceSpec, attrs map[string]any, rels map[string]any) (*o
 		o.attrs[k] = v
 	}
 	for name, v := range rels {
-		rs := sp.rel(name)
+		rs := sp.Rel(name)
 		if rs == nil {
 			return nil, fmt.Errorf("unknown relationship %q", name)
 		}
@@ -108,8 +110,8 @@ func seedObject(sp *resourceSpec, attrs map[string]any, rels map[string]any) (*o
 	return o, nil
 }
 
-func seedRelData(rs *relSpec, v any) (any, error) {
-	toRef := func(id string) map[string]any { return map[string]any{"type": rs.target, "id": id} }
+func seedRelData(rs *resources.Rel, v any) (any, error) {
+	toRef := func(id string) map[string]any { return map[string]any{"type": rs.Target, "id": id} }
 	switch v := v.(type) {
 	case nil:
 		return nil, nil

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // Paging defaults (Oro's default_page_size and max_delete_entities).
@@ -44,11 +46,8 @@ func opsFor(sp *resourceSpec, field string) []string {
 	if field == "id" {
 		return ordered
 	}
-	if as := sp.attr(field); as != nil {
-		switch as.kind {
-		case kindInt, kindNumber, kindDecimal, kindMoney, kindDateTime:
-			return ordered
-		}
+	if as := sp.Attr(field); as != nil && isOrdered(as.Kind) {
+		return ordered
 	}
 	return []string{"eq", "neq", "exists"}
 }
@@ -70,9 +69,9 @@ func parseListQuery(sp *resourceSpec, q url.Values) (*listQuery, []*apiError) {
 			errs = append(errs, err)
 		}
 	}
-	if sp.requiredFilter != "" && !slices.ContainsFunc(lq.conds, func(c cond) bool { return c.field == sp.requiredFilter }) {
-		param := "filter[" + sp.requiredFilter + "]"
-		errs = append(errs, badParameter(titleFilter, fmt.Sprintf("The %q filter is required.", sp.requiredFilter), param))
+	if sp.RequiredFilter != "" && !slices.ContainsFunc(lq.conds, func(c cond) bool { return c.field == sp.RequiredFilter }) {
+		param := "filter[" + sp.RequiredFilter + "]"
+		errs = append(errs, badParameter(titleFilter, fmt.Sprintf("The %q filter is required.", sp.RequiredFilter), param))
 	}
 	return lq, errs
 }
@@ -119,7 +118,7 @@ func parsePageParam(key, val string, allowAll bool) (int, *apiError) {
 func (lq *listQuery) parseSort(sp *resourceSpec, val string) *apiError {
 	for f := range strings.SplitSeq(val, ",") {
 		name := strings.TrimPrefix(strings.TrimSpace(f), "-")
-		if name != "id" && !slices.Contains(sp.sorts, name) {
+		if name != "id" && !slices.Contains(sp.Sorts, name) {
 			return badParameter(titleSort, fmt.Sprintf("Sorting by %q field is not supported.", name), "sort")
 		}
 		lq.sort = append(lq.sort, strings.TrimSpace(f))
@@ -129,7 +128,7 @@ func (lq *listQuery) parseSort(sp *resourceSpec, val string) *apiError {
 
 func (lq *listQuery) parseInclude(sp *resourceSpec, val string) *apiError {
 	for name := range strings.SplitSeq(val, ",") {
-		if sp.rel(name) == nil {
+		if sp.Rel(name) == nil {
 			return badParameter(titleRelationship, fmt.Sprintf("The relationship %q is not supported.", name), "include")
 		}
 		lq.include = append(lq.include, name)
@@ -141,7 +140,7 @@ func (lq *listQuery) parseInclude(sp *resourceSpec, val string) *apiError {
 // value against the resource's allowed filters.
 func parseFilter(sp *resourceSpec, key, val string) (cond, *apiError) {
 	m := filterKey.FindStringSubmatch(key)
-	if m == nil || sp.filter(m[1]) == nil {
+	if m == nil || sp.Filter(m[1]) == nil {
 		name := key
 		if m != nil {
 			name = "filter[" + m[1] + "]"
@@ -177,7 +176,7 @@ func splitFilterValue(sp *resourceSpec, field, op, val string) ([]string, bool) 
 	if lo, hi, ok := strings.Cut(val, ".."); ok && ordered && (op == "eq") && lo != "" && hi != "" {
 		return []string{lo, hi}, true
 	}
-	arrays := field == "id" || sp.rel(field) != nil || sp.filter(field).allowArray
+	arrays := field == "id" || sp.Rel(field) != nil || sp.Filter(field).AllowArray
 	if arrays && (op == "eq" || op == "neq") {
 		return strings.Split(val, ","), false
 	}
@@ -197,25 +196,25 @@ func checkFilterValues(sp *resourceSpec, c cond, key string) *apiError {
 
 func badFilterValue(sp *resourceSpec, field, v string) string {
 	if field == "id" {
-		if _, err := strconv.ParseInt(v, 10, 64); err != nil && sp.ids == idAuto {
+		if _, err := strconv.ParseInt(v, 10, 64); err != nil && sp.IDs == resources.AutoID {
 			return fmt.Sprintf("Expected integer value. Given %q.", v)
 		}
 		return ""
 	}
-	as := sp.attr(field)
+	as := sp.Attr(field)
 	if as == nil {
 		return ""
 	}
-	switch as.kind {
-	case kindDateTime:
+	switch as.Kind {
+	case resources.DateTime:
 		if _, ok := parseFilterTime(v); !ok {
 			return fmt.Sprintf("Expected datetime value. Given %q.", v)
 		}
-	case kindInt, kindNumber, kindDecimal, kindMoney:
+	case resources.Int, resources.Number, resources.Decimal, resources.Money:
 		if !numericString.MatchString(v) {
 			return fmt.Sprintf("Expected numeric value. Given %q.", v)
 		}
-	case kindBool:
+	case resources.Bool:
 		if _, ok := parseBool(v); !ok {
 			return fmt.Sprintf("Expected boolean value. Given %q.", v)
 		}

@@ -4,12 +4,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // selectRecords returns the records matching every filter, sorted.
 func (c *call) selectRecords(lq *listQuery) []*Resource {
 	var rows []*Resource
-	for _, r := range c.s.st.all(c.sp.typ) {
+	for _, r := range c.s.st.all(c.sp.Type) {
 		ok := true
 		for _, cd := range lq.conds {
 			if !matches(c.sp, r, cd) {
@@ -127,7 +129,7 @@ func (c *call) deleteList() *response {
 // subresource serves GET {type}/{id}/{association} (the related records)
 // and GET {type}/{id}/relationships/{association} (their identifiers).
 func (c *call) subresource(id, name string, identifiers bool) *response {
-	rs := c.sp.rel(name)
+	rs := c.sp.Rel(name)
 	if rs == nil {
 		return c.fail(&apiError{Status: http.StatusNotFound, Title: titleRelationship, Detail: "Unsupported subresource."})
 	}
@@ -136,8 +138,8 @@ func (c *call) subresource(id, name string, identifiers bool) *response {
 		resp.header.Set("Allow", http.MethodGet)
 		return resp
 	}
-	rec := c.s.st.get(c.sp.typ, id)
-	if rec == nil || !c.sp.allows(actGet) {
+	rec := c.s.st.get(c.sp.Type, id)
+	if rec == nil || !c.sp.Allows(resources.Get) {
 		return c.notFound()
 	}
 	if identifiers {
@@ -150,7 +152,7 @@ func (c *call) subresource(id, name string, identifiers bool) *response {
 			items = append(items, rd.resource(r))
 		}
 	}
-	if !rs.toMany {
+	if !rs.ToMany {
 		if len(items) == 0 {
 			return c.ok(http.StatusOK, map[string]any{"data": nil})
 		}

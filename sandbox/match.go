@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // fieldValues returns what a filter or sort compares for field: the id, the
@@ -12,7 +14,7 @@ func fieldValues(sp *resourceSpec, r *Resource, field string) []any {
 	switch {
 	case field == "id":
 		return []any{r.ID}
-	case sp.rel(field) != nil:
+	case sp.Rel(field) != nil:
 		var out []any
 		for _, ref := range r.Relationships[field] {
 			out = append(out, ref.ID)
@@ -29,18 +31,18 @@ func fieldValues(sp *resourceSpec, r *Resource, field string) []any {
 // kind: ids numerically when both are integers, datetimes as times, numbers
 // exactly, everything else as text.
 func compareField(sp *resourceSpec, field string, stored any, want string) int {
-	if field == "id" || sp.rel(field) != nil {
+	if field == "id" || sp.Rel(field) != nil {
 		return compareIDs(toText(stored), want)
 	}
-	if as := sp.attr(field); as != nil {
-		switch as.kind {
-		case kindDateTime:
+	if as := sp.Attr(field); as != nil {
+		switch as.Kind {
+		case resources.DateTime:
 			a, _ := parseFilterTime(toText(stored))
 			b, _ := parseFilterTime(want)
 			return a.Compare(b)
-		case kindInt, kindNumber, kindDecimal, kindMoney:
+		case resources.Int, resources.Number, resources.Decimal, resources.Money:
 			return compareNumbers(stored, want)
-		case kindBool:
+		case resources.Bool:
 			b, _ := parseBool(want)
 			if stored == b {
 				return 0

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // renderer turns stored records into response objects.
@@ -25,18 +27,18 @@ func (rd *renderer) resource(r *Resource) map[string]any {
 	sp := rd.st.spec(r.Type)
 	out := map[string]any{"type": r.Type, "id": r.ID}
 	attrs := map[string]any{}
-	for _, as := range sp.attrs {
-		if !as.hidden && rd.keep(r.Type, as.name) {
-			attrs[as.name] = r.Attributes[as.name]
+	for _, as := range sp.Attrs {
+		if !as.Hidden && rd.keep(r.Type, as.Name) {
+			attrs[as.Name] = r.Attributes[as.Name]
 		}
 	}
 	if len(attrs) > 0 {
 		out["attributes"] = attrs
 	}
 	rels := map[string]any{}
-	for _, rs := range sp.rels {
-		if rd.keep(r.Type, rs.name) {
-			rels[rs.name] = map[string]any{"data": relData(&rs, r.Relationships[rs.name])}
+	for _, rs := range sp.Rels {
+		if rd.keep(r.Type, rs.Name) {
+			rels[rs.Name] = map[string]any{"data": relData(&rs, r.Relationships[rs.Name])}
 		}
 	}
 	if len(rels) > 0 {
@@ -48,8 +50,8 @@ func (rd *renderer) resource(r *Resource) map[string]any {
 	return out
 }
 
-func relData(rs *relSpec, refs []Ref) any {
-	if rs.toMany {
+func relData(rs *resources.Rel, refs []Ref) any {
+	if rs.ToMany {
 		return append([]Ref{}, refs...)
 	}
 	if len(refs) == 0 {
@@ -63,24 +65,24 @@ func relData(rs *relSpec, refs []Ref) any {
 func (rd *renderer) plain(r *Resource) map[string]any {
 	sp := rd.st.spec(r.Type)
 	out := map[string]any{"id": plainID(r.ID)}
-	for _, as := range sp.attrs {
-		if !as.hidden {
-			out[as.name] = r.Attributes[as.name]
+	for _, as := range sp.Attrs {
+		if !as.Hidden {
+			out[as.Name] = r.Attributes[as.Name]
 		}
 	}
-	for _, rs := range sp.rels {
-		refs := r.Relationships[rs.name]
+	for _, rs := range sp.Rels {
+		refs := r.Relationships[rs.Name]
 		switch {
-		case rs.toMany:
+		case rs.ToMany:
 			ids := []any{}
 			for _, ref := range refs {
 				ids = append(ids, plainID(ref.ID))
 			}
-			out[rs.name] = ids
+			out[rs.Name] = ids
 		case len(refs) == 0:
-			out[rs.name] = nil
+			out[rs.Name] = nil
 		default:
-			out[rs.name] = plainID(refs[0].ID)
+			out[rs.Name] = plainID(refs[0].ID)
 		}
 	}
 	return out

@@ -13,7 +13,7 @@ func seedReferenceData(st *store, now time.Time) {
 		if rels == nil {
 			rels = map[string][]Ref{}
 		}
-		if st.spec(typ).timestamps {
+		if st.spec(typ).Timestamps {
 			attrs["createdAt"], attrs["updatedAt"] = ts, ts
 		}
 		st.put(&Resource{Type: typ, ID: id, Attributes: attrs, Relationships: rels})

@@ -104,7 +104,7 @@ type store struct {
 func newStore() *store {
 	st := &store{tables: map[string]*table{}}
 	for _, sp := range schemaTable() {
-		st.tables[sp.typ] = &table{spec: sp, rows: map[string]*Resource{}}
+		st.tables[sp.Type] = &table{spec: sp, rows: map[string]*Resource{}}
 	}
 	return st
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // tx is one write request: the primary record and its included records are
@@ -110,18 +112,18 @@ func (t *tx) plan(sp *resourceSpec, o *object, old *Resource) {
 		t.writes = append(t.writes, w)
 		return
 	}
-	w.rec = &Resource{Type: sp.typ, Attributes: map[string]any{}, Relationships: map[string][]Ref{}}
+	w.rec = &Resource{Type: sp.Type, Attributes: map[string]any{}, Relationships: map[string][]Ref{}}
 	switch {
-	case sp.ids == idClient && !o.hasID:
+	case sp.IDs == resources.ClientID && !o.hasID:
 		t.fail(badPointer(titleRequestData, "The 'id' property is required", o.pointer+"/id"))
-	case sp.ids == idClient && t.get(sp.typ, o.id) != nil:
+	case sp.IDs == resources.ClientID && t.get(sp.Type, o.id) != nil:
 		t.fail(badPointer(titleUnique, "This value is already used.", o.pointer+"/id"))
-	case sp.ids == idClient:
+	case sp.IDs == resources.ClientID:
 		w.rec.ID = o.id
 	default:
-		w.rec.ID = t.reserveID(sp.typ)
+		w.rec.ID = t.reserveID(sp.Type)
 		if o.hasID {
-			t.temp[Ref{Type: sp.typ, ID: o.id}] = w.rec.ID
+			t.temp[Ref{Type: sp.Type, ID: o.id}] = w.rec.ID
 		}
 	}
 	t.writes = append(t.writes, w)
@@ -144,7 +146,7 @@ func (t *tx) planIncluded(o *object) {
 		return
 	}
 	if o.meta["update"] != true {
-		t.checkAllowed(sp, actCreate, o)
+		t.checkAllowed(sp, resources.Create, o)
 		t.plan(sp, o, nil)
 		return
 	}
@@ -153,14 +155,14 @@ func (t *tx) planIncluded(o *object) {
 		t.fail(&apiError{Status: http.StatusNotFound, Title: titleNotFound, Detail: detailNotFoundByID, Pointer: o.pointer})
 		return
 	}
-	t.checkAllowed(sp, actUpdate, o)
+	t.checkAllowed(sp, resources.Update, o)
 	t.plan(sp, o, old)
 }
 
-func (t *tx) checkAllowed(sp *resourceSpec, a action, o *object) {
-	if !t.trusted && !sp.allows(a) {
+func (t *tx) checkAllowed(sp *resourceSpec, a resources.Action, o *object) {
+	if !t.trusted && !sp.Allows(a) {
 		t.fail(&apiError{Status: http.StatusMethodNotAllowed, Title: "action not allowed exception",
-			Detail: fmt.Sprintf("The action is not allowed for %q.", sp.typ), Pointer: o.pointer})
+			Detail: fmt.Sprintf("The action is not allowed for %q.", sp.Type), Pointer: o.pointer})
 	}
 }
 
@@ -185,12 +187,12 @@ func (t *tx) build(w *write) {
 
 func (t *tx) buildAttr(w *write, name string, v any) {
 	ptr := w.obj.pointer + "/attributes/" + name
-	as := w.spec.attr(name)
+	as := w.spec.Attr(name)
 	if as == nil {
 		t.fail(badPointer(titleExtraFields, fmt.Sprintf("This form should not contain extra fields: %q.", name), ptr))
 		return
 	}
-	if !t.writable(w, as.readOnly, as.createOnly) {
+	if !t.writable(w, as.ReadOnly, as.CreateOnly) {
 		return
 	}
 	val, err := coerce(as, v)
@@ -204,7 +206,7 @@ func (t *tx) buildAttr(w *write, name string, v any) {
 
 func (t *tx) buildRel(w *write, name string, v any) {
 	ptr := w.obj.pointer + "/relationships/" + name
-	rs := w.spec.rel(name)
+	rs := w.spec.Rel(name)
 	if rs == nil {
 		t.fail(badPointer(titleExtraFields, fmt.Sprintf("This form should not contain extra fields: %q.", name), ptr))
 		return
@@ -214,13 +216,13 @@ func (t *tx) buildRel(w *write, name string, v any) {
 		t.fail(err)
 		return
 	}
-	if !t.writable(w, rs.readOnly, rs.createOnly) {
+	if !t.writable(w, rs.ReadOnly, rs.CreateOnly) {
 		return
 	}
 	resolved := make([]Ref, 0, len(refs))
 	for i, ref := range refs {
 		p := ptr + "/data"
-		if rs.toMany {
+		if rs.ToMany {
 			p += "/" + strconv.Itoa(i)
 		}
 		if r, ok := t.resolve(rs, ref, p); ok {
@@ -232,14 +234,14 @@ func (t *tx) buildRel(w *write, name string, v any) {
 
 // resolve maps a temporary id to the real one and checks that the related
 // record exists and has the right type.
-func (t *tx) resolve(rs *relSpec, ref Ref, ptr string) (Ref, bool) {
+func (t *tx) resolve(rs *resources.Rel, ref Ref, ptr string) (Ref, bool) {
 	if t.st.spec(ref.Type) == nil {
 		t.fail(badPointer(titleEntityType, fmt.Sprintf("Unknown entity type: %s.", ref.Type), ptr))
 		return ref, false
 	}
-	if ref.Type != rs.target {
+	if ref.Type != rs.Target {
 		t.fail(badPointer(titleForm, fmt.Sprintf("The %q entity type is not acceptable for this relationship; expected %q.",
-			ref.Type, rs.target), ptr))
+			ref.Type, rs.Target), ptr))
 		return ref, false
 	}
 	if real, ok := t.temp[ref]; ok {
@@ -268,14 +270,14 @@ func (t *tx) finish(w *write) {
 }
 
 func applyDefaults(sp *resourceSpec, r *Resource) {
-	for _, as := range sp.attrs {
-		if _, ok := r.Attributes[as.name]; !ok && as.def != nil {
-			r.Attributes[as.name] = cloneValue(as.def)
+	for _, as := range sp.Attrs {
+		if _, ok := r.Attributes[as.Name]; !ok && as.Default != nil {
+			r.Attributes[as.Name] = cloneValue(as.Default)
 		}
 	}
-	for _, rs := range sp.rels {
-		if len(r.Relationships[rs.name]) == 0 && rs.def != "" {
-			r.Relationships[rs.name] = []Ref{{Type: rs.target, ID: rs.def}}
+	for _, rs := range sp.Rels {
+		if len(r.Relationships[rs.Name]) == 0 && rs.Default != "" {
+			r.Relationships[rs.Name] = []Ref{{Type: rs.Target, ID: rs.Default}}
 		}
 	}
 }
@@ -283,15 +285,15 @@ func applyDefaults(sp *resourceSpec, r *Resource) {
 // checkRequired reports blank required fields: all of them on create, the
 // sent ones on update.
 func (t *tx) checkRequired(w *write) {
-	for _, as := range w.spec.attrs {
-		if as.required && (w.creating() || w.sent(as.name)) && blank(w.rec.Attributes[as.name]) {
-			t.fail(badPointer(titleNotBlank, detailNotBlank, w.obj.pointer+"/attributes/"+as.name))
+	for _, as := range w.spec.Attrs {
+		if as.Required && (w.creating() || w.sent(as.Name)) && blank(w.rec.Attributes[as.Name]) {
+			t.fail(badPointer(titleNotBlank, detailNotBlank, w.obj.pointer+"/attributes/"+as.Name))
 		}
 	}
-	for _, rs := range w.spec.rels {
-		if rs.required && (w.creating() || w.sent(rs.name)) && len(w.rec.Relationships[rs.name]) == 0 &&
-			!t.failedAt(w.obj.pointer+"/relationships/"+rs.name) {
-			t.fail(badPointer(titleNotBlank, detailNotBlank, w.obj.pointer+"/relationships/"+rs.name+"/data"))
+	for _, rs := range w.spec.Rels {
+		if rs.Required && (w.creating() || w.sent(rs.Name)) && len(w.rec.Relationships[rs.Name]) == 0 &&
+			!t.failedAt(w.obj.pointer+"/relationships/"+rs.Name) {
+			t.fail(badPointer(titleNotBlank, detailNotBlank, w.obj.pointer+"/relationships/"+rs.Name+"/data"))
 		}
 	}
 }
@@ -354,7 +356,7 @@ func (t *tx) commit() {
 		if w.creating() && w.spec.hooks.finalID != nil {
 			w.rec.ID = w.spec.hooks.finalID(w.rec)
 		}
-		if w.spec.timestamps {
+		if w.spec.Timestamps {
 			if w.creating() && !(t.trusted && w.sent("createdAt")) {
 				w.rec.Attributes["createdAt"] = now
 			}
