@@ -131,6 +131,10 @@ type Filter struct {
 	// splits comma lists only for ids, associations and fields configured
 	// with allow_array (§8); other string filters take the comma literally.
 	AllowArray bool
+	// Path is set when the filter works on a property that is not a field
+	// of the resource (api.yml property_path: an address's addressType is
+	// types.type; a region's combinedCode is its id).
+	Path bool
 }
 
 // Resource describes one resource type of the back-office API.

@@ -55,11 +55,11 @@ func table() []*Resource {
 		withFilters(&Resource{Type: "regions", IDs: ClientID, Actions: Read,
 			Attrs: []Attr{{Name: "code", Kind: String, ReadOnly: true}, {Name: "name", Kind: String, ReadOnly: true}},
 			Rels:  []Rel{{Name: "country", Target: "countries", ReadOnly: true}}},
-			Filter{Field: "combinedCode", AllowArray: true}, Filter{Field: "country", AllowArray: true}),
+			Filter{Field: "combinedCode", AllowArray: true, Path: true}, Filter{Field: "country", AllowArray: true}),
 		// Countries: id is ISO-3166 alpha-2 (§12.1).
 		referenceData("countries", ClientID, "iso3Code", "name"),
 		// Address types: billing, shipping; name allows arrays (§8).
-		withFilters(referenceData("addresstypes", ClientID, "label"), Filter{Field: "name", AllowArray: true}),
+		withFilters(referenceData("addresstypes", ClientID, "label"), Filter{Field: "name", AllowArray: true, Path: true}),
 		referenceData("localizations", AutoID, "name", "formattingCode"),
 		withFilters(referenceData("attributefamilies", AutoID, "code"), Filter{Field: "code"}),
 		referenceData("prodinventorystatuses", ClientID, "name"),
@@ -194,7 +194,7 @@ func customerAddresses() *Resource {
 			relOwnerUser, relOrg,
 		},
 		Filters: []Filter{{Field: "country", AllowArray: true}, {Field: "region", AllowArray: true},
-			{Field: "addressType", AllowArray: true}}}
+			{Field: "addressType", AllowArray: true, Path: true}}}
 }
 
 // productUnits: client ids (item, set, kg, ...), creatable, upsert by id

@@ -1,0 +1,101 @@
+package resources
+
+import (
+	"testing"
+)
+
+// TestTableIsConsistent checks the invariants every caller relies on: each
+// relationship points at a known type, owned children name their key, the
+// filters and sorts name real fields, and upsert keys are attributes.
+func TestTableIsConsistent(t *testing.T) {
+	for _, r := range All() {
+		for _, rel := range r.Rels {
+			target, ok := Lookup(rel.Target)
+			if !ok {
+				t.Errorf("%s.%s: target %q is not in the table", r.Type, rel.Name, rel.Target)
+				continue
+			}
+			if rel.Owned && (!rel.ToMany || rel.ChildKey == "") {
+				t.Errorf("%s.%s: an owned relationship must be to-many with a ChildKey", r.Type, rel.Name)
+			}
+			if rel.ChildKey != "" && target.Rel(rel.ChildKey) == nil && target.Attr(rel.ChildKey) == nil {
+				t.Errorf("%s.%s: ChildKey %q is not a field of %s", r.Type, rel.Name, rel.ChildKey, rel.Target)
+			}
+		}
+		for _, f := range r.Filters {
+			if f.Field != "id" && !f.Path && r.Attr(f.Field) == nil && r.Rel(f.Field) == nil {
+				t.Errorf("%s: filter %q names no field", r.Type, f.Field)
+			}
+		}
+		for _, s := range r.Sorts {
+			if r.Attr(s) == nil {
+				t.Errorf("%s: sort %q names no attribute", r.Type, s)
+			}
+		}
+		for _, k := range r.UpsertKeys {
+			if r.Attr(k) == nil {
+				t.Errorf("%s: upsert key %q is not an attribute", r.Type, k)
+			}
+		}
+		for a := range r.Since {
+			if !r.Allows(a) {
+				t.Errorf("%s: Since names %s, which the resource does not enable", r.Type, a)
+			}
+		}
+		if r.RequiredFilter != "" && r.Filter(r.RequiredFilter) == nil {
+			t.Errorf("%s: required filter %q is not a filter", r.Type, r.RequiredFilter)
+		}
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	tests := []struct {
+		typ    string
+		check  func(*Resource) bool
+		want   bool
+		reason string
+	}{
+		{"products", func(r *Resource) bool { return r.Filter("sku").AllowArray }, true, "filter[sku] allows arrays (§8)"},
+		{"customers", func(r *Resource) bool { return r.Filter("name").AllowArray }, false, "a customer name filter takes no list"},
+		{"productunits", func(r *Resource) bool { return r.CanUpsertBy("id") }, true, "client ids upsert by id (§7)"},
+		{"products", func(r *Resource) bool { return len(r.UpsertFields()) > 0 }, false, "products have no upsert (§7)"},
+		{"users", func(r *Resource) bool { return r.CanUpsertBy("email") }, true, "users upsert by email (§7)"},
+		{"countries", func(r *Resource) bool { return r.CanUpsertBy("id") }, false, "read-only resources cannot be upserted"},
+		{"customergroups", func(r *Resource) bool { return r.Allows(UpdateList) }, false, "no batch for customer groups (§10)"},
+		{"inventorylevels", func(r *Resource) bool { return r.Allows(Create) }, false, "inventory levels cannot be created (§12.9)"},
+		{"categories", func(r *Resource) bool { return r.Allows(Update) }, false, "categories are read-only (§12.7)"},
+		{"customeraddresses", func(r *Resource) bool { return r.AllowsIn(UpdateList, MustVersion("5.1.1")) }, false, "address batch from 5.1.2"},
+		{"customeraddresses", func(r *Resource) bool { return r.AllowsIn(UpdateList, MustVersion("6.0.0")) }, true, "address batch in 6.0"},
+		{"customeraddresses", func(r *Resource) bool { return r.AllowsIn(UpdateList, Version{}) }, true, "unknown version assumes present"},
+		{"inventorylevels", func(r *Resource) bool { return r.Filter("product").AllowArray }, true, "association filters allow arrays"},
+	}
+	for _, tc := range tests {
+		r, ok := Lookup(tc.typ)
+		if !ok {
+			t.Fatalf("Lookup(%q) found nothing", tc.typ)
+		}
+		if got := tc.check(r); got != tc.want {
+			t.Errorf("%s: got %v, want %v (%s)", tc.typ, got, tc.want, tc.reason)
+		}
+	}
+	if g := LookupOrGeneric("myentities"); g.Allows(Create) || g.Filter("id") == nil {
+		t.Errorf("Generic resource = %+v; want read-only with an id filter", g)
+	}
+}
+
+func TestParseVersion(t *testing.T) {
+	for in, want := range map[string]Version{"6.1.3": {6, 1, 3}, "v5.1": {5, 1, 0}, "6.0.4-rc1": {6, 0, 4}, "7": {7, 0, 0}} {
+		got, err := ParseVersion(in)
+		if err != nil || got != want {
+			t.Errorf("ParseVersion(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"banana", "", "6.x", "-1.2", "0.0.0"} {
+		if _, err := ParseVersion(bad); err == nil {
+			t.Errorf("ParseVersion(%q) succeeded; want an error", bad)
+		}
+	}
+	if !Upsert.In(MustVersion("5.1.2")) || Upsert.In(MustVersion("5.1.1")) || !Upsert.In(Version{}) {
+		t.Error("Upsert.In: want 5.1.2 yes, 5.1.1 no, unknown yes")
+	}
+}
