@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -117,38 +116,15 @@ func (c *idCache) forget(mapping, key string) error {
 func referencedMappings(ms []*mappings.Mapping) map[string]bool {
 	out := map[string]bool{}
 	for _, m := range ms {
-		if m.Transform == nil {
-			continue
+		names, computed := m.Transform.RefMappings()
+		for _, n := range names {
+			out[n] = true
 		}
-		src := m.Transform.Src
-		for {
-			i := strings.Index(src, "ref(")
-			if i < 0 {
-				break
-			}
-			src = src[i+4:]
-			rest := strings.TrimLeft(src, " \t\n")
-			if name, ok := quotedPrefix(rest); ok {
-				out[name] = true
-			} else {
-				out["*"] = true
-			}
+		if computed {
+			out["*"] = true
 		}
 	}
 	return out
-}
-
-// quotedPrefix returns the content of a leading "..." literal without
-// escapes or interpolation.
-func quotedPrefix(s string) (string, bool) {
-	if !strings.HasPrefix(s, `"`) {
-		return "", false
-	}
-	end := strings.IndexAny(s[1:], `"\\`)
-	if end < 0 || s[1+end] != '"' {
-		return "", false
-	}
-	return s[1 : 1+end], true
 }
 
 // hashDoc returns the hash that detects unchanged documents.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -328,10 +327,7 @@ func (run *mappingRun) fail(err error) {
 }
 
 // usesPlaceholders reports whether m's transform may call lookup() or ref().
-func usesPlaceholders(m *mappings.Mapping) bool {
-	src := m.Transform.String()
-	return strings.Contains(src, "lookup") || strings.Contains(src, "ref")
-}
+func usesPlaceholders(m *mappings.Mapping) bool { return m.Transform.MayMakePlaceholders() }
 
 func describeSource(m *mappings.Mapping) string {
 	switch {

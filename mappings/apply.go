@@ -41,6 +41,9 @@ func (m *Mapping) Apply(ctx context.Context, record any) ([]Document, error) {
 		if msg == "" {
 			msg = m.checkType(doc)
 		}
+		if msg == "" && m.Transform.calls.placeholders() && leakedPlaceholder(v) {
+			msg = "a lookup() or ref() result was turned into text (tostring or \\(...)): use it only as a whole value, e.g. id: ref(\"customers\"; .account)"
+		}
 		if msg != "" {
 			return nil, &RecordError{Mapping: m.Name, Output: n, Msg: msg}
 		}

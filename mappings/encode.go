@@ -49,6 +49,9 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 }
 
 func appendObject(b []byte, m map[string]any) ([]byte, error) {
+	if p, ok := placeholderOf(m); ok {
+		m = p.Public() // never the process's placeholder token
+	}
 	var buf [16]string
 	keys := buf[:0]
 	for k := range m {

@@ -29,6 +29,7 @@ type Expr struct {
 	field string     // dotted path in the mapping file, for messages
 	code  *gojq.Code // nil until compiled
 	path  []string   // for a plain path like .a.b: its keys, evaluated without jq
+	calls jqCalls    // what the program calls of lookup/2 and ref/2
 }
 
 // NewExpr compiles a jq expression that does not come from a mapping file
@@ -89,7 +90,22 @@ func (e *Expr) compile(raw *rawText, file, field string) ErrorList {
 	}
 	e.code = code
 	e.path = simplePath(e.Src)
+	e.calls = findCalls(q)
 	return nil
+}
+
+// MayMakePlaceholders reports whether the program calls lookup() or ref(),
+// as read from its syntax tree (false for nil).
+func (e *Expr) MayMakePlaceholders() bool { return e != nil && e.calls.placeholders() }
+
+// RefMappings returns the mapping names the program's ref() calls name as
+// string literals, sorted; computed is true when some call computes the
+// name (it may then refer to any mapping).
+func (e *Expr) RefMappings() (names []string, computed bool) {
+	if e == nil {
+		return nil, false
+	}
+	return e.calls.refs, e.calls.anyRef
 }
 
 // IsPath reports whether the expression is only a path of object keys, like

@@ -1,8 +1,11 @@
 package mappings
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/itchyny/gojq"
 )
@@ -17,6 +20,13 @@ import (
 // filters (Filter, e.g. {"name": "Retail"}); ref finds the Oro id that
 // another mapping wrote for the source key Key. Keeping them as values keeps
 // mappings pure and lets the engine batch and cache the lookups.
+//
+// Placeholders cannot be forged by data. Inside the process the object also
+// carries a member whose value is a random token made when the process
+// starts; only lookup() and ref() know it, so a source record that holds
+// {"$lookup": ...} and is passed through by a transform stays plain data.
+// The token is never printed: JSON encoding (AppendJSON, Document's
+// MarshalJSON) and test comparisons show the public form above.
 type Placeholder struct {
 	// Kind is "lookup" or "ref".
 	Kind string
@@ -33,6 +43,17 @@ const (
 	KindRef    = "ref"
 )
 
+// markMember is the member that marks a placeholder object; its value is
+// markToken.
+const markMember = "$orosync"
+
+// markToken is the random token of this process.
+var markToken = func() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}()
+
 // String describes the placeholder like the jq call that made it.
 func (p Placeholder) String() string {
 	if p.Kind == KindRef {
@@ -40,6 +61,15 @@ func (p Placeholder) String() string {
 	}
 	filter, _ := gojq.Marshal(p.Filter)
 	return fmt.Sprintf("lookup(%q; %s)", p.Type, filter)
+}
+
+// Public returns the placeholder's public JSON form, {"$lookup": {...}} or
+// {"$ref": {...}}, as dry runs, dead letters and tests show it.
+func (p Placeholder) Public() map[string]any {
+	if p.Kind == KindRef {
+		return map[string]any{"$ref": map[string]any{"mapping": p.Mapping, "key": p.Key}}
+	}
+	return map[string]any{"$lookup": map[string]any{"type": p.Type, "filter": p.Filter}}
 }
 
 // funcLookup implements lookup($type; $filter).
@@ -52,7 +82,7 @@ func funcLookup(_ any, args []any) any {
 	if !ok || len(filter) == 0 {
 		return fmt.Errorf("lookup/2: the filter must be a non-empty object such as {name: .group}, got %s", gojq.Preview(args[1]))
 	}
-	return map[string]any{"$lookup": map[string]any{"type": typ, "filter": filter}}
+	return map[string]any{"$lookup": map[string]any{"type": typ, "filter": filter}, markMember: markToken}
 }
 
 // funcRef implements ref($mapping; $key).
@@ -65,13 +95,14 @@ func funcRef(_ any, args []any) any {
 	if err != nil {
 		return fmt.Errorf("ref/2: %w", err)
 	}
-	return map[string]any{"$ref": map[string]any{"mapping": name, "key": key}}
+	return map[string]any{"$ref": map[string]any{"mapping": name, "key": key}, markMember: markToken}
 }
 
-// placeholderOf reports whether v is a placeholder object.
+// placeholderOf reports whether v is a placeholder made by lookup() or ref()
+// in this process.
 func placeholderOf(v any) (Placeholder, bool) {
 	m, ok := v.(map[string]any)
-	if !ok || len(m) != 1 {
+	if !ok || len(m) != 2 || m[markMember] != markToken {
 		return Placeholder{}, false
 	}
 	if in, ok := m["$lookup"].(map[string]any); ok && len(in) == 2 {
@@ -140,6 +171,13 @@ func (d Document) Resolve(fn func(Placeholder) (any, error)) (Document, error) {
 	return out, nil
 }
 
+// Public returns a copy of d with every placeholder in its public form
+// (Placeholder.Public), for output that people read or compare.
+func (d Document) Public() Document {
+	out, _ := d.Resolve(func(p Placeholder) (any, error) { return p.Public(), nil })
+	return out
+}
+
 func resolveValue(v any, fn func(Placeholder) (any, error)) (any, error) {
 	switch v := v.(type) {
 	case map[string]any:
@@ -173,3 +211,31 @@ func resolveValue(v any, fn func(Placeholder) (any, error)) (any, error) {
 		return v, nil
 	}
 }
+
+// leakedPlaceholder reports whether v holds a string that contains the
+// placeholder token: a lookup() or ref() result turned into text (with
+// tostring or string interpolation), which the engine could not resolve.
+func leakedPlaceholder(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return len(v) >= len(markToken) && containsToken(v)
+	case map[string]any:
+		if _, ok := placeholderOf(v); ok {
+			return false
+		}
+		for k, e := range v {
+			if containsToken(k) || leakedPlaceholder(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if leakedPlaceholder(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsToken(s string) bool { return strings.Contains(s, markToken) }

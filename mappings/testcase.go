@@ -40,11 +40,13 @@ func (m *Mapping) RunTest(ctx context.Context, tc TestCase) error {
 	return nil
 }
 
-// value returns the document as a JSON-compatible value.
+// value returns the document as a JSON-compatible value, placeholders in
+// their public form.
 func (d Document) value() any {
-	v := map[string]any{"data": d.Data}
-	if len(d.Included) > 0 {
-		v["included"] = d.Included
+	p := d.Public()
+	v := map[string]any{"data": p.Data}
+	if len(p.Included) > 0 {
+		v["included"] = p.Included
 	}
 	return v
 }
