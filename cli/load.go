@@ -9,8 +9,11 @@ import (
 	"sort"
 	"strings"
 
+	ucli "github.com/urfave/cli/v2"
+
 	"github.com/orosync/orosync/engine"
 	"github.com/orosync/orosync/mappings"
+	"github.com/orosync/orosync/resources"
 )
 
 // mappingFiles expands the command-line paths: a file is taken as is, a
@@ -67,8 +70,8 @@ func flagsAfterArgs(args []string) error {
 }
 
 // loadMappings loads and checks every mapping named by paths. Every problem
-// of every file is printed to errOut as file:line:col: message; any problem
-// makes the result an exit-code-2 error.
+// of every file is printed to errOut as file:line:col: field: message; any
+// problem makes the result an exit-code-2 error.
 func loadMappings(paths []string, errOut io.Writer) ([]*mappings.Mapping, error) {
 	files, err := mappingFiles(paths)
 	if err != nil {
@@ -84,13 +87,20 @@ func loadMappings(paths []string, errOut io.Writer) ([]*mappings.Mapping, error)
 		}
 		ms = append(ms, m)
 	}
-	if problems > 0 {
-		return nil, &exitError{code: engine.ExitUsage, err: fmt.Errorf("%d problem(s) in mapping files", problems)}
+	if problems == 0 {
+		if _, err := mappings.Order(ms); err != nil {
+			problems += printLoadError(errOut, "", err)
+		}
 	}
-	if _, err := engine.Order(ms); err != nil {
-		return nil, &exitError{code: engine.ExitUsage, err: err}
+	if problems > 0 {
+		return nil, invalidMappings(problems)
 	}
 	return ms, nil
+}
+
+// invalidMappings is the exit-code-2 error after problems were printed.
+func invalidMappings(n int) error {
+	return &exitError{code: engine.ExitUsage, err: fmt.Errorf("%d problem(s) in mapping files", n)}
 }
 
 // printLoadError prints every problem of one file and returns their number.
@@ -106,22 +116,47 @@ func printLoadError(w io.Writer, file string, err error) int {
 	return 1
 }
 
-// checkVersion checks the Oro features each mapping asks for against the
-// known Oro version (empty: unknown) and prints warnings.
-func checkVersion(oroVersion string, ms []*mappings.Mapping, errOut io.Writer) error {
+// oroVersion reads --oro-version (ORO_VERSION); a value that is not a
+// version is a usage error.
+func oroVersion(c *ucli.Context) (resources.Version, error) {
+	s := c.String("oro-version")
+	if s == "" {
+		return resources.Version{}, nil
+	}
+	v, err := resources.ParseVersion(s)
+	if err != nil {
+		return v, usageError("--oro-version (ORO_VERSION): %v", err)
+	}
+	return v, nil
+}
+
+// warnings says what checkMappings does with warnings.
+type warnings int
+
+const (
+	hideWarnings  warnings = iota // run: validate's advice is not repeated
+	printWarnings                 // validate
+	failWarnings                  // validate --strict: warnings are errors
+)
+
+// checkMappings runs the Oro-aware checks of every mapping (mappings.Check)
+// and prints their problems. Any error, or any warning under failWarnings,
+// makes the result an exit-code-2 error.
+func checkMappings(ms []*mappings.Mapping, v resources.Version, w warnings, errOut io.Writer) error {
 	problems := 0
 	for _, m := range ms {
-		warns, err := engine.CheckCapabilities(m, oroVersion)
-		if err != nil {
-			fmt.Fprintln(errOut, err)
-			problems++
-		}
-		for _, w := range warns {
-			fmt.Fprintf(errOut, "%s: warning: %s\n", m.File, w)
+		for _, p := range m.Check(v) {
+			if p.Warning && w == hideWarnings {
+				continue
+			}
+			fmt.Fprintln(errOut, p.Error())
+			if !p.Warning || w == failWarnings {
+				problems++
+			}
 		}
 	}
 	if problems > 0 {
-		return &exitError{code: engine.ExitUsage, err: fmt.Errorf("%d problem(s) in mapping files", problems)}
+		return invalidMappings(problems)
 	}
 	return nil
 }

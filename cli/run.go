@@ -74,7 +74,11 @@ func (s *streams) run(c *ucli.Context) error {
 	if opts.Limit < 0 {
 		return usageError("--limit must be 0 or more")
 	}
-	if err := checkVersion(c.String("oro-version"), ms, s.err); err != nil {
+	v, err := oroVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := checkMappings(ms, v, hideWarnings, s.err); err != nil {
 		return err
 	}
 	conn, stop, err := s.connection(c)

@@ -5,8 +5,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/orosync/orosync/engine"
-)
+	)
 
 func (s *streams) validateCommand() *ucli.Command {
 	return &ucli.Command{
@@ -19,19 +18,23 @@ func (s *streams) validateCommand() *ucli.Command {
 			"   orosync validate mappings/",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "oro-version", EnvVars: []string{"ORO_VERSION"}, Usage: "check version-dependent features against this Oro version, e.g. 6.1.3"},
+			&ucli.BoolFlag{Name: "strict", Usage: "treat warnings as errors (exit 2), e.g. in CI"},
 		},
 		Action: func(c *ucli.Context) error {
 			ms, err := loadMappings(c.Args().Slice(), s.err)
 			if err != nil {
 				return err
 			}
-			if err := checkVersion(c.String("oro-version"), ms, s.err); err != nil {
+			v, err := oroVersion(c)
+			if err != nil {
 				return err
 			}
-			for _, m := range ms {
-				for _, w := range engine.Warnings(m) {
-					fmt.Fprintf(s.err, "%s: warning: %s\n", m.File, w)
-				}
+			w := printWarnings
+			if c.Bool("strict") {
+				w = failWarnings
+			}
+			if err := checkMappings(ms, v, w, s.err); err != nil {
+				return err
 			}
 			fmt.Fprintf(s.out, "ok: %d mapping file(s) valid\n", len(ms))
 			return nil

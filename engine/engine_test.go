@@ -463,19 +463,6 @@ func TestReadErrorsAreDeadLetteredAndFatalSourceStops(t *testing.T) {
 	}
 }
 
-func TestOrderRefusesCycles(t *testing.T) {
-	a := parseMapping(t, strings.Replace(groupsYAML, "name: groups\n", "name: a\nafter: [b]\n", 1))
-	b := parseMapping(t, strings.Replace(groupsYAML, "name: groups\n", "name: b\nafter: [a]\n", 1))
-	_, err := Order([]*mappings.Mapping{a, b})
-	if err == nil || !strings.Contains(err.Error(), "a → b → a") {
-		t.Errorf("Order(cycle) error = %v, want the cycle a → b → a", err)
-	}
-	c := parseMapping(t, strings.Replace(groupsYAML, "name: groups\n", "name: c\nafter: [zzz]\n", 1))
-	if _, err := Order([]*mappings.Mapping{c}); err == nil || !strings.Contains(err.Error(), `"zzz"`) {
-		t.Errorf("Order(unknown after) error = %v", err)
-	}
-}
-
 func TestCompareCursor(t *testing.T) {
 	for _, tc := range []struct {
 		a, b any
@@ -564,28 +551,6 @@ transform: '{type: "productprices", attributes: {value: "1"}, relationships: {pr
 	}
 }
 
-func TestWarnings(t *testing.T) {
-	m := parseMapping(t, `version: 1
-name: w
-source:
-  http:
-    url: https://erp.test/x
-    records: .data
-target: {type: customers, key: .id}
-transform: .
-`)
-	got := strings.Join(Warnings(m), "\n")
-	for _, want := range []string{"target.match is not set", "write .data[] for its elements"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("Warnings = %q, want %q", got, want)
-		}
-	}
-	m = parseMapping(t, strings.Replace(groupsYAML, "source: {file: groups.json}", "source: {file: groups.json, records: '.items[]'}", 1))
-	if w := Warnings(m); len(w) != 0 {
-		t.Errorf("Warnings(a rerunnable mapping) = %q, want none", w)
-	}
-}
-
 func TestRunawayTransformFailsOnlyItsRecord(t *testing.T) {
 	tr := newTestRun(t)
 	tr.srcs["slow"] = records(t, `{"n":1}
@@ -664,32 +629,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-func TestCheckCapabilities(t *testing.T) {
-	mapping := func(typ, fields string) *mappings.Mapping {
-		return parseMapping(t, "version: 1\nname: u\nsource: {file: x.json}\ntarget: {type: "+typ+", write: upsert, key: .id, native_upsert: "+fields+"}\ntransform: .\n")
-	}
-	for _, tc := range []struct {
-		typ, fields, version string
-		wantErr, wantWarn    string
-	}{
-		{"productunits", "[id]", "6.1.3", "", ""},
-		{"users", "[email]", "", "", ""},
-		{"customers", "[name]", "", `no meta.upsert for "customers"`, ""},
-		{"users", "[firstName]", "", `only by username or email, not by "firstName"`, ""},
-		{"productunits", "[id]", "5.1.1", "Oro 5.1.1 has no meta.upsert", ""},
-		{"productunits", "[id]", "six", `"six" is not a version`, ""},
-		{"somethingnew", "[code]", "", "", "does not know whether Oro supports upsert"},
-	} {
-		warns, err := CheckCapabilities(mapping(tc.typ, tc.fields), tc.version)
-		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
-			t.Errorf("%s %s on %q: error %v, want %q", tc.typ, tc.fields, tc.version, err, tc.wantErr)
-		}
-		if got := strings.Join(warns, "\n"); tc.wantWarn == "" && got != "" || !strings.Contains(got, tc.wantWarn) {
-			t.Errorf("%s %s: warnings %q, want %q", tc.typ, tc.fields, got, tc.wantWarn)
-		}
-	}
 }
 
 func TestMixedCursorTypesKeepTheCheckpoint(t *testing.T) {

@@ -66,7 +66,7 @@ type Options struct {
 // individual mappings are in the report.
 func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, error) {
 	opts.setDefaults()
-	order, err := Order(ms)
+	order, err := mappings.Order(ms)
 	if err != nil {
 		return nil, err
 	}

@@ -305,15 +305,15 @@ func TestRunTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range m.Tests {
-		if err := m.RunTest(context.Background(), tc); err != nil {
-			t.Errorf("RunTest: %v", err)
+	for i := range m.Tests {
+		if r := m.RunTest(context.Background(), i); !r.Passed() {
+			t.Errorf("RunTest(%d): %v", i, r.Failure)
 		}
 	}
-	bad := m.Tests[0]
-	bad.Input = Value{V: map[string]any{"active": true, "company": "Other", "group": "Retail"}}
-	if err := m.RunTest(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "documents differ") {
-		t.Errorf("RunTest(mismatch) = %v, want a difference", err)
+	m.Tests[0].Input = Value{V: map[string]any{"active": true, "company": "Other", "group": "Retail"}}
+	r := m.RunTest(context.Background(), 0)
+	if r.Passed() || !strings.Contains(r.Failure.Error(), "differ") || !strings.Contains(r.Got, `"Other"`) || strings.Contains(r.Want, `"Other"`) {
+		t.Errorf("RunTest(mismatch) = %+v, want a difference showing both documents", r)
 	}
 	if !jsonEqual(json.Number("1.0"), json.Number("1")) || jsonEqual(json.Number("12345678901234567890"), json.Number("12345678901234567891")) {
 		t.Error("jsonEqual compares numbers wrongly")

@@ -17,18 +17,56 @@ type Error struct {
 	Line, Col int
 	Field     string
 	Msg       string
+	// Warning marks advice about a valid mapping (it may not behave as
+	// its author expects); `orosync validate --strict` treats warnings as
+	// errors.
+	Warning bool
 }
 
-// Error formats the problem as "file:line:col: field: msg".
+// Error formats the problem as "file:line:col: field: msg", with
+// "warning: " before msg for a warning.
 func (e *Error) Error() string {
 	file := e.File
 	if file == "" {
 		file = "<mapping>"
 	}
-	if e.Field == "" {
-		return fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Col, e.Msg)
+	msg := e.Msg
+	if e.Warning {
+		msg = "warning: " + msg
 	}
-	return fmt.Sprintf("%s:%d:%d: %s: %s", file, e.Line, e.Col, e.Field, e.Msg)
+	if e.Field == "" {
+		return fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Col, msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s: %s", file, e.Line, e.Col, e.Field, msg)
+}
+
+// Errorf returns a problem located at a setting of the mapping file, named
+// by its dotted path ("after[0]", "target.native_upsert"); a path that is
+// not in the file points at its closest enclosing setting.
+func (m *Mapping) Errorf(path, format string, args ...any) *Error {
+	line, col := 1, 1
+	if m.nodes != nil {
+		line, col = m.nodes.pos(path)
+	}
+	return &Error{File: m.File, Line: line, Col: col, Field: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Warnf is Errorf for a warning.
+func (m *Mapping) Warnf(path, format string, args ...any) *Error {
+	e := m.Errorf(path, format, args...)
+	e.Warning = true
+	return e
+}
+
+// Errors returns the problems of the list that are not warnings.
+func (l ErrorList) Errors() ErrorList {
+	var out ErrorList
+	for _, e := range l {
+		if !e.Warning {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // ErrorList is every problem found in one mapping file, sorted by position.
@@ -52,14 +90,18 @@ func (l ErrorList) Unwrap() []error {
 	return errs
 }
 
-// sort orders the problems by line, column, then message, and drops exact
+// sort orders the problems by file, line and column, and drops exact
 // duplicates.
 func (l ErrorList) sort() ErrorList {
 	slices.SortStableFunc(l, func(a, b *Error) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
 	return slices.CompactFunc(l, func(a, b *Error) bool { return *a == *b })
 }
+
+// Sorted returns the list ordered by file, line and column, without exact
+// duplicates.
+func (l ErrorList) Sorted() ErrorList { return slices.Clone(l).sort() }
 
 // RecordError reports that a mapping could not turn one source record into
 // documents: a jq runtime error, the per-record time limit, or an output that

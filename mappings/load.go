@@ -39,6 +39,7 @@ func Parse(file string, data []byte, env func(string) (string, bool)) (m *Mappin
 	}
 	m.File = file
 	m.Dir = filepath.Dir(file)
+	m.nodes = p.tree
 	return m, nil
 }
 

@@ -32,6 +32,10 @@ type Mapping struct {
 	File string `yaml:"-"`
 	// Dir is the directory relative paths in the mapping resolve against.
 	Dir string `yaml:"-"`
+
+	// nodes locates every setting in the file, for positioned problems
+	// found after loading (Errorf, Warnf).
+	nodes *nodeIndex
 }
 
 // Source describes where the records of a mapping come from. Exactly one of

@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,36 +9,53 @@ import (
 	"strings"
 )
 
-// RunTest runs one fixture case of the mapping: it applies the transform to
-// tc.Input and compares the documents with tc.Want (numbers by value, so 1.0
-// equals 1), or checks that the error contains tc.WantError. It returns nil
-// when the case passes, or an error saying what differs.
-func (m *Mapping) RunTest(ctx context.Context, tc TestCase) error {
+// TestResult is the outcome of one test case of a mapping.
+type TestResult struct {
+	// Name is the case's name.
+	Name string
+	// Failure is nil when the case passed. Otherwise it says what went
+	// wrong, located at the case in the mapping file.
+	Failure *Error
+	// Want and Got are the expected and the produced documents as indented
+	// JSON (placeholders in their public form), set when they differ.
+	Want, Got string
+}
+
+// Passed reports whether the case passed.
+func (r TestResult) Passed() bool { return r.Failure == nil }
+
+// RunTest runs test case i of the mapping: it applies the transform to the
+// case's input and compares the documents with its want (numbers by value,
+// so 1.0 equals 1), or checks that the error contains its want_error. ctx
+// bounds the transform (pass a per-record time limit).
+func (m *Mapping) RunTest(ctx context.Context, i int) TestResult {
+	tc := m.Tests[i]
+	at := fmt.Sprintf("tests[%d]", i)
+	res := TestResult{Name: tc.Name}
 	docs, err := m.Apply(ctx, tc.Input.V)
-	if tc.WantError != "" {
-		switch {
-		case err == nil:
-			return fmt.Errorf("test %q: want an error containing %q, got %d document(s)", tc.Name, tc.WantError, len(docs))
-		case !strings.Contains(err.Error(), tc.WantError):
-			return fmt.Errorf("test %q: want an error containing %q, got: %w", tc.Name, tc.WantError, err)
+	switch {
+	case tc.WantError != "" && err == nil:
+		res.Failure = m.Errorf(at+".want_error", "want an error containing %q, got %d document(s)", tc.WantError, len(docs))
+	case tc.WantError != "" && !strings.Contains(err.Error(), tc.WantError):
+		res.Failure = m.Errorf(at+".want_error", "want an error containing %q, got: %v", tc.WantError, err)
+	case tc.WantError != "":
+	case err != nil:
+		res.Failure = m.Errorf(at+".input", "the transform failed: %v", err)
+	default:
+		var want []any
+		if tc.Want != nil {
+			want, _ = tc.Want.V.([]any)
 		}
-		return nil
+		got := make([]any, len(docs))
+		for i, d := range docs {
+			got[i] = d.value()
+		}
+		if !jsonEqual(got, want) {
+			res.Failure = m.Errorf(at+".want", "the documents differ from want")
+			res.Want, res.Got = indentJSON(want), indentJSON(got)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("test %q: %w", tc.Name, err)
-	}
-	var want []any
-	if tc.Want != nil {
-		want, _ = tc.Want.V.([]any)
-	}
-	got := make([]any, len(docs))
-	for i, d := range docs {
-		got[i] = d.value()
-	}
-	if !jsonEqual(got, want) {
-		return fmt.Errorf("test %q: documents differ\n want: %s\n  got: %s", tc.Name, compactJSON(want), compactJSON(got))
-	}
-	return nil
+	return res
 }
 
 // value returns the document as a JSON-compatible value, placeholders in
@@ -77,6 +95,8 @@ func jsonEqual(a, b any) bool {
 			}
 		}
 		return true
+	case nil:
+		return b == nil
 	}
 	if x, ok := toRat(a); ok {
 		y, ok := toRat(b)
@@ -103,10 +123,18 @@ func toRat(v any) (*big.Rat, bool) {
 	return new(big.Rat).SetString(s)
 }
 
-func compactJSON(v any) string {
-	b, err := json.Marshal(v)
+// indentJSON renders v as indented JSON with sorted keys, for diffs.
+func indentJSON(v any) string {
+	if v == nil {
+		v = []any{}
+	}
+	b, err := AppendJSON(nil, v)
 	if err != nil {
 		return fmt.Sprintf("%v", v)
 	}
-	return string(b)
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return out.String()
 }

@@ -1,0 +1,73 @@
+package mappings
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/orosync/orosync/resources"
+)
+
+// Check reports what loading alone cannot know about a valid mapping,
+// using orosync's table of Oro resources: Oro features the mapping asks for
+// that its resource type, or the given Oro version, lacks (errors), and
+// settings that may not behave as their author expects (warnings). A zero
+// version means unknown: version-dependent features are then assumed
+// present. Every problem is located in the mapping file.
+func (m *Mapping) Check(oro resources.Version) ErrorList {
+	var out ErrorList
+	out = append(out, m.checkNativeUpsert(oro)...)
+	out = append(out, m.rerunWarnings()...)
+	return out.sort()
+}
+
+// checkNativeUpsert checks target.native_upsert against the resource's
+// upsert keys (Oro's CompleteUpsertConfig) and the version.
+func (m *Mapping) checkNativeUpsert(oro resources.Version) ErrorList {
+	t := m.Target
+	if len(t.NativeUpsert) == 0 {
+		return nil
+	}
+	const at = "target.native_upsert"
+	if !resources.Upsert.In(oro) {
+		return ErrorList{m.Errorf(at, "Oro %s has no meta.upsert (added in %s): remove native_upsert and use target.match to find existing records",
+			oro, resources.Upsert.Since)}
+	}
+	r, known := resources.Lookup(t.Type)
+	if !known {
+		return ErrorList{m.Warnf(at, "orosync does not know whether Oro supports upsert by %s for %q; check with `php bin/console oro:api:dump --upsert` on the instance",
+			strings.Join(t.NativeUpsert, ","), t.Type)}
+	}
+	fields := r.UpsertFields()
+	if len(fields) == 0 {
+		return ErrorList{m.Errorf(at, "Oro offers no meta.upsert for %q (its natural keys are not unique on their own); remove native_upsert and use target.match, e.g. match: {name: .attributes.name}", t.Type)}
+	}
+	var out ErrorList
+	for i, f := range t.NativeUpsert {
+		if !r.CanUpsertBy(f) {
+			out = append(out, m.Errorf(fmt.Sprintf("%s[%d]", at, i), "Oro upserts %q only by %s, not by %q", t.Type, strings.Join(fields, " or "), f))
+		}
+	}
+	return out
+}
+
+// rerunWarnings warns about mappings that cannot recognise what they wrote
+// on a rerun, and about a records selector that yields whole arrays.
+func (m *Mapping) rerunWarnings() ErrorList {
+	var out ErrorList
+	t := m.Target
+	if t.Key == nil && len(t.NativeUpsert) == 0 {
+		out = append(out, m.Warnf("target", "target.key is not set: orosync cannot recognise records it already wrote, so every run creates them again"))
+	}
+	if t.Key != nil && len(t.Match) == 0 && len(t.NativeUpsert) == 0 && t.Write != "update" {
+		out = append(out, m.Warnf("target.key", "target.match is not set: if the id map is lost, or a POST's answer is lost, orosync cannot find the Oro record and may create a duplicate"))
+	}
+	records, at := m.Source.Records, "source.records"
+	if m.Source.HTTP != nil {
+		records, at = m.Source.HTTP.Records, "source.http.records"
+	}
+	if records.IsPath() {
+		out = append(out, m.Warnf(at, "%s yields one record per output, so an array there is ONE record; write %s[] for its elements",
+			records.Src, strings.TrimSpace(records.Src)))
+	}
+	return out
+}
