@@ -4,8 +4,7 @@ import (
 	"fmt"
 
 	ucli "github.com/urfave/cli/v2"
-
-	)
+)
 
 func (s *streams) validateCommand() *ucli.Command {
 	return &ucli.Command{

@@ -23,11 +23,6 @@ type Document struct {
 	Included []any
 }
 
-type documentJSON struct {
-	Data     map[string]any `json:"data"`
-	Included []any          `json:"included,omitempty"`
-}
-
 // MarshalJSON writes {"data":...,"included":...}; "included" is omitted when
 // empty, object keys are sorted and <, > and & are not escaped.
 func (d Document) MarshalJSON() ([]byte, error) {
