@@ -32,9 +32,8 @@ type DeadLetter struct {
 
 // FailInfo describes why a record failed.
 type FailInfo struct {
-	// Stage is where it failed: read, key, transform, resolve, lookup or
-	// write.
-	Stage   string `json:"stage"`
+	// Stage is where it failed (see the Stage constants).
+	Stage   Stage  `json:"stage"`
 	Message string `json:"message"`
 	// Status is Oro's HTTP status, when Oro answered.
 	Status int `json:"status,omitempty"`

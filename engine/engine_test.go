@@ -488,11 +488,13 @@ func TestOrderedMapKeepsOrder(t *testing.T) {
 	next := func() (int, bool) { n++; return n, n <= 1000 }
 	var got []int
 	double := func() func(int) int { return func(i int) int { return i * 2 } }
-	orderedMap(context.Background(), pipeline{workers: 8, window: 16, batch: 7}, next, double, func(i, r int) {
-		if r != i*2 {
-			t.Errorf("result of %d = %d", i, r)
+	orderedMap(context.Background(), pipeline{workers: 8, window: 16, batch: 7}, next, double, func(is, rs []int) {
+		for j, i := range is {
+			if rs[j] != i*2 {
+				t.Errorf("result of %d = %d", i, rs[j])
+			}
+			got = append(got, i)
 		}
-		got = append(got, i)
 	})
 	for i, v := range got {
 		if v != i+1 {

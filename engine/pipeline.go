@@ -20,14 +20,15 @@ type pipeline struct {
 }
 
 // orderedMap runs a worker function over the items produced by next and
-// hands the results to emit in the order the items were produced.
+// hands the results to emit in the order the items were produced, a batch
+// (up to p.batch items and their results) at a time.
 //
 // next returns ok=false when there are no more items (or it failed; the
 // caller records why). newWorker is called once per worker goroutine and
 // returns that worker's function, so a worker may keep reusable state.
 // emit runs on the calling goroutine. When ctx is cancelled, no new items
 // are read; items already read are still processed and emitted.
-func orderedMap[T, R any](ctx context.Context, p pipeline, next func() (T, bool), newWorker func() func(T) R, emit func(T, R)) {
+func orderedMap[T, R any](ctx context.Context, p pipeline, next func() (T, bool), newWorker func() func(T) R, emit func([]T, []R)) {
 	p.workers = max(p.workers, 1)
 	p.batch = max(p.batch, 1)
 	p.window = max(p.window, p.workers)
@@ -77,9 +78,7 @@ func orderedMap[T, R any](ctx context.Context, p pipeline, next func() (T, bool)
 	}()
 	for s := range order {
 		<-s.done
-		for i, it := range s.items {
-			emit(it, s.res[i])
-		}
+		emit(s.items, s.res)
 	}
 	wg.Wait()
 }

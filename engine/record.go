@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,132 +9,118 @@ import (
 	"github.com/orosync/orosync/mappings"
 )
 
-// handle takes one record through key, transform and write. It runs on a
-// worker goroutine.
-func (run *mappingRun) handle(it item, tc *timedContext) outcome {
-	if it.readErr != nil {
-		return readFailure(run.m.Name, it.readErr)
-	}
-	value, err := it.rec.Decode()
-	var re *source.RecordError
-	if errors.As(err, &re) {
-		return readFailure(run.m.Name, re)
-	}
-	rc := &recordCtx{mapping: run.m.Name, origin: it.rec.Origin, record: value}
-	if err := run.ctx.Err(); err != nil {
-		return rc.aborted(run.ctx)
-	}
-	// The cursor is taken first: a record that fails later is
-	// dead-lettered, which settles it as much as a write does.
-	var cursor any
-	if inc := run.m.Incremental; inc != nil && inc.Cursor != nil {
-		v, ok, err := inc.Cursor.First(run.ctx, rc.record)
-		if err != nil {
-			return rc.failed("cursor", fmt.Errorf("incremental cursor %s: %w", inc.Cursor.Src, err))
-		}
-		if ok {
-			cursor = v
-		}
-	}
-	o := run.keyTransformWrite(rc, tc)
-	o.cursor = cursor
-	return o
+// Stage names the step of the record pipeline where a record failed; it is
+// the "stage" of its dead-letter entry.
+type Stage string
+
+// The stages, in pipeline order (see run.go).
+const (
+	// StageRead: the record could not be read or decoded (its raw text is
+	// kept).
+	StageRead Stage = "read"
+	// StageKey: target.key failed.
+	StageKey Stage = "key"
+	// StageCursor: incremental.cursor failed.
+	StageCursor Stage = "cursor"
+	// StageTransform: the jq transform failed, ran past its time limit or
+	// produced an invalid document.
+	StageTransform Stage = "transform"
+	// StageResolve: a ref() or lookup() could not be resolved.
+	StageResolve Stage = "resolve"
+	// StageLookup: finding the Oro record by target.match failed.
+	StageLookup Stage = "lookup"
+	// StageConflict: several Oro records match the natural key; orosync
+	// never guesses.
+	StageConflict Stage = "conflict"
+	// StageWrite: Oro refused the write, or its outcome is unknown.
+	StageWrite Stage = "write"
+	// StageState: the id map could not be read or saved.
+	StageState Stage = "state"
+	// StageAborted: the record was read but the run stopped before it was
+	// written.
+	StageAborted Stage = "aborted"
+)
+
+// record is one source record on its way through the pipeline. The prepare
+// stage fills it on a worker goroutine; from then on one goroutine at a
+// time owns it (the planner, then its writer, then the recorder, handed on
+// through channels and the done channel).
+type record struct {
+	src     source.Record
+	readErr *source.RecordError // the source could not read it
+
+	origin string
+	value  any    // the decoded source record
+	key    string // target.key ("" when the mapping has none)
+	cursor any    // incremental.cursor (nil when none)
+	docs   []*document
+	// prepared is set when key, cursor and transform succeeded; otherwise
+	// the outcome is already final.
+	prepared bool
+
+	// waitFor are earlier records this one must wait for before it is
+	// planned: the previous record with the same key, and records of this
+	// mapping that its ref()s point at and that are still being written.
+	waitFor []*record
+
+	out outcome
+	// done is closed when out is final. A dry run, which plans records
+	// inline and never waits, does without it (nil).
+	done chan struct{}
 }
 
-// keyTransformWrite computes the key, transforms and writes one record.
-func (run *mappingRun) keyTransformWrite(rc *recordCtx, tc *timedContext) outcome {
-	if run.m.Target.Key != nil {
-		key, err := run.m.Key(run.ctx, rc.record)
-		if err != nil {
-			return rc.failed("key", err)
-		}
-		rc.key = key
-	}
-	docs, err := run.transform(tc, rc.record)
-	if err != nil {
-		if run.ctx.Err() != nil {
-			return rc.aborted(run.ctx)
-		}
-		return rc.failed("transform", err)
-	}
-	return run.writeAll(rc, docs)
+// document is one output of a record's transform.
+type document struct {
+	doc  mappings.Document // placeholders resolved by the resolve stage
+	key  string            // the id-map key: the record's key, "#i" appended when a record has several documents
+	body []byte            // the encoded document, once resolved
+	hash string            // hash of body, computed by hashOf
 }
 
-// readFailure dead-letters a record the source could not read or decode.
-func readFailure(mapping string, re *source.RecordError) outcome {
+// outcome is what became of a record.
+type outcome struct {
+	status Status
+	// deferred records wait for a parent in the same source that is not
+	// written yet; they are planned again after the source ends.
+	deferred bool
+	lines    [][]byte // dry-run request lines
+	dead     *DeadLetter
+}
+
+// finish sets the record's outcome and releases those waiting for it.
+func (r *record) finish(o outcome) {
+	r.out = o
+	if r.done != nil {
+		close(r.done)
+	}
+}
+
+// wait waits until the record's outcome is final.
+func (r *record) wait() {
+	if r.done != nil {
+		<-r.done
+	}
+}
+
+// deadLetter starts the dead-letter entry of the record.
+func (r *record) deadLetter(mapping string, stage Stage, err error) *DeadLetter {
+	return &DeadLetter{Time: time.Now().UTC(), Mapping: mapping, Origin: r.origin, Key: r.key, Record: r.value,
+		Error: FailInfo{Stage: stage, Message: err.Error()}}
+}
+
+// failed is the outcome of a record that failed at stage.
+func (r *record) failed(mapping string, stage Stage, err error) outcome {
+	return outcome{status: Failed, dead: r.deadLetter(mapping, stage, err)}
+}
+
+// readFailed is the outcome of a record the source could not read.
+func readFailed(mapping string, re *source.RecordError) outcome {
 	return outcome{status: Failed, dead: &DeadLetter{Time: time.Now().UTC(), Mapping: mapping, Origin: re.Origin,
-		Raw: string(re.Raw), Error: FailInfo{Stage: "read", Message: re.Err.Error()}}}
+		Raw: string(re.Raw), Error: FailInfo{Stage: StageRead, Message: re.Err.Error()}}}
 }
 
-// transform applies the mapping with the per-record time limit, enforced
-// through the worker's reusable context.
-func (run *mappingRun) transform(tc *timedContext, record any) ([]mappings.Document, error) {
-	tc.arm(run.opts.RecordTimeout)
-	docs, err := run.m.Apply(tc, record)
-	tc.disarm()
-	if err != nil && errors.Is(tc.Err(), context.DeadlineExceeded) && run.ctx.Err() == nil {
-		return nil, fmt.Errorf("transform took longer than the %s limit per record (runaway jq program?): %w", run.opts.RecordTimeout, err)
-	}
-	return docs, err
-}
-
-// writeAll writes every document of one record. The record takes the most
-// severe outcome of its documents.
-func (run *mappingRun) writeAll(rc *recordCtx, docs []mappings.Document) outcome {
-	if len(docs) == 0 {
-		return outcome{status: Skipped}
-	}
-	o := outcome{status: Unchanged, docs: len(docs)}
-	for i, doc := range docs {
-		res := run.w.write(run.ctx, rc, i, len(docs), doc)
-		if res.deferred {
-			return outcome{deferred: true}
-		}
-		if res.line != nil {
-			o.lines = append(o.lines, res.line)
-		}
-		if res.err != nil {
-			if isFatal(res.err) {
-				run.fail(fmt.Errorf("record %s: %w", rc.origin, res.err))
-			}
-			fo := rc.failedWrite(res)
-			fo.lines, fo.docs = o.lines, len(docs)
-			return fo
-		}
-		if res.status > o.status {
-			o.status = res.status
-		}
-	}
-	return o
-}
-
-// recordCtx carries what is known about a record for error reports.
-type recordCtx struct {
-	mapping string
-	origin  string
-	key     string
-	record  any
-}
-
-func (rc *recordCtx) deadLetter(stage, msg string) *DeadLetter {
-	return &DeadLetter{Time: time.Now().UTC(), Mapping: rc.mapping, Origin: rc.origin, Key: rc.key, Record: rc.record,
-		Error: FailInfo{Stage: stage, Message: msg}}
-}
-
-func (rc *recordCtx) failed(stage string, err error) outcome {
-	return outcome{status: Failed, dead: rc.deadLetter(stage, err.Error())}
-}
-
-// aborted reports a record that was read but not written because the run
-// stopped; it is dead-lettered so that nothing read is lost silently.
-func (rc *recordCtx) aborted(ctx context.Context) outcome {
-	return rc.failed("aborted", fmt.Errorf("not written: the run stopped (%v)", context.Cause(ctx)))
-}
-
-func (rc *recordCtx) failedWrite(res writeResult) outcome {
-	d := rc.deadLetter(res.stage, res.err.Error())
-	d.Document = res.doc
-	d.Request = res.req
-	fillOroError(&d.Error, res.err)
-	return outcome{status: Failed, dead: d}
+// aborted is the outcome of a record that was read but not written because
+// the run stopped: it is dead-lettered, so nothing read is lost silently.
+func (r *record) aborted(ctx context.Context, mapping string) outcome {
+	return r.failed(mapping, StageAborted, fmt.Errorf("not written: the run stopped (%v)", context.Cause(ctx)))
 }

@@ -62,15 +62,29 @@ func (c *Counts) add(s Status) {
 // Written is the number of records Oro acknowledged in this run.
 func (c Counts) Written() int { return c.Created + c.Updated }
 
+// MappingStatus says how the run of one mapping ended.
+type MappingStatus string
+
+// The mapping statuses.
+const (
+	// StatusOK: every record was written, unchanged or skipped.
+	StatusOK MappingStatus = "ok"
+	// StatusFailed: the mapping ran, some records failed.
+	StatusFailed MappingStatus = "failed"
+	// StatusFatal: the mapping could not proceed (Error says why).
+	StatusFatal MappingStatus = "fatal"
+	// StatusNotRun: a mapping it runs after could not proceed, or the run
+	// was interrupted before it started.
+	StatusNotRun MappingStatus = "not-run"
+)
+
 // MappingReport is the result of running one mapping.
 type MappingReport struct {
 	Mapping string `json:"mapping"`
 	File    string `json:"file"`
 	Counts
-	// Status is "ok", "failed" (some records failed), "fatal" (the mapping
-	// could not proceed) or "not-run" (a mapping it depends on did not
-	// succeed).
-	Status string `json:"status"`
+	// Status says how the mapping's run ended.
+	Status MappingStatus `json:"status"`
 	// Error is the fatal error, if any.
 	Error string `json:"error,omitempty"`
 	// Checkpoint is the incremental cursor committed by this run, if any.
@@ -86,6 +100,9 @@ type Report struct {
 	Mappings   []MappingReport `json:"mappings"`
 	Total      Counts          `json:"total"`
 	DeadLetter string          `json:"dead_letter,omitempty"`
+	// Error says what went wrong after the mappings ran (the dry-run
+	// output could not be written).
+	Error string `json:"error,omitempty"`
 	// ExitCode is the process exit code the run maps to (see README).
 	ExitCode int `json:"exit_code"`
 }
@@ -119,13 +136,16 @@ func (r *Report) finish(start time.Time) {
 		r.Total.Failed += m.Failed
 		r.Total.Documents += m.Documents
 		switch m.Status {
-		case "fatal", "not-run":
+		case StatusFatal, StatusNotRun:
 			r.ExitCode = ExitCannotProceed
-		case "failed":
+		case StatusFailed:
 			if r.ExitCode == ExitOK {
 				r.ExitCode = ExitSomeFailed
 			}
 		}
+	}
+	if r.Error != "" {
+		r.ExitCode = ExitCannotProceed
 	}
 }
 
@@ -143,6 +163,9 @@ func (r *Report) WriteSummary(w io.Writer) {
 		if m.Error != "" {
 			fmt.Fprintf(w, "%s: %s\n", m.Mapping, m.Error)
 		}
+	}
+	if r.Error != "" {
+		fmt.Fprintln(w, r.Error)
 	}
 	if r.Total.Failed > 0 && r.DeadLetter != "" {
 		fmt.Fprintf(w, "%d failed record(s) written to %s\n", r.Total.Failed, r.DeadLetter)

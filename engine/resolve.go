@@ -12,6 +12,9 @@ import (
 	"github.com/orosync/orosync/mappings"
 )
 
+// This file is the resolve stage: every ref() and lookup() placeholder of a
+// document becomes an Oro id.
+
 // errNotFound marks a ref() or lookup() that found no Oro record.
 var errNotFound = errors.New("not found")
 
@@ -19,11 +22,115 @@ var errNotFound = errors.New("not found")
 // written yet: the record waits until its parent is.
 var errDeferred = errors.New("parent not written yet")
 
+// errDryRunLookup keeps a lookup() unresolved in a dry run, which sends no
+// request to Oro.
+var errDryRunLookup = errors.New("lookup is not resolved in a dry run")
+
 // missingError says which ref() or lookup() found nothing.
 type missingError struct{ what string }
 
 func (e *missingError) Error() string { return "no Oro record found" }
 func (e *missingError) Unwrap() error { return errNotFound }
+
+// skipError skips a record deliberately (on_missing: skip, write: update of
+// an unknown record).
+type skipError struct{ reason string }
+
+func (e *skipError) Error() string { return "skipped: " + e.reason }
+
+// resolve replaces every placeholder of d by an Oro id and encodes the
+// document. A missing id follows target.on_missing: the error is then a
+// *skipError (skip), or the relationship is left empty (empty).
+func (mr *mappingRun) resolve(ctx context.Context, d *document) error {
+	if mr.placeholders && len(mappings.Placeholders(d.doc)) > 0 {
+		var skip error
+		out, err := d.doc.Resolve(func(p mappings.Placeholder) (any, error) {
+			id, err := mr.resolveOne(ctx, p)
+			switch {
+			case err == nil:
+				return id, nil
+			case mr.r.opts.DryRun && (errors.Is(err, errDryRunLookup) || errors.Is(err, errNotFound)):
+				return dryRunPlaceholder(p), nil
+			case !errors.Is(err, errNotFound):
+				return nil, err
+			}
+			switch mr.m.Target.OnMissing {
+			case "skip":
+				skip = fmt.Errorf("%s: %w", p, err)
+				return nil, nil
+			case "empty":
+				return nil, nil
+			}
+			return nil, fmt.Errorf("%w (target.on_missing is fail; skip or empty would go on without it)", err)
+		})
+		if err != nil {
+			return err
+		}
+		if skip != nil {
+			return &skipError{reason: skip.Error()}
+		}
+		dropNullLinks(out.Data)
+		d.doc = out
+	}
+	if d.body == nil {
+		return d.encode()
+	}
+	return nil
+}
+
+// resolveOne finds the Oro id of one placeholder.
+func (mr *mappingRun) resolveOne(ctx context.Context, p mappings.Placeholder) (string, error) {
+	switch p.Kind {
+	case mappings.KindRef:
+		e, ok, err := mr.r.ids.lookup(p.Mapping, p.Key)
+		switch {
+		case err != nil:
+			return "", err
+		case ok:
+			return e.ID, nil
+		case p.Mapping == mr.m.Name && !mr.finalPass:
+			// A parent later in the same source: wait until it is written.
+			return "", errDeferred
+		}
+		return "", &missingError{what: p.String()}
+	case mappings.KindLookup:
+		if mr.r.opts.DryRun || mr.r.lookups == nil {
+			return "", errDryRunLookup
+		}
+		return mr.r.lookups.find(ctx, p.Type, p.Filter)
+	}
+	return "", fmt.Errorf("unknown placeholder kind %q", p.Kind)
+}
+
+// dryRunPlaceholder is what a dry run shows for an id it cannot know
+// without asking Oro.
+func dryRunPlaceholder(p mappings.Placeholder) string {
+	if p.Kind == mappings.KindRef {
+		return fmt.Sprintf("<ref %s %s>", p.Mapping, p.Key)
+	}
+	_, desc, err := filterQuery(p.Filter)
+	if err != nil {
+		desc = "?"
+	}
+	return fmt.Sprintf("<lookup %s %s>", p.Type, desc)
+}
+
+// selfRefs returns the keys of this mapping that a record's documents
+// refer to with ref(), for waiting on parents still being written.
+func (mr *mappingRun) selfRefs(rec *record) []string {
+	if !mr.placeholders {
+		return nil
+	}
+	var keys []string
+	for _, d := range rec.docs {
+		for _, p := range mappings.Placeholders(d.doc) {
+			if p.Kind == mappings.KindRef && p.Mapping == mr.m.Name {
+				keys = append(keys, p.Key)
+			}
+		}
+	}
+	return keys
+}
 
 // filterQuery turns a lookup filter into Oro query parameters and a short
 // description for messages.
@@ -70,94 +177,6 @@ func filterValue(v any) (string, error) {
 	}
 	return "", fmt.Errorf("the value must be a string, number or boolean, not %T", v)
 }
-
-// resolve replaces every lookup() and ref() placeholder of doc by an Oro id.
-func (run *mappingRun) resolve(ctx context.Context, doc mappings.Document) (mappings.Document, error) {
-	if !run.placeholders || len(mappings.Placeholders(doc)) == 0 {
-		return doc, nil
-	}
-	var skip error
-	out, err := doc.Resolve(func(p mappings.Placeholder) (any, error) {
-		id, err := run.resolveOne(ctx, p)
-		if err == nil {
-			return id, nil
-		}
-		if run.opts.DryRun && (errors.Is(err, errDryRunLookup) || errors.Is(err, errNotFound)) {
-			return dryRunPlaceholder(p), nil
-		}
-		if !errors.Is(err, errNotFound) {
-			return nil, err
-		}
-		switch run.m.Target.OnMissing {
-		case "skip":
-			skip = fmt.Errorf("%s: %w", p, err)
-			return nil, nil
-		case "empty":
-			return nil, nil
-		}
-		return nil, fmt.Errorf("%w (target.on_missing is fail; skip or empty would go on without it)", err)
-	})
-	if err != nil {
-		return doc, err
-	}
-	if skip != nil {
-		return doc, &skipError{reason: skip.Error()}
-	}
-	dropNullLinks(out.Data)
-	return out, nil
-}
-
-func (run *mappingRun) resolveOne(ctx context.Context, p mappings.Placeholder) (string, error) {
-	switch p.Kind {
-	case "ref":
-		e, ok, err := run.ids.lookup(p.Mapping, p.Key)
-		if err != nil {
-			return "", err
-		}
-		if p.Mapping == run.m.Name && !run.pendingPass && (!ok || !e.Updated.Before(run.started)) {
-			// A parent in the same source that is new in this run: wait for
-			// it, so that children follow their parents whatever the
-			// concurrency (and dry-run output is deterministic).
-			return "", errDeferred
-		}
-		if ok {
-			return e.ID, nil
-		}
-		if p.Mapping == run.m.Name && !run.finalPass {
-			return "", errDeferred
-		}
-		return "", &missingError{what: fmt.Sprintf("ref(%q; %q)", p.Mapping, p.Key)}
-	case "lookup":
-		if run.opts.DryRun || run.lookups == nil {
-			return "", errDryRunLookup
-		}
-		return run.lookups.find(ctx, p.Type, p.Filter)
-	}
-	return "", fmt.Errorf("unknown placeholder kind %q", p.Kind)
-}
-
-// dryRunPlaceholder is what a dry run shows for an id it cannot know
-// without asking Oro.
-func dryRunPlaceholder(p mappings.Placeholder) string {
-	if p.Kind == "ref" {
-		return fmt.Sprintf("<ref %s %s>", p.Mapping, p.Key)
-	}
-	_, desc, err := filterQuery(p.Filter)
-	if err != nil {
-		desc = "?"
-	}
-	return fmt.Sprintf("<lookup %s %s>", p.Type, desc)
-}
-
-// errDryRunLookup keeps a lookup() unresolved in a dry run, which sends no
-// request to Oro.
-var errDryRunLookup = errors.New("lookup is not resolved in a dry run")
-
-// skipError skips a record deliberately (on_missing: skip, write: update of
-// an unknown record).
-type skipError struct{ reason string }
-
-func (e *skipError) Error() string { return "skipped: " + e.reason }
 
 // dropNullLinks turns relationship linkage whose id resolved to null into
 // an empty relationship: {"data": null} for to-one, and removes the entry

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/engine/source"
 	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/mappings"
@@ -33,10 +34,10 @@ type Options struct {
 	DryRun bool
 	// Limit caps the records read per mapping (0 = no cap).
 	Limit int
-	// Concurrency is the number of records processed at once (default:
-	// 4 for writes, the number of CPUs for a dry run).
+	// Concurrency bounds the requests to Oro in flight at once (default 4).
 	Concurrency int
-	// RecordTimeout bounds the transform of one record (default 5s).
+	// RecordTimeout bounds every jq evaluation of one record: its key,
+	// cursor, transform and natural-key match (default 5s).
 	RecordTimeout time.Duration
 	// APIURL is the Oro API base; it names the Oro instance in the state
 	// store and prefixes the URLs of dry-run lines.
@@ -55,59 +56,46 @@ type Options struct {
 	FullRefresh bool
 	// Out receives dry-run request lines (stdout).
 	Out io.Writer
-	// Log receives progress messages (stderr). Worker goroutines write to
-	// it, one line per Write, so it must be safe for concurrent use (the
-	// caller shares it with the sources, which log from goroutines too).
+	// Log receives progress messages (stderr). Several goroutines write to
+	// it, one line per Write, so it must be safe for concurrent use.
 	Log io.Writer
 }
 
-// Run runs the mappings in dependency order and returns the report. The
-// error is non-nil only when the run could not start at all; failures of
-// individual mappings are in the report.
+// Run runs the mappings in dependency order and returns the report.
+//
+// The error is non-nil only when the run cannot start: the mappings cannot
+// be ordered (a mappings.ErrorList: invalid mapping files) or APIURL names
+// no Oro instance. Everything that happens once the run started (a mapping
+// that cannot proceed, an interrupted run, output that cannot be written)
+// is in the report, whose ExitCode says how the run ended.
 func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, error) {
 	opts.setDefaults()
 	order, err := mappings.Order(ms)
 	if err != nil {
 		return nil, err
 	}
+	r := &runner{opts: opts, out: newLineWriter(opts.Out)}
+	if opts.APIURL != "" {
+		if r.instance, err = state.Instance(opts.APIURL); err != nil {
+			return nil, err
+		}
+	}
+	r.ids = newIDMap(opts.State, r.instance, opts.DryRun, ms)
+	if opts.Oro != nil {
+		r.oro = newGate(opts.Oro, opts.Concurrency)
+		r.lookups = newLookups(ctx, r.oro)
+	}
 	start := time.Now()
 	rep := &Report{DryRun: opts.DryRun, Started: start.UTC()}
 	if opts.DeadLetter != nil {
 		rep.DeadLetter = opts.DeadLetter.Path()
 	}
-	r := &runner{opts: opts, out: newLineWriter(opts.Out)}
-	if opts.APIURL != "" {
-		inst, err := state.Instance(opts.APIURL)
-		if err != nil {
-			return nil, err
-		}
-		r.instance = inst
-	}
-	r.ids = newIDCache(opts.State, r.instance, opts.DryRun, referencedMappings(ms))
-	if opts.Oro != nil {
-		r.lookups = newLookups(ctx, opts.Oro)
-	}
-	failed := map[string]bool{}
+	stopped := map[string]bool{} // mappings that could not proceed
 	for _, m := range order {
-		if ctx.Err() != nil {
-			rep.Mappings = append(rep.Mappings, MappingReport{Mapping: m.Name, File: m.File, Status: "not-run",
-				Error: "not run: the run was interrupted"})
-			continue
-		}
-		if dep := failedDependency(m, failed); dep != "" {
-			failed[m.Name] = true
-			rep.Mappings = append(rep.Mappings, MappingReport{Mapping: m.Name, File: m.File, Status: "not-run",
-				Error: fmt.Sprintf("not run because mapping %q, which it runs after, could not proceed", dep)})
-			continue
-		}
-		mr := r.runMapping(ctx, m)
-		if mr.Status == "fatal" {
-			failed[m.Name] = true
-		}
-		rep.Mappings = append(rep.Mappings, mr)
+		rep.Mappings = append(rep.Mappings, r.runOrSkip(ctx, m, stopped))
 	}
 	if err := r.out.Flush(); err != nil {
-		return nil, fmt.Errorf("write output: %w", err)
+		rep.Error = fmt.Sprintf("write output: %v", err)
 	}
 	rep.finish(start)
 	return rep, nil
@@ -116,9 +104,6 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 func (o *Options) setDefaults() {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
-		if o.DryRun {
-			o.Concurrency = runtime.GOMAXPROCS(0)
-		}
 	}
 	if o.RecordTimeout <= 0 {
 		o.RecordTimeout = 5 * time.Second
@@ -131,204 +116,211 @@ func (o *Options) setDefaults() {
 	}
 }
 
-// failedDependency returns the first mapping m runs after that could not
-// proceed in this run.
-func failedDependency(m *mappings.Mapping, failed map[string]bool) string {
-	for _, dep := range m.After {
-		if failed[dep] {
-			return dep
-		}
-	}
-	return ""
-}
-
+// runner holds what the mappings of one run share.
 type runner struct {
 	opts     Options
 	out      *lineWriter
-	instance string // the Oro instance's name in the state store
-	ids      *idCache
-	lookups  *lookups
+	instance string   // the Oro instance's name in the state store
+	ids      *idMap   // every mapping's source key → Oro id
+	oro      *gate    // Options.Oro, bounded by Options.Concurrency; nil in a dry run
+	lookups  *lookups // lookup() answers, batched and cached for the run
 }
 
-// mappingRun is the state of one mapping's run.
+// logf writes one progress line.
+func (r *runner) logf(format string, args ...any) {
+	fmt.Fprintf(r.opts.Log, format+"\n", args...)
+}
+
+// runOrSkip runs m unless the run was interrupted or a mapping it runs
+// after could not proceed; then m is reported not-run.
+func (r *runner) runOrSkip(ctx context.Context, m *mappings.Mapping, stopped map[string]bool) MappingReport {
+	notRun := func(why string) MappingReport {
+		stopped[m.Name] = true
+		return MappingReport{Mapping: m.Name, File: m.File, Status: StatusNotRun, Error: why}
+	}
+	if ctx.Err() != nil {
+		return notRun("not run: the run was interrupted")
+	}
+	for _, dep := range m.After {
+		if stopped[dep] {
+			return notRun(fmt.Sprintf("not run because mapping %q, which it runs after, could not proceed", dep))
+		}
+	}
+	mr := r.runMapping(ctx, m)
+	if mr.Status == StatusFatal {
+		stopped[m.Name] = true
+	}
+	return mr
+}
+
+// mappingRun is the run of one mapping.
 type mappingRun struct {
-	*runner
-	m       *mappings.Mapping
-	ctx     context.Context
-	cancel  context.CancelCauseFunc
-	w       writer
-	keys    keyLocks
-	mu      sync.Mutex
-	counts  Counts
-	fatal   error
-	cursor  cursorTracker
-	pending []pendingRecord // records deferred until a parent in the same source is written
-	// started is when the mapping started; id-map entries of this mapping
-	// written since are "new in this run".
-	started time.Time
-	// pendingPass is set while deferred records are retried, one at a time
-	// in source order; finalPass once they stop making progress: a ref() to
-	// the same mapping that is still missing then follows on_missing.
-	pendingPass, finalPass bool
+	r *runner
+	m *mappings.Mapping
 	// collectionURL is where POSTs of the target type go.
 	collectionURL string
-	// watchdog enforces the per-record transform time limit.
-	watchdog *watchdog
-	// placeholders is false when the transform cannot produce lookup() or
-	// ref() placeholders, so documents need not be searched for them.
+	// placeholders is false when the transform calls neither lookup() nor
+	// ref(), so documents need not be searched for placeholders.
 	placeholders bool
+	// stop cancels the mapping's context (fatal error).
+	stop context.CancelCauseFunc
+
+	mu        sync.Mutex
+	fatal     error              // the first fatal error
+	lastByKey map[string]*record // the latest planned record of each key
+
+	// Owned by the recorder (settle).
+	counts   Counts
+	cursor   cursorTracker
+	deferred []*record // waiting for a parent later in the source
+	// finalPass is set once deferred records stop making progress: a ref()
+	// to this mapping that is still missing then follows on_missing.
+	finalPass bool
 }
 
-// item is one record on its way through the pipeline.
-type item struct {
-	rec     source.Record
-	readErr *source.RecordError
-}
-
-// outcome is what processing one record produced.
-type outcome struct {
-	status   Status
-	docs     int
-	lines    [][]byte // dry-run request lines
-	dead     *DeadLetter
-	deferred bool // waiting for a parent in the same source
-	cursor   any
-}
-
+// runMapping runs one mapping: opens its source and sends every record
+// through the pipeline, then plans the records that waited for a parent,
+// commits the incremental checkpoint and reports.
 func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingReport {
 	start := time.Now()
-	mr := MappingReport{Mapping: m.Name, File: m.File}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	run := &mappingRun{runner: r, m: m, ctx: ctx, cancel: cancel, started: time.Now().UTC(),
-		placeholders: usesPlaceholders(m)}
-	if err := run.setup(); err != nil {
-		return run.fatalReport(mr, err, start)
-	}
-	cursor, err := run.startCursor()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	mr := &mappingRun{r: r, m: m, stop: stop, collectionURL: r.apiURL(m.Target.Type),
+		placeholders: m.Transform.MayMakePlaceholders(), lastByKey: map[string]*record{}}
+	src, err := mr.open(ctx)
 	if err != nil {
-		return run.fatalReport(mr, err, start)
+		mr.fail(err)
+		return mr.report(ctx, start, false)
 	}
-	src, err := r.opts.OpenSource(ctx, m, cursor, r.opts.Limit)
-	if err != nil {
-		return run.fatalReport(mr, err, start)
+	r.logf("%s: reading %s", m.Name, describeSource(m))
+	readAll := mr.pipeline(ctx, src)
+	if err := src.Close(); err != nil {
+		mr.fail(fmt.Errorf("close source: %w", err))
 	}
-	fmt.Fprintf(r.opts.Log, "%s: reading %s\n", m.Name, describeSource(m))
-	run.watchdog = newWatchdog(ctx, r.opts.RecordTimeout)
-	readAll := run.process(src)
-	if err := src.Close(); err != nil && run.fatal == nil {
-		run.fatal = fmt.Errorf("close source: %w", err)
-	}
-	run.retryPending()
-	run.watchdog.close()
-	mr.Counts = run.counts
-	mr.Duration = Duration(time.Since(start))
-	switch {
-	case run.fatal != nil:
-		mr.Status, mr.Error = "fatal", run.fatal.Error()
-	case ctx.Err() != nil:
-		mr.Status, mr.Error = "fatal", "interrupted: "+context.Cause(ctx).Error()
-	case mr.Failed > 0:
-		mr.Status = "failed"
-	default:
-		mr.Status = "ok"
-	}
-	if mr.Status != "fatal" && readAll {
-		cp, err := run.commitCursor()
-		if err != nil {
-			mr.Status, mr.Error = "fatal", err.Error()
-		}
-		mr.Checkpoint = cp
-	}
-	run.recordRun(mr, start)
-	fmt.Fprintf(r.opts.Log, "%s: %d read, %d created, %d updated, %d unchanged, %d skipped, %d failed (%s)\n",
-		m.Name, mr.Read, mr.Created, mr.Updated, mr.Unchanged, mr.Skipped, mr.Failed, time.Since(start).Round(time.Millisecond))
-	return mr
+	mr.planDeferred(ctx)
+	return mr.report(ctx, start, readAll)
 }
 
-func (run *mappingRun) fatalReport(mr MappingReport, err error, start time.Time) MappingReport {
-	mr.Counts = run.counts
-	mr.Status, mr.Error = "fatal", err.Error()
-	mr.Duration = Duration(time.Since(start))
-	fmt.Fprintf(run.opts.Log, "%s: cannot proceed: %v\n", run.m.Name, err)
-	return mr
-}
-
-// process reads and handles every record of src. It reports whether the
-// source was read to its end (so that an incremental checkpoint may move).
-func (run *mappingRun) process(src Source) (readAll bool) {
+// pipeline sends every record of src through the stages of the record
+// pipeline and reports whether the source was read to its end:
+//
+//	read        src.Next                                one goroutine
+//	key         target.key                              ┐ prepare.go: on every core,
+//	cursor      incremental.cursor                      │ in parallel, results in
+//	transform   the jq transform → documents            ┘ source order
+//	resolve     ref() and lookup() → Oro ids            ┐ plan.go: a goroutine per record
+//	decide      id map, target.match → POST/PATCH/...   │ (a window of them), after the
+//	write       the request (or the dry-run line)       ┘ earlier records it depends on
+//	record      dead letter, counts, cursor             settle.go: in source order
+//
+// A record that fails at a stage skips the rest and is dead-lettered when
+// it is recorded; the id map moves in the write stage, right after Oro
+// acknowledged a write.
+func (mr *mappingRun) pipeline(ctx context.Context, src Source) (readAll bool) {
+	// Records travel in batches, which keeps the cost of handing them from
+	// stage to stage small next to a transform of a few microseconds.
+	batch := 8
+	if mr.r.opts.DryRun {
+		batch = 64 // nothing waits on the network: cheap records, bigger batches
+	}
+	window := max(256, 32*mr.r.opts.Concurrency) / batch // batches in flight after prepare
+	prepared := make(chan []*record, window)
 	var readErr error
-	next := func() (item, bool) {
-		rec, err := src.Next(run.ctx)
+	go func() {
+		defer close(prepared)
+		readErr = mr.prepareAll(ctx, src, batch, prepared)
+	}()
+	planned := make(chan []*record, window)
+	go func() {
+		defer close(planned)
+		for recs := range prepared {
+			for _, rec := range recs {
+				mr.plan(ctx, rec)
+			}
+			planned <- recs
+		}
+	}()
+	for recs := range planned {
+		for _, rec := range recs {
+			rec.wait()
+			mr.settle(rec)
+		}
+	}
+	if readErr != nil && ctx.Err() == nil {
+		mr.fail(fmt.Errorf("read source: %w", readErr))
+	}
+	return readErr == nil && mr.fatalErr() == nil && ctx.Err() == nil && mr.r.opts.Limit == 0
+}
+
+// prepareAll reads src and prepares its records on every core, sending them
+// to out in source order, batch at a time. It returns the error that ended
+// reading (nil at the end of the source).
+func (mr *mappingRun) prepareAll(ctx context.Context, src Source, batch int, out chan<- []*record) error {
+	var readErr error
+	newRecord := func() *record {
+		if mr.r.opts.DryRun {
+			return &record{} // planned inline: nobody waits for it
+		}
+		return &record{done: make(chan struct{})}
+	}
+	next := func() (*record, bool) {
+		rec, err := src.Next(ctx)
 		if err == nil {
-			return item{rec: rec}, true
+			r := newRecord()
+			r.src = rec
+			return r, true
 		}
 		var re *source.RecordError
 		if errors.As(err, &re) {
-			return item{readErr: re}, true
+			r := newRecord()
+			r.readErr = re
+			return r, true
 		}
 		if !errors.Is(err, io.EOF) {
 			readErr = err
 		}
-		return item{}, false
+		return nil, false
 	}
-	p := pipeline{workers: run.opts.Concurrency, window: 4 * run.opts.Concurrency, batch: 1}
-	if run.opts.DryRun {
-		p.batch = 64 // nothing waits on the network: cheap records, batch them
+	cpus := runtime.GOMAXPROCS(0)
+	p := pipeline{workers: cpus, window: 4 * cpus, batch: batch}
+	work := func() func(*record) bool {
+		return func(rec *record) bool { return mr.prepare(ctx, rec) }
 	}
-	newWorker := func() func(item) outcome {
-		tc := run.watchdog.newContext()
-		return func(it item) outcome { return run.handle(it, tc) }
-	}
-	orderedMap(run.ctx, p, next, newWorker, run.collect)
-	if readErr != nil && run.fatal == nil && run.ctx.Err() == nil {
-		run.fatal = fmt.Errorf("read source: %w", readErr)
-	}
-	return readErr == nil && run.fatal == nil && run.ctx.Err() == nil && run.opts.Limit == 0
-}
-
-// collect runs in source order on the collecting goroutine.
-func (run *mappingRun) collect(it item, o outcome) {
-	if o.deferred {
-		run.pending = append(run.pending, pendingRecord{it: it})
-		return
-	}
-	run.settle(it, o)
-}
-
-// settle records the final outcome of a record.
-func (run *mappingRun) settle(it item, o outcome) {
-	for _, l := range o.lines {
-		if err := run.out.Write(l); err != nil {
-			run.fail(fmt.Errorf("write output: %w", err))
+	orderedMap(ctx, p, next, work, func(recs []*record, ok []bool) {
+		for i, rec := range recs {
+			rec.prepared = ok[i]
 		}
-	}
-	if o.dead != nil && run.opts.DeadLetter != nil {
-		if err := run.opts.DeadLetter.Write(*o.dead); err != nil {
-			run.fail(err)
-		}
-	}
-	if o.dead != nil && run.opts.DryRun {
-		fmt.Fprintf(run.opts.Log, "%s: record %s would fail: %s\n", run.m.Name, o.dead.Origin, o.dead.Error.Message)
-	}
-	run.counts.add(o.status)
-	run.counts.Documents += o.docs
-	run.cursor.observe(o.cursor)
+		out <- recs
+	})
+	return readErr
 }
 
 // fail stops the mapping with a fatal error (the first one wins).
-func (run *mappingRun) fail(err error) {
-	run.mu.Lock()
-	defer run.mu.Unlock()
-	if run.fatal == nil {
-		run.fatal = err
-		run.cancel(err)
+func (mr *mappingRun) fail(err error) {
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	if mr.fatal == nil {
+		mr.fatal = err
+		mr.stop(err)
 	}
 }
 
-// usesPlaceholders reports whether m's transform may call lookup() or ref().
-func usesPlaceholders(m *mappings.Mapping) bool { return m.Transform.MayMakePlaceholders() }
+func (mr *mappingRun) fatalErr() error {
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	return mr.fatal
+}
 
+// failIfFatal stops the mapping when a record's error is one every later
+// record would hit too (authentication, a refused request format, Oro
+// unreachable).
+func (mr *mappingRun) failIfFatal(rec *record, err error) {
+	if oro.IsFatal(err) {
+		mr.fail(fmt.Errorf("record %s: %w", rec.origin, err))
+	}
+}
+
+// describeSource names the source for the progress log, secrets redacted.
 func describeSource(m *mappings.Mapping) string {
 	switch {
 	case m.Source.HTTP != nil && m.Source.HTTP.URL != nil:

@@ -1,126 +1,187 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/url"
-	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/mappings"
 )
 
-// OroClient is what the engine needs from an Oro connection.
-type OroClient interface {
-	Create(ctx context.Context, typ string, doc []byte) (*oro.Resource, error)
-	Update(ctx context.Context, typ, id string, doc []byte) (*oro.Resource, error)
-	List(ctx context.Context, typ string, query url.Values, limit int) ([]oro.Resource, error)
-}
-
-// RequestLine is one HTTP request as a dry run prints it.
-type RequestLine struct {
-	Method string `json:"method"`
-	URL    string `json:"url"`
-	Body   any    `json:"body,omitempty"`
-}
+// This file is the write stage: the POST or PATCH of one document (in a dry
+// run, the request line it would be), and the id-map entry once Oro
+// acknowledged it.
 
 // writeResult is the result of writing one document.
 type writeResult struct {
-	status   Status
-	line     []byte // dry-run output line
-	err      error
-	stage    string
-	doc      any
-	req      *RequestLine
-	deferred bool
+	status Status
+	line   []byte // dry-run request line
+	err    error  // the document failed
+	stage  Stage
+	req    *RequestLine
 }
 
-// isFatal reports whether err stops the whole mapping: every later record
-// would hit it too.
-func isFatal(err error) bool {
-	return oro.IsFatal(err)
+// failure is the result of a document that failed at stage.
+func failure(stage Stage, err error) writeResult {
+	return writeResult{status: Failed, err: err, stage: stage}
 }
 
-// fillOroError copies Oro's answer into a dead-letter entry.
-func fillOroError(fi *FailInfo, err error) {
+// write carries out the decision for one document.
+func (mr *mappingRun) write(ctx context.Context, d *document, a action) writeResult {
+	switch a.kind {
+	case actUnchanged:
+		return writeResult{status: Unchanged}
+	case actSkip:
+		return writeResult{status: Skipped}
+	case actPatch:
+		return mr.patch(ctx, d, a.id)
+	case actUpsert:
+		return mr.post(ctx, d, true)
+	}
+	return mr.post(ctx, d, false)
+}
+
+// patch updates Oro record id with the document. A 404 means the id map
+// is stale (the record was deleted in Oro): the entry is dropped and the
+// record created again (write: update skips it).
+func (mr *mappingRun) patch(ctx context.Context, d *document, id string) writeResult {
+	typ := mr.m.Target.Type
+	body, err := withID(d.doc, id)
+	if err != nil {
+		return failure(StageTransform, err)
+	}
+	req := &RequestLine{Method: "PATCH", URL: mr.r.apiURL(typ, id)}
+	if mr.r.opts.DryRun {
+		if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
+			mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()) //nolint:errcheck // in memory only
+		}
+		return writeResult{status: Updated, line: requestLine(req.Method, req.URL, body)}
+	}
+	_, err = mr.r.oro.Update(ctx, typ, id, body)
 	var oe *oro.Error
-	if errors.As(err, &oe) {
-		fi.Status = oe.Status
-		for _, e := range oe.Errors {
-			fi.Errors = append(fi.Errors, OroError{Status: e.Status, Code: e.Code, Title: e.Title, Detail: e.Detail,
-				Pointer: e.Pointer, Parameter: e.Parameter})
+	if errors.As(err, &oe) && oe.Status == 404 && d.key != "" {
+		if err := mr.r.ids.forget(mr.m.Name, d.key); err != nil {
+			return failure(StageState, err)
+		}
+		mr.r.logf("%s: %s %s no longer exists in Oro; creating it again", mr.m.Name, typ, id)
+		if mr.m.Target.Write == "update" {
+			return writeResult{status: Skipped}
+		}
+		return mr.post(ctx, d, false)
+	}
+	if err != nil {
+		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
+	}
+	if d.key != "" {
+		if err := mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()); err != nil {
+			return failure(StageState, err)
 		}
 	}
-	fi.MayHaveWritten = oro.MayHaveWritten(err)
+	return writeResult{status: Updated}
 }
 
-// apiURL joins the API base and a path for dry-run lines and dead letters.
-func (r *runner) apiURL(parts ...string) string {
-	base := strings.TrimRight(r.opts.APIURL, "/")
-	if base == "" {
-		base = "${ORO_API_URL}"
-	}
-	for _, p := range parts {
-		if strings.HasPrefix(p, "<") && strings.HasSuffix(p, ">") {
-			base += "/" + p // a dry-run placeholder: keep it readable
-			continue
+// post creates the record, or upserts it natively when upsert is set.
+func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeResult {
+	typ := mr.m.Target.Type
+	body := d.body
+	if upsert {
+		var err error
+		if body, err = withUpsert(d.doc, mr.m.Target.NativeUpsert); err != nil {
+			return failure(StageTransform, err)
 		}
-		base += "/" + url.PathEscape(p)
 	}
-	return base
-}
-
-// lineWriter writes dry-run lines to a buffered output.
-type lineWriter struct {
-	mu sync.Mutex
-	w  *bufio.Writer
-}
-
-func newLineWriter(w io.Writer) *lineWriter {
-	return &lineWriter{w: bufio.NewWriterSize(w, 64<<10)}
-}
-
-// Write writes one line (which already ends in a newline).
-func (l *lineWriter) Write(line []byte) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	_, err := l.w.Write(line)
-	return err
-}
-
-// Flush flushes buffered lines.
-func (l *lineWriter) Flush() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Flush()
-}
-
-// requestLine encodes a dry-run line. body is already JSON.
-func requestLine(method, u string, body []byte) []byte {
-	b := make([]byte, 0, len(body)+len(u)+40)
-	b = append(b, `{"method":`...)
-	b = strconv.AppendQuote(b, method)
-	b = append(b, `,"url":`...)
-	b = appendJSONString(b, u)
-	if body != nil {
-		b = append(b, `,"body":`...)
-		b = append(b, body...)
+	req := &RequestLine{Method: "POST", URL: mr.collectionURL}
+	if mr.r.opts.DryRun {
+		if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
+			mr.r.ids.remember(mr.m.Name, d.key, fmt.Sprintf("<new %s %s>", typ, d.key), d.hashOf()) //nolint:errcheck // in memory only
+		}
+		return writeResult{status: Created, line: requestLine(req.Method, req.URL, body)}
 	}
-	return append(b, "}\n"...)
+	id, status, err := mr.create(ctx, d, body)
+	if err != nil {
+		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
+	}
+	if d.key != "" {
+		if err := mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()); err != nil {
+			return failure(StageState, err)
+		}
+	}
+	return writeResult{status: status}
 }
 
-func appendJSONString(b []byte, s string) []byte {
-	b, _ = mappings.AppendJSON(b, s) // strings always encode
-	return b
+// create POSTs body. A POST whose answer was lost may have created the
+// record: it is never repeated blindly, but looked up by its natural key
+// first; without target.match it is reported, not retried.
+func (mr *mappingRun) create(ctx context.Context, d *document, body []byte) (id string, st Status, err error) {
+	typ := mr.m.Target.Type
+	res, err := mr.r.oro.Create(ctx, typ, body)
+	if err == nil {
+		return res.ID, statusOfCreate(res), nil
+	}
+	if !oro.MayHaveWritten(err) || len(mr.m.Target.Match) == 0 || ctx.Err() != nil {
+		return "", Failed, err
+	}
+	mr.r.logf("%s: %s: %v; checking by target.match whether Oro stored it before retrying", mr.m.Name, d.key, err)
+	found, lerr := mr.match(ctx, d)
+	if lerr != nil {
+		return "", Failed, fmt.Errorf("%w; looking it up by target.match failed too: %v", err, lerr)
+	}
+	if found != "" {
+		return found, Created, nil
+	}
+	res, err = mr.r.oro.Create(ctx, typ, body)
+	if err != nil {
+		return "", Failed, err
+	}
+	return res.ID, statusOfCreate(res), nil
 }
 
-// marshalDoc encodes a document without HTML escaping.
-func marshalDoc(doc mappings.Document) ([]byte, error) {
+// statusOfCreate tells a created record from one a native upsert updated.
+func statusOfCreate(res *oro.Resource) Status {
+	if res != nil && res.Status == 200 {
+		return Updated
+	}
+	return Created
+}
+
+// withID returns the document's JSON with data.id set, as PATCH requires.
+func withID(doc mappings.Document, id string) ([]byte, error) {
+	data := make(map[string]any, len(doc.Data)+1)
+	for k, v := range doc.Data {
+		data[k] = v
+	}
+	data["id"] = id
+	return encodeDoc(mappings.Document{Data: data, Included: doc.Included})
+}
+
+// withUpsert returns the document's JSON with data.meta.upsert set.
+func withUpsert(doc mappings.Document, fields []string) ([]byte, error) {
+	data := make(map[string]any, len(doc.Data)+1)
+	for k, v := range doc.Data {
+		data[k] = v
+	}
+	meta := map[string]any{}
+	if old, ok := data["meta"].(map[string]any); ok {
+		for k, v := range old {
+			meta[k] = v
+		}
+	}
+	if len(fields) == 1 && fields[0] == "id" {
+		meta["upsert"] = true
+	} else {
+		list := make([]any, len(fields))
+		for i, f := range fields {
+			list[i] = f
+		}
+		meta["upsert"] = list
+	}
+	data["meta"] = meta
+	return encodeDoc(mappings.Document{Data: data, Included: doc.Included})
+}
+
+// encodeDoc encodes a document without HTML escaping.
+func encodeDoc(doc mappings.Document) ([]byte, error) {
 	b, err := doc.AppendJSON(make([]byte, 0, 512))
 	if err != nil {
 		return nil, fmt.Errorf("encode document: %w", err)

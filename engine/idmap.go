@@ -23,32 +23,49 @@ type StateStore interface {
 	RecordRun(instance, mapping string, r state.RunInfo) error
 }
 
-// idCache is the run's view of the id maps of every mapping. In a real run
-// it reads and writes the state store directly (writes right after Oro
-// acknowledged them, so an interrupted run loses nothing it was told) and
-// keeps nothing in memory, so memory stays flat whatever the number of
-// records. A dry run writes nothing; it keeps the ids it would create in
-// memory, but only for mappings some ref() may point at.
-type idCache struct {
+// idMap is the run's view of the id maps of every mapping (source key →
+// Oro id and the hash of the last document written). In a real run it reads
+// and writes the state store directly, an entry right after Oro
+// acknowledged its write, so an interrupted run loses nothing it was told,
+// and it keeps nothing in memory. A dry run writes nothing: it keeps the
+// ids it would create in memory, but only for mappings a ref() may point at.
+type idMap struct {
 	store    StateStore // nil: no persistent state
 	instance string
 	dryRun   bool
-	// referenced says which mappings ref() may point at ("*": any).
+	// referenced says which mappings a ref() may point at ("*": any).
 	referenced map[string]bool
 
 	mu      sync.Mutex
 	pending map[string]map[string]state.Entry // dry run: mapping → key → entry
 }
 
-func newIDCache(store StateStore, instance string, dryRun bool, referenced map[string]bool) *idCache {
-	return &idCache{store: store, instance: instance, dryRun: dryRun, referenced: referenced,
+func newIDMap(store StateStore, instance string, dryRun bool, ms []*mappings.Mapping) *idMap {
+	return &idMap{store: store, instance: instance, dryRun: dryRun, referenced: referencedMappings(ms),
 		pending: map[string]map[string]state.Entry{}}
 }
 
-func (c *idCache) persistent() bool { return c.store != nil && c.instance != "" }
+// referencedMappings returns the mappings whose ids a ref() in some
+// transform may ask for, as read from the parsed jq programs ("*" when a
+// ref() computes the mapping name).
+func referencedMappings(ms []*mappings.Mapping) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range ms {
+		names, computed := m.Transform.RefMappings()
+		for _, n := range names {
+			out[n] = true
+		}
+		if computed {
+			out["*"] = true
+		}
+	}
+	return out
+}
+
+func (c *idMap) persistent() bool { return c.store != nil && c.instance != "" }
 
 // lookup returns the entry for a mapping's source key.
-func (c *idCache) lookup(mapping, key string) (state.Entry, bool, error) {
+func (c *idMap) lookup(mapping, key string) (state.Entry, bool, error) {
 	if c.dryRun {
 		c.mu.Lock()
 		e, ok := c.pending[mapping][key]
@@ -69,13 +86,13 @@ func (c *idCache) lookup(mapping, key string) (state.Entry, bool, error) {
 
 // keeps reports whether remember keeps entries of mapping: always in a real
 // run, and in a dry run only for mappings a ref() may point at.
-func (c *idCache) keeps(mapping string) bool {
+func (c *idMap) keeps(mapping string) bool {
 	return !c.dryRun || c.referenced["*"] || c.referenced[mapping]
 }
 
 // remember records that Oro acknowledged key as id with the document hash.
 // A dry run only remembers in memory what a ref() may need.
-func (c *idCache) remember(mapping, key, id, hash string) error {
+func (c *idMap) remember(mapping, key, id, hash string) error {
 	e := state.Entry{ID: id, Hash: hash, Updated: time.Now().UTC()}
 	if c.dryRun {
 		if c.keeps(mapping) {
@@ -100,7 +117,7 @@ func (c *idCache) remember(mapping, key, id, hash string) error {
 }
 
 // forget drops a stale entry (its Oro record was deleted).
-func (c *idCache) forget(mapping, key string) error {
+func (c *idMap) forget(mapping, key string) error {
 	if c.dryRun || !c.persistent() {
 		return nil
 	}
@@ -110,61 +127,8 @@ func (c *idCache) forget(mapping, key string) error {
 	return nil
 }
 
-// referencedMappings returns the mappings whose ids a ref() in some
-// transform may ask for: the literal first argument of each ref(), or "*"
-// when one is computed.
-func referencedMappings(ms []*mappings.Mapping) map[string]bool {
-	out := map[string]bool{}
-	for _, m := range ms {
-		names, computed := m.Transform.RefMappings()
-		for _, n := range names {
-			out[n] = true
-		}
-		if computed {
-			out["*"] = true
-		}
-	}
-	return out
-}
-
 // hashDoc returns the hash that detects unchanged documents.
 func hashDoc(body []byte) string {
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:16])
-}
-
-// keyLocks serialises the processing of records that share a source key, so
-// that two copies of one record in a source cannot both be created.
-type keyLocks struct {
-	mu    sync.Mutex
-	locks map[string]*keyLock
-}
-
-type keyLock struct {
-	sync.Mutex
-	refs int
-}
-
-func (k *keyLocks) lock(key string) func() {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*keyLock{}
-	}
-	l := k.locks[key]
-	if l == nil {
-		l = &keyLock{}
-		k.locks[key] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-	l.Lock()
-	return func() {
-		l.Unlock()
-		k.mu.Lock()
-		l.refs--
-		if l.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
 }

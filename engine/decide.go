@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// This file is the decide stage: from the id map and the natural key
+// (target.match), whether a document is unchanged, skipped, POSTed or
+// PATCHed.
+
+// actionKind is what a document needs.
+type actionKind int
+
+const (
+	actUnchanged actionKind = iota // the id map holds the same document
+	actSkip                        // deliberately not written (write mode)
+	actPost                        // create it (POST)
+	actUpsert                      // create or update it with Oro's meta.upsert (POST)
+	actPatch                       // update Oro record id (PATCH)
+)
+
+// action is the decision for one document.
+type action struct {
+	kind   actionKind
+	id     string // the Oro id to PATCH
+	reason string // why it is skipped
+}
+
+// decide chooses the action for a resolved document:
+//
+//	key in the id map, same hash         → unchanged
+//	key in the id map, document changed  → PATCH (write: create skips)
+//	native_upsert                        → POST with meta.upsert
+//	target.match finds one record        → PATCH, remembered (write: create remembers and skips)
+//	target.match finds several           → conflict (an error)
+//	nothing found                        → POST (write: update skips)
+func (mr *mappingRun) decide(ctx context.Context, d *document) (action, Stage, error) {
+	mode := mr.m.Target.Write
+	typ := mr.m.Target.Type
+	if d.key != "" {
+		e, ok, err := mr.r.ids.lookup(mr.m.Name, d.key)
+		switch {
+		case err != nil:
+			return action{}, StageState, err
+		case ok && e.Hash == d.hashOf():
+			return action{kind: actUnchanged}, "", nil
+		case ok && mode == "create":
+			return action{kind: actSkip, reason: fmt.Sprintf("already created as %s %s and write is create, which never updates", typ, e.ID)}, "", nil
+		case ok:
+			return action{kind: actPatch, id: e.ID}, "", nil
+		}
+	}
+	if len(mr.m.Target.NativeUpsert) > 0 {
+		return action{kind: actUpsert}, "", nil
+	}
+	if len(mr.m.Target.Match) > 0 && !mr.r.opts.DryRun {
+		id, err := mr.match(ctx, d)
+		if err != nil {
+			return action{}, stageOfLookup(err), err
+		}
+		switch {
+		case id != "" && mode == "create":
+			if err := mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()); err != nil {
+				return action{}, StageState, err
+			}
+			return action{kind: actSkip, reason: fmt.Sprintf("%s %s already exists (found by target.match) and write is create, which never updates", typ, id)}, "", nil
+		case id != "":
+			return action{kind: actPatch, id: id}, "", nil
+		}
+	}
+	if mode == "update" {
+		if mr.r.opts.DryRun && len(mr.m.Target.Match) > 0 {
+			return mr.dryRunMatchedPatch(ctx, d)
+		}
+		return action{kind: actSkip, reason: "no Oro record found for it and write is update, which never creates"}, "", nil
+	}
+	return action{kind: actPost}, "", nil
+}
+
+// match looks the document up in Oro by its natural key (target.match). It
+// returns "" when nothing matches, and a *conflictError on several matches.
+func (mr *mappingRun) match(ctx context.Context, d *document) (string, error) {
+	filter, err := mr.matchFilter(ctx, d)
+	if err != nil || filter == nil {
+		return "", err
+	}
+	q, desc, err := filterQuery(filter)
+	if err != nil {
+		return "", fmt.Errorf("target.match: %w", err)
+	}
+	typ := mr.m.Target.Type
+	res, err := mr.r.oro.List(ctx, typ, q, 2)
+	if err != nil {
+		return "", fmt.Errorf("find %s by %s: %w", typ, desc, err)
+	}
+	switch len(res) {
+	case 0:
+		return "", nil
+	case 1:
+		return res[0].ID, nil
+	}
+	return "", &conflictError{msg: fmt.Sprintf("conflict: several %s match %s (ids %s and %s at least); orosync never guesses: make the records unique in Oro or fix target.match", typ, desc, res[0].ID, res[1].ID)}
+}
+
+// matchFilter evaluates target.match over the document's primary data. It
+// returns nil when a value is null or empty: no natural key, nothing to
+// find (Oro validates the document itself).
+func (mr *mappingRun) matchFilter(ctx context.Context, d *document) (map[string]any, error) {
+	match := mr.m.Target.Match
+	names := make([]string, 0, len(match))
+	for k := range match {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	ctx, cancel := context.WithTimeout(ctx, mr.r.opts.RecordTimeout)
+	defer cancel()
+	filter := make(map[string]any, len(names))
+	for _, name := range names {
+		v, ok, err := match[name].First(ctx, d.doc.Data)
+		if err != nil {
+			return nil, fmt.Errorf("target.match.%s: %w", name, mr.timeLimit(ctx, "target.match", err))
+		}
+		if !ok || v == nil || v == "" {
+			return nil, nil
+		}
+		filter[name] = v
+	}
+	return filter, nil
+}
+
+// dryRunMatchedPatch shows the PATCH an update would send to the record
+// target.match finds; a dry run does not look it up, so the id is shown as
+// <match type {filter}>.
+func (mr *mappingRun) dryRunMatchedPatch(ctx context.Context, d *document) (action, Stage, error) {
+	filter, err := mr.matchFilter(ctx, d)
+	if err != nil {
+		return action{}, StageLookup, err
+	}
+	desc := "{}"
+	if filter != nil {
+		if _, desc, err = filterQuery(filter); err != nil {
+			return action{}, StageLookup, fmt.Errorf("target.match: %w", err)
+		}
+	}
+	return action{kind: actPatch, id: fmt.Sprintf("<match %s %s>", mr.m.Target.Type, desc)}, "", nil
+}
+
+// conflictError is a natural key matching several Oro records.
+type conflictError struct{ msg string }
+
+func (e *conflictError) Error() string { return e.msg }
+
+// stageOfLookup is the stage of a failed target.match lookup.
+func stageOfLookup(err error) Stage {
+	var ce *conflictError
+	if errors.As(err, &ce) {
+		return StageConflict
+	}
+	return StageLookup
+}

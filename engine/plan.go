@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/orosync/orosync/engine/oro"
+)
+
+// This file runs the middle of the record pipeline: resolve, decide and
+// write, per record, once the earlier records it depends on are done.
+
+// plan starts the resolve, decide and write stages of a prepared record.
+// It runs on the planner goroutine, in source order, so that it can tell
+// which earlier records each record must wait for: the previous record with
+// the same key (two copies of a record must not both be created) and the
+// records of this mapping its ref()s point at that are still being written
+// (a child needs its parent's id). In a real run each record then proceeds
+// on its own goroutine, so that lookups of many records are batched and
+// requests overlap; a dry run, which waits on nothing, proceeds inline.
+func (mr *mappingRun) plan(ctx context.Context, rec *record) {
+	if !rec.prepared {
+		return // failed earlier: its outcome is final
+	}
+	if ctx.Err() != nil {
+		rec.finish(rec.aborted(ctx, mr.m.Name))
+		return
+	}
+	if mr.r.opts.DryRun {
+		mr.handle(ctx, rec) // everything before it is done
+		return
+	}
+	rec.waitFor = mr.track(rec)
+	go mr.handle(ctx, rec)
+}
+
+// track registers rec as the latest record of its keys and returns the
+// earlier records it must wait for.
+func (mr *mappingRun) track(rec *record) []*record {
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	var wait []*record
+	for _, k := range mr.selfRefs(rec) {
+		if p := mr.lastByKey[k]; p != nil {
+			wait = append(wait, p)
+		}
+	}
+	for _, d := range rec.docs {
+		if d.key == "" {
+			continue
+		}
+		if p := mr.lastByKey[d.key]; p != nil && p != rec {
+			wait = append(wait, p)
+		}
+		mr.lastByKey[d.key] = rec
+	}
+	return wait
+}
+
+// untrack forgets rec once it is settled, unless a later record of the
+// same key replaced it.
+func (mr *mappingRun) untrack(rec *record) {
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	for _, d := range rec.docs {
+		if mr.lastByKey[d.key] == rec {
+			delete(mr.lastByKey, d.key)
+		}
+	}
+}
+
+// handle waits for the records rec depends on, then resolves, decides and
+// writes its documents and finishes it.
+func (mr *mappingRun) handle(ctx context.Context, rec *record) {
+	for _, p := range rec.waitFor {
+		p.wait()
+	}
+	rec.waitFor = nil
+	rec.finish(mr.resolveDecideWrite(ctx, rec))
+}
+
+// resolveDecideWrite takes every document of a record through resolve,
+// decide and write. The record takes the most severe outcome of its
+// documents; the first failing document ends it.
+func (mr *mappingRun) resolveDecideWrite(ctx context.Context, rec *record) outcome {
+	if len(rec.docs) == 0 {
+		return outcome{status: Skipped} // the transform skipped it
+	}
+	o := outcome{status: Unchanged}
+	for _, d := range rec.docs {
+		if ctx.Err() != nil {
+			return rec.aborted(ctx, mr.m.Name)
+		}
+		res := mr.resolveDecideWriteDoc(ctx, rec, d)
+		if res.deferred {
+			return outcome{deferred: true}
+		}
+		if res.line != nil {
+			o.lines = append(o.lines, res.line)
+		}
+		if res.err != nil {
+			mr.failIfFatal(rec, res.err)
+			f := rec.failed(mr.m.Name, res.stage, res.err)
+			f.dead.Document, f.dead.Request = d.doc, res.req
+			fillOroError(&f.dead.Error, res.err)
+			f.lines = o.lines
+			return f
+		}
+		o.status = max(o.status, res.status)
+	}
+	return o
+}
+
+// docResult is writeResult plus the resolve stage's deferral.
+type docResult struct {
+	writeResult
+	deferred bool
+}
+
+// resolveDecideWriteDoc runs one document through resolve, decide and
+// write.
+func (mr *mappingRun) resolveDecideWriteDoc(ctx context.Context, rec *record, d *document) docResult {
+	err := mr.resolve(ctx, d)
+	var skip *skipError
+	switch {
+	case errors.Is(err, errDeferred):
+		return docResult{deferred: true}
+	case errors.As(err, &skip):
+		mr.logSkip(rec, skip.reason)
+		return docResult{writeResult: writeResult{status: Skipped}}
+	case err != nil:
+		return docResult{writeResult: failure(StageResolve, err)}
+	}
+	a, stage, err := mr.decide(ctx, d)
+	if err != nil {
+		return docResult{writeResult: failure(stage, err)}
+	}
+	if a.kind == actSkip {
+		mr.logSkip(rec, a.reason)
+	}
+	return docResult{writeResult: mr.write(ctx, d, a)}
+}
+
+// logSkip says on stderr why a record was skipped by the engine (records a
+// transform skips are counted only).
+func (mr *mappingRun) logSkip(rec *record, reason string) {
+	mr.r.logf("%s: record %s skipped: %s", mr.m.Name, rec.origin, reason)
+}
+
+// planDeferred plans the records that waited for a parent later in the
+// same source, pass after pass while some make progress, one at a time in
+// source order; what is left then has no parent to wait for and follows
+// target.on_missing.
+func (mr *mappingRun) planDeferred(ctx context.Context) {
+	for len(mr.deferred) > 0 && mr.fatalErr() == nil && ctx.Err() == nil {
+		pass := mr.deferred
+		mr.deferred = nil
+		progressed := false
+		for _, rec := range pass {
+			rec.done = nil // handled inline
+			mr.handle(ctx, rec)
+			if !rec.out.deferred {
+				progressed = true
+			}
+			mr.settle(rec)
+		}
+		if !progressed {
+			mr.finalPass = true
+		}
+	}
+	left := mr.deferred
+	mr.deferred = nil
+	for _, rec := range left { // the run stopped: nothing read is lost silently
+		rec.out = rec.aborted(ctx, mr.m.Name)
+		mr.settle(rec)
+	}
+}
+
+// gate bounds the requests to Oro in flight at once.
+type gate struct {
+	oro OroClient
+	sem chan struct{}
+}
+
+func newGate(c OroClient, n int) *gate { return &gate{oro: c, sem: make(chan struct{}, n)} }
+
+// enter waits for a free slot; it fails when ctx ends first.
+func (g *gate) enter(ctx context.Context) error {
+	select {
+	case g.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting to send a request: %w", context.Cause(ctx))
+	}
+}
+
+func (g *gate) leave() { <-g.sem }
+
+// Create implements OroClient.
+func (g *gate) Create(ctx context.Context, typ string, doc []byte) (*oro.Resource, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.leave()
+	return g.oro.Create(ctx, typ, doc)
+}
+
+// Update implements OroClient.
+func (g *gate) Update(ctx context.Context, typ, id string, doc []byte) (*oro.Resource, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.leave()
+	return g.oro.Update(ctx, typ, id, doc)
+}
+
+// List implements OroClient.
+func (g *gate) List(ctx context.Context, typ string, q url.Values, limit int) ([]oro.Resource, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.leave()
+	return g.oro.List(ctx, typ, q, limit)
+}
