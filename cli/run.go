@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -125,8 +126,12 @@ func (s *streams) run(c *ucli.Context) error {
 	}
 
 	rep, err := engine.Run(c.Context, ms, opts)
-	if err != nil {
-		return &exitError{code: engine.ExitUsage, err: err}
+	var problems mappings.ErrorList
+	switch {
+	case errors.As(err, &problems):
+		return invalidMappings(printLoadError(s.err, "", problems))
+	case err != nil:
+		return fatalError(err)
 	}
 	rep.WriteSummary(s.err)
 	if err := s.writeReport(c.String("report"), rep); err != nil {

@@ -92,7 +92,7 @@ func (mr *mappingRun) match(ctx context.Context, d *document) (string, error) {
 		return "", fmt.Errorf("target.match: %w", err)
 	}
 	typ := mr.m.Target.Type
-	res, err := mr.r.oro.List(ctx, typ, q, 2)
+	res, err := mr.oro.List(ctx, typ, q, 2)
 	if err != nil {
 		return "", fmt.Errorf("find %s by %s: %w", typ, desc, err)
 	}

@@ -3,10 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
-
-	"github.com/orosync/orosync/engine/oro"
 )
 
 // This file runs the middle of the record pipeline: resolve, decide and
@@ -18,8 +14,9 @@ import (
 // the same key (two copies of a record must not both be created) and the
 // records of this mapping its ref()s point at that are still being written
 // (a child needs its parent's id). In a real run each record then proceeds
-// on its own goroutine, so that lookups of many records are batched and
-// requests overlap; a dry run, which waits on nothing, proceeds inline.
+// on its own goroutine, up to mr.active at once, so that lookups of many
+// records are batched and requests overlap; a dry run, which waits on
+// nothing, proceeds inline.
 func (mr *mappingRun) plan(ctx context.Context, rec *record) {
 	if !rec.prepared {
 		return // failed earlier: its outcome is final
@@ -33,7 +30,21 @@ func (mr *mappingRun) plan(ctx context.Context, rec *record) {
 		return
 	}
 	rec.waitFor = mr.track(rec)
-	go mr.handle(ctx, rec)
+	mr.active <- struct{}{}
+	go func() {
+		defer func() { <-mr.active }()
+		mr.handle(ctx, rec)
+	}()
+}
+
+// activeRecords is how many records may be between plan and their last
+// request at once: enough for lookups to be batched by the hundred, and
+// one at a time (in source order) with --concurrency 1.
+func activeRecords(concurrency int) int {
+	if concurrency == 1 {
+		return 1
+	}
+	return max(256, 32*concurrency)
 }
 
 // track registers rec as the latest record of its keys and returns the
@@ -80,6 +91,12 @@ func (mr *mappingRun) handle(ctx context.Context, rec *record) {
 	rec.waitFor = nil
 	rec.finish(mr.resolveDecideWrite(ctx, rec))
 }
+
+// The contexts of the record stages: ctx ends when the mapping stops (a
+// fatal error, Ctrl-C, SIGTERM); after that no new request to Oro starts
+// (the gate refuses it) and records not yet written are dead-lettered as
+// aborted. Requests already sent run with mr.writeCtx, which ends only
+// Options.StopGrace after the stop, so that their answers are recorded.
 
 // resolveDecideWrite takes every document of a record through resolve,
 // decide and write. The record takes the most severe outcome of its
@@ -133,14 +150,14 @@ func (mr *mappingRun) resolveDecideWriteDoc(ctx context.Context, rec *record, d 
 	case err != nil:
 		return docResult{writeResult: failure(StageResolve, err)}
 	}
-	a, stage, err := mr.decide(ctx, d)
+	a, stage, err := mr.decide(mr.writeCtx, d)
 	if err != nil {
 		return docResult{writeResult: failure(stage, err)}
 	}
 	if a.kind == actSkip {
 		mr.logSkip(rec, a.reason)
 	}
-	return docResult{writeResult: mr.write(ctx, d, a)}
+	return docResult{writeResult: mr.write(mr.writeCtx, d, a)}
 }
 
 // logSkip says on stderr why a record was skipped by the engine (records a
@@ -176,51 +193,4 @@ func (mr *mappingRun) planDeferred(ctx context.Context) {
 		rec.out = rec.aborted(ctx, mr.m.Name)
 		mr.settle(rec)
 	}
-}
-
-// gate bounds the requests to Oro in flight at once.
-type gate struct {
-	oro OroClient
-	sem chan struct{}
-}
-
-func newGate(c OroClient, n int) *gate { return &gate{oro: c, sem: make(chan struct{}, n)} }
-
-// enter waits for a free slot; it fails when ctx ends first.
-func (g *gate) enter(ctx context.Context) error {
-	select {
-	case g.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("waiting to send a request: %w", context.Cause(ctx))
-	}
-}
-
-func (g *gate) leave() { <-g.sem }
-
-// Create implements OroClient.
-func (g *gate) Create(ctx context.Context, typ string, doc []byte) (*oro.Resource, error) {
-	if err := g.enter(ctx); err != nil {
-		return nil, err
-	}
-	defer g.leave()
-	return g.oro.Create(ctx, typ, doc)
-}
-
-// Update implements OroClient.
-func (g *gate) Update(ctx context.Context, typ, id string, doc []byte) (*oro.Resource, error) {
-	if err := g.enter(ctx); err != nil {
-		return nil, err
-	}
-	defer g.leave()
-	return g.oro.Update(ctx, typ, id, doc)
-}
-
-// List implements OroClient.
-func (g *gate) List(ctx context.Context, typ string, q url.Values, limit int) ([]oro.Resource, error) {
-	if err := g.enter(ctx); err != nil {
-		return nil, err
-	}
-	defer g.leave()
-	return g.oro.List(ctx, typ, q, limit)
 }

@@ -59,6 +59,10 @@ type Options struct {
 	// Log receives progress messages (stderr). Several goroutines write to
 	// it, one line per Write, so it must be safe for concurrent use.
 	Log io.Writer
+	// StopGrace is how long requests already sent may take to answer once
+	// a mapping stops (fatal error, interrupt), so that their outcome is
+	// recorded (default 10s).
+	StopGrace time.Duration
 }
 
 // Run runs the mappings in dependency order and returns the report.
@@ -81,9 +85,9 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 		}
 	}
 	r.ids = newIDMap(opts.State, r.instance, opts.DryRun, ms)
+	r.slots = make(chan struct{}, opts.Concurrency)
 	if opts.Oro != nil {
-		r.oro = newGate(opts.Oro, opts.Concurrency)
-		r.lookups = newLookups(ctx, r.oro)
+		r.lookups = newLookups(ctx, &gate{oro: opts.Oro, sem: r.slots, stopped: ctx})
 	}
 	start := time.Now()
 	rep := &Report{DryRun: opts.DryRun, Started: start.UTC()}
@@ -108,6 +112,9 @@ func (o *Options) setDefaults() {
 	if o.RecordTimeout <= 0 {
 		o.RecordTimeout = 5 * time.Second
 	}
+	if o.StopGrace <= 0 {
+		o.StopGrace = 10 * time.Second
+	}
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
@@ -121,9 +128,9 @@ type runner struct {
 	opts     Options
 	out      *lineWriter
 	instance string   // the Oro instance's name in the state store
-	ids      *idMap   // every mapping's source key → Oro id
-	oro      *gate    // Options.Oro, bounded by Options.Concurrency; nil in a dry run
-	lookups  *lookups // lookup() answers, batched and cached for the run
+	ids      *idMap        // every mapping's source key → Oro id
+	slots    chan struct{} // requests to Oro in flight (Options.Concurrency)
+	lookups  *lookups      // lookup() answers, batched and cached for the run; nil in a dry run
 }
 
 // logf writes one progress line.
@@ -162,8 +169,15 @@ type mappingRun struct {
 	// placeholders is false when the transform calls neither lookup() nor
 	// ref(), so documents need not be searched for placeholders.
 	placeholders bool
-	// stop cancels the mapping's context (fatal error).
-	stop context.CancelCauseFunc
+	// oro sends the mapping's requests; nil in a dry run.
+	oro *gate
+	// stop ends the mapping's context (a fatal error); writeCtx is the
+	// context of requests, which ends StopGrace after the stop (plan.go).
+	stop     context.CancelCauseFunc
+	writeCtx context.Context
+
+	// active bounds the records being resolved, decided and written.
+	active chan struct{}
 
 	mu        sync.Mutex
 	fatal     error              // the first fatal error
@@ -183,10 +197,22 @@ type mappingRun struct {
 // commits the incremental checkpoint and reports.
 func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingReport {
 	start := time.Now()
-	ctx, stop := context.WithCancelCause(ctx)
+	parent := ctx
+	ctx, stop := context.WithCancelCause(parent)
 	defer stop(nil)
-	mr := &mappingRun{r: r, m: m, stop: stop, collectionURL: r.apiURL(m.Target.Type),
-		placeholders: m.Transform.MayMakePlaceholders(), lastByKey: map[string]*record{}}
+	writeCtx, endWrites := context.WithCancelCause(context.WithoutCancel(parent))
+	defer endWrites(nil)
+	defer context.AfterFunc(ctx, func() {
+		time.AfterFunc(r.opts.StopGrace, func() {
+			endWrites(fmt.Errorf("no answer within %s after the run stopped", r.opts.StopGrace))
+		})
+	})()
+	mr := &mappingRun{r: r, m: m, stop: stop, writeCtx: writeCtx, collectionURL: r.apiURL(m.Target.Type),
+		placeholders: m.Transform.MayMakePlaceholders(), lastByKey: map[string]*record{},
+		active: make(chan struct{}, activeRecords(r.opts.Concurrency))}
+	if r.opts.Oro != nil {
+		mr.oro = &gate{oro: r.opts.Oro, sem: r.slots, stopped: ctx}
+	}
 	src, err := mr.open(ctx)
 	if err != nil {
 		mr.fail(err)
@@ -223,7 +249,7 @@ func (mr *mappingRun) pipeline(ctx context.Context, src Source) (readAll bool) {
 	if mr.r.opts.DryRun {
 		batch = 64 // nothing waits on the network: cheap records, bigger batches
 	}
-	window := max(256, 32*mr.r.opts.Concurrency) / batch // batches in flight after prepare
+	window := max(1, activeRecords(mr.r.opts.Concurrency)/batch) // batches between the stages
 	prepared := make(chan []*record, window)
 	var readErr error
 	go func() {

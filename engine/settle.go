@@ -45,7 +45,7 @@ func (mr *mappingRun) settle(rec *record) {
 // incremental checkpoint.
 func (mr *mappingRun) open(ctx context.Context) (Source, error) {
 	opts := mr.r.opts
-	if !opts.DryRun && mr.r.oro == nil {
+	if !opts.DryRun && mr.oro == nil {
 		return nil, errors.New("no Oro connection configured")
 	}
 	if mr.m.Incremental != nil && opts.State == nil && !opts.DryRun {

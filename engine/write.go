@@ -58,7 +58,7 @@ func (mr *mappingRun) patch(ctx context.Context, d *document, id string) writeRe
 		}
 		return writeResult{status: Updated, line: requestLine(req.Method, req.URL, body)}
 	}
-	_, err = mr.r.oro.Update(ctx, typ, id, body)
+	_, err = mr.oro.Update(ctx, typ, id, body)
 	var oe *oro.Error
 	if errors.As(err, &oe) && oe.Status == 404 && d.key != "" {
 		if err := mr.r.ids.forget(mr.m.Name, d.key); err != nil {
@@ -115,11 +115,11 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 // first; without target.match it is reported, not retried.
 func (mr *mappingRun) create(ctx context.Context, d *document, body []byte) (id string, st Status, err error) {
 	typ := mr.m.Target.Type
-	res, err := mr.r.oro.Create(ctx, typ, body)
+	res, err := mr.oro.Create(ctx, typ, body)
 	if err == nil {
 		return res.ID, statusOfCreate(res), nil
 	}
-	if !oro.MayHaveWritten(err) || len(mr.m.Target.Match) == 0 || ctx.Err() != nil {
+	if !oro.MayHaveWritten(err) || len(mr.m.Target.Match) == 0 || ctx.Err() != nil || mr.oro.refused() != nil {
 		return "", Failed, err
 	}
 	mr.r.logf("%s: %s: %v; checking by target.match whether Oro stored it before retrying", mr.m.Name, d.key, err)
@@ -130,7 +130,7 @@ func (mr *mappingRun) create(ctx context.Context, d *document, body []byte) (id 
 	if found != "" {
 		return found, Created, nil
 	}
-	res, err = mr.r.oro.Create(ctx, typ, body)
+	res, err = mr.oro.Create(ctx, typ, body)
 	if err != nil {
 		return "", Failed, err
 	}

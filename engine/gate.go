@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/orosync/orosync/engine/oro"
+)
+
+// gate is a mapping's way to Oro: it bounds the requests in flight, shared
+// with every mapping of the run (Options.Concurrency), and once the mapping
+// stops it refuses new requests, so that nothing is sent whose outcome the
+// stopping run would not wait for.
+type gate struct {
+	oro     OroClient
+	sem     chan struct{} // one slot per request in flight, shared by the run
+	stopped context.Context
+}
+
+// enter waits for a free slot. It fails once the mapping stopped (or when
+// ctx ends), also when a slot was free at the same moment.
+func (g *gate) enter(ctx context.Context) error {
+	if err := g.refused(); err != nil {
+		return err
+	}
+	select {
+	case g.sem <- struct{}{}:
+	case <-g.stopped.Done():
+		return g.refused()
+	case <-ctx.Done():
+		return fmt.Errorf("waiting to send a request: %w", context.Cause(ctx))
+	}
+	if err := g.refused(); err != nil {
+		<-g.sem
+		return err
+	}
+	return nil
+}
+
+// refused returns why no new request may start, or nil.
+func (g *gate) refused() error {
+	if g.stopped.Err() != nil {
+		return fmt.Errorf("not sent: the run stopped (%w)", context.Cause(g.stopped))
+	}
+	return nil
+}
+
+func (g *gate) leave() { <-g.sem }
+
+// Create implements OroClient.
+func (g *gate) Create(ctx context.Context, typ string, doc []byte) (*oro.Resource, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.leave()
+	return g.oro.Create(ctx, typ, doc)
+}
+
+// Update implements OroClient.
+func (g *gate) Update(ctx context.Context, typ, id string, doc []byte) (*oro.Resource, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.leave()
+	return g.oro.Update(ctx, typ, id, doc)
+}
+
+// List implements OroClient.
+func (g *gate) List(ctx context.Context, typ string, q url.Values, limit int) ([]oro.Resource, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.leave()
+	return g.oro.List(ctx, typ, q, limit)
+}
