@@ -228,7 +228,7 @@ func TestTokenErrorsHideSecrets(t *testing.T) {
 				w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 				fmt.Fprintf(w, "<html><title>Login</title><p>%s</p></html>", r.PostForm.Encode())
 			},
-			status: 200, want: "unusable answer",
+			status: 200, want: "→ 200 OK: oauth2: cannot parse json",
 		},
 		{
 			name: "500 echoing the form",
@@ -255,7 +255,7 @@ func TestTokenErrorsHideSecrets(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				fmt.Fprintf(w, "{%s", r.PostForm.Get("client_secret"))
 			},
-			status: 200, want: "unusable answer: oauth2: cannot parse json",
+			status: 200, want: "→ 200 OK: oauth2: cannot parse json",
 		},
 		{
 			name: "redirect",

@@ -76,7 +76,7 @@ func (ts *TokenSource) tokenError(err error, p *probeTransport) *TokenError {
 		te.Body = ts.clean(Excerpt([]byte(ts.red.Redact(string(re.Body))), 4*tokenTextLen))
 		te.Reason = strconv.Quote(te.Body)
 	default:
-		te.Reason = "unusable answer: " + ts.clean(err.Error())
+		te.Reason = ts.clean(err.Error()) // a 2xx answer without a usable token
 	}
 	return te
 }
