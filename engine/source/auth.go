@@ -30,65 +30,41 @@ type authenticator struct {
 	ts       oauth2.TokenSource
 }
 
-// newAuthenticator checks the auth settings and records their secrets.
-func newAuthenticator(ctx context.Context, a *mappings.Auth, client *http.Client, red *redactor) (*authenticator, error) {
+// newAuthenticator records the credentials and their secrets. The settings
+// were validated by mappings; one method is set at most.
+func newAuthenticator(ctx context.Context, a *mappings.Auth, client *http.Client, red *redactor) *authenticator {
 	au := &authenticator{}
-	if a == nil {
-		return au, nil
-	}
-	n := 0
-	if a.Bearer != nil {
-		n++
+	switch {
+	case a == nil:
+	case a.Bearer != nil:
 		au.header, au.value = "Authorization", "Bearer "+text(a.Bearer)
 		red.add(text(a.Bearer))
-	}
-	if a.Basic != nil {
-		n++
+	case a.Basic != nil:
 		au.basic, au.user, au.pass = true, text(a.Basic.Username), text(a.Basic.Password)
 		red.add(au.pass)
+	case a.APIKey != nil:
+		au.setAPIKey(a.APIKey, red)
+	case a.OAuth2 != nil:
+		au.setOAuth2(ctx, a.OAuth2, client, red)
 	}
-	if a.APIKey != nil {
-		n++
-		if err := au.setAPIKey(a.APIKey, red); err != nil {
-			return nil, err
-		}
-	}
-	if a.OAuth2 != nil {
-		n++
-		if err := au.setOAuth2(ctx, a.OAuth2, client, red); err != nil {
-			return nil, err
-		}
-	}
-	if n > 1 {
-		return nil, errors.New("http.auth: set only one of bearer, basic, api_key and oauth2")
-	}
-	return au, nil
+	return au
 }
 
-// setAPIKey configures api_key auth.
-func (au *authenticator) setAPIKey(k *mappings.APIKeyAuth, red *redactor) error {
+// setAPIKey configures api_key auth: a header, else a query parameter.
+func (au *authenticator) setAPIKey(k *mappings.APIKeyAuth, red *redactor) {
 	v := text(k.Value)
-	if v == "" {
-		return errors.New("http.auth.api_key.value is empty: set it (usually from an environment variable)")
-	}
 	red.add(v)
-	switch {
-	case k.Header != "" && k.Query != "":
-		return errors.New("http.auth.api_key: set header or query, not both")
-	case k.Header != "":
+	if k.Header != "" {
 		au.header, au.value = k.Header, v
-	case k.Query != "":
-		au.query, au.qvalue = k.Query, v
-		red.params = append(red.params, k.Query)
-	default:
-		return errors.New("http.auth.api_key: set header (e.g. X-API-Key) or query (a parameter name)")
+		return
 	}
-	return nil
+	au.query, au.qvalue = k.Query, v
+	red.params = append(red.params, k.Query)
 }
 
 // setOAuth2 configures the client credentials grant. Tokens are fetched with
 // the base client and reused until they expire.
-func (au *authenticator) setOAuth2(ctx context.Context, o *mappings.OAuth2Auth, client *http.Client, red *redactor) error {
+func (au *authenticator) setOAuth2(ctx context.Context, o *mappings.OAuth2Auth, client *http.Client, red *redactor) {
 	cfg := &clientcredentials.Config{
 		ClientID:     text(o.ClientID),
 		ClientSecret: text(o.ClientSecret),
@@ -96,9 +72,9 @@ func (au *authenticator) setOAuth2(ctx context.Context, o *mappings.OAuth2Auth, 
 		Scopes:       o.Scopes,
 	}
 	red.add(cfg.ClientSecret)
-	u, err := url.Parse(cfg.TokenURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("http.auth.oauth2.token_url %q: expected an absolute http(s) URL", red.text(cfg.TokenURL))
+	au.tokenURL = "***"
+	if u, err := url.Parse(cfg.TokenURL); err == nil {
+		au.tokenURL = red.url(u)
 	}
 	if len(o.Params) > 0 {
 		cfg.EndpointParams = url.Values{}
@@ -114,10 +90,9 @@ func (au *authenticator) setOAuth2(ctx context.Context, o *mappings.OAuth2Auth, 
 			}
 		}
 	}
-	au.oauth, au.tokenURL = cfg, red.url(u)
+	au.oauth = cfg
 	au.ctx = context.WithValue(ctx, oauth2.HTTPClient, client)
 	au.ts = cfg.TokenSource(au.ctx)
-	return nil
 }
 
 // apply adds the credentials to req. Token errors are returned as

@@ -100,24 +100,6 @@ func TestOAuth2TokenErrorIsClearAndSecretFree(t *testing.T) {
 	}
 }
 
-func TestAuthConfigErrors(t *testing.T) {
-	for _, tc := range []struct {
-		auth *mappings.Auth
-		want string
-	}{
-		{&mappings.Auth{Bearer: txt("a"), Basic: &mappings.BasicAuth{}}, "only one of"},
-		{&mappings.Auth{APIKey: &mappings.APIKeyAuth{Value: txt("v")}}, "set header"},
-		{&mappings.Auth{APIKey: &mappings.APIKeyAuth{Header: "h", Query: "q", Value: txt("v")}}, "not both"},
-		{&mappings.Auth{APIKey: &mappings.APIKeyAuth{Header: "h"}}, "value is empty"},
-		{&mappings.Auth{OAuth2: &mappings.OAuth2Auth{TokenURL: txt("token?secret=" + secret), ClientSecret: secretText(secret)}}, "token_url"},
-	} {
-		_, err, _ := httpRun(t, httptest.NewServer(http.NotFoundHandler()), &mappings.HTTPSource{Auth: tc.auth}, Options{})
-		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), secret) {
-			t.Errorf("auth %+v: err = %v; want %q without the secret", tc.auth, err, tc.want)
-		}
-	}
-}
-
 func TestRedactURL(t *testing.T) {
 	red := &redactor{params: []string{"k"}}
 	red.add(secret)

@@ -13,16 +13,14 @@ import (
 	"github.com/orosync/orosync/mappings"
 )
 
-// csvDelimiter returns the configured delimiter (default ',').
-func csvDelimiter(o *mappings.CSVOptions) (rune, error) {
+// csvDelimiter returns the configured delimiter (default ','), which
+// mappings has checked to be one character.
+func csvDelimiter(o *mappings.CSVOptions) rune {
 	if o == nil || o.Delimiter == "" {
-		return ',', nil
+		return ','
 	}
-	r, size := utf8.DecodeRuneInString(o.Delimiter)
-	if size != len(o.Delimiter) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' {
-		return 0, fmt.Errorf("source.csv.delimiter %q: use exactly one character other than a quote or a line break (e.g. \",\", \";\", \"\\t\")", o.Delimiter)
-	}
-	return r, nil
+	r, _ := utf8.DecodeRuneInString(o.Delimiter)
+	return r
 }
 
 // csvReader reads CSV with a header row; each row becomes an object of

@@ -65,7 +65,8 @@ func openHTTP(ctx context.Context, cfg *mappings.HTTPSource, opts Options) (Read
 	return withLimit(r, opts.Limit), nil
 }
 
-// newFetcher builds the first request and checks every setting.
+// newFetcher builds the first request from settings that mappings has
+// validated.
 func newFetcher(ctx context.Context, cfg *mappings.HTTPSource, opts Options) (*fetcher, error) {
 	f := &fetcher{cfg: cfg, opts: opts, red: &redactor{}, guard: newLoopGuard(), header: http.Header{}}
 	f.timeout = duration(cfg.Timeout, 30*time.Second)
@@ -83,15 +84,9 @@ func newFetcher(ctx context.Context, cfg *mappings.HTTPSource, opts Options) (*f
 	return f, nil
 }
 
-// setMethod checks http.method.
+// setMethod sets the method: GET unless http.method says POST.
 func (f *fetcher) setMethod(context.Context) error {
 	f.method = strings.ToUpper(orDefault(f.cfg.Method, http.MethodGet))
-	if f.method != http.MethodGet && f.method != http.MethodPost {
-		return fmt.Errorf("http.method %q: use GET or POST", f.cfg.Method)
-	}
-	if f.cfg.Body != nil && f.method != http.MethodPost {
-		return errors.New("http.body needs method: POST")
-	}
 	return nil
 }
 
@@ -117,17 +112,15 @@ func (f *fetcher) setAuth(ctx context.Context) error {
 		c.Timeout = f.timeout
 		tc = &c
 	}
-	a, err := newAuthenticator(ctx, f.cfg.Auth, tc, f.red)
-	f.auth = a
-	return err
+	f.auth = newAuthenticator(ctx, f.cfg.Auth, tc, f.red)
+	return nil
 }
 
 // setURL builds the first URL: http.url, http.query and http.query_jq.
 func (f *fetcher) setURL(ctx context.Context) error {
-	raw := text(f.cfg.URL)
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("http.url %q: expected an absolute http(s) URL", f.cfg.URL.Redacted())
+	u, err := url.Parse(text(f.cfg.URL))
+	if err != nil {
+		return fmt.Errorf("source.http.url %q cannot be parsed", f.cfg.URL.Redacted())
 	}
 	q := u.Query()
 	for _, k := range sortedKeys(f.cfg.Query) {
@@ -206,14 +199,14 @@ func (f *fetcher) setBody(ctx context.Context) error {
 	return nil
 }
 
-// setPaging checks paginate and sets the first page's parameters.
+// setPaging sets the first page's parameters and the stop rules.
 func (f *fetcher) setPaging(context.Context) error {
 	var err error
 	if f.pager, err = newPager(f.cfg.Paginate, f.first); err != nil {
 		return err
 	}
-	f.stop, err = newStopRules(f.cfg.Paginate)
-	return err
+	f.stop = newStopRules(f.cfg.Paginate)
+	return nil
 }
 
 // run fetches pages until the end, an error or cancellation, sending each to

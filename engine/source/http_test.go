@@ -333,26 +333,6 @@ func TestStopWhen(t *testing.T) {
 	}
 }
 
-func TestPagingConfigErrors(t *testing.T) {
-	f := false
-	for _, tc := range []struct {
-		p    *mappings.Paginate
-		want string
-	}{
-		{&mappings.Paginate{}, "set one style"},
-		{&mappings.Paginate{LinkHeader: true, Page: &mappings.PageNumber{Start: 1}}, "only one style"},
-		{&mappings.Paginate{Offset: &mappings.OffsetLimit{}}, "offset.limit"},
-		{&mappings.Paginate{Cursor: &mappings.CursorPaging{Header: "X"}}, "cursor.param"},
-		{&mappings.Paginate{Page: &mappings.PageNumber{Start: 1}, Stop: &mappings.StopRules{EmptyPage: &f}}, "empty_page: false"},
-		{&mappings.Paginate{LinkHeader: true, Stop: &mappings.StopRules{ShortPage: true}}, "short_page needs a page size"},
-	} {
-		_, err := Open(context.Background(), &mappings.Source{HTTP: &mappings.HTTPSource{URL: txt("http://h/x"), Paginate: tc.p}}, Options{})
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Open(%+v) err = %v; want %q", tc.p, err, tc.want)
-		}
-	}
-}
-
 func TestRetries(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
