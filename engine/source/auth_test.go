@@ -41,7 +41,7 @@ func TestAuthReachesServerAndSecretsStayHidden(t *testing.T) {
 					r.ParseForm()
 					if id, sec, _ := r.BasicAuth(); (id != "cid" || sec != secret) && r.Form.Get("client_secret") != secret ||
 						r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("scope") != "read" || r.Form.Get("audience") != "erp" {
-						http.Error(w, `{"error":"invalid_client"}`, 401)
+						http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
 						return
 					}
 					w.Header().Set("Content-Type", "application/json")
@@ -49,7 +49,7 @@ func TestAuthReachesServerAndSecretsStayHidden(t *testing.T) {
 					return
 				}
 				if !tc.check(r) {
-					http.Error(w, "unauthorized", 401)
+					http.Error(w, "unauthorized", http.StatusUnauthorized)
 					return
 				}
 				if r.URL.Query().Get("page") == "3" {
@@ -66,7 +66,7 @@ func TestAuthReachesServerAndSecretsStayHidden(t *testing.T) {
 			}
 			h := &mappings.HTTPSource{Auth: tc.auth, Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}},
 				Records: mustExpr(t, ".[] | .n = "+`"x"`)}
-			res, err, log := httpRun(t, srv, h, Options{})
+			res, log, err := httpRun(t, srv, h, Options{})
 			if len(res.values) != 2 {
 				t.Errorf("records = %d; want 2 before the error (err %v)", len(res.values), err)
 			}
@@ -91,7 +91,7 @@ func TestOAuth2TokenErrorIsClearAndSecretFree(t *testing.T) {
 	}))
 	defer srv.Close()
 	auth := &mappings.Auth{OAuth2: &mappings.OAuth2Auth{TokenURL: txt(srv.URL + "/token"), ClientID: txt("cid"), ClientSecret: secretText(secret)}}
-	_, err, log := httpRun(t, srv, &mappings.HTTPSource{Auth: auth}, Options{})
+	_, log, err := httpRun(t, srv, &mappings.HTTPSource{Auth: auth}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "oauth2 token request to "+srv.URL+"/token → 401") || !strings.Contains(err.Error(), "invalid_client") {
 		t.Fatalf("err = %v; want a token error naming the token URL and status", err)
 	}
@@ -131,7 +131,7 @@ func TestOAuth2TokenRenewedOnceOn401(t *testing.T) {
 			}))
 			defer srv.Close()
 			auth := &mappings.Auth{OAuth2: &mappings.OAuth2Auth{TokenURL: txt(srv.URL + "/token"), ClientID: txt("cid"), ClientSecret: secretText(secret)}}
-			res, err, log := httpRun(t, srv, &mappings.HTTPSource{Auth: auth}, Options{})
+			res, log, err := httpRun(t, srv, &mappings.HTTPSource{Auth: auth}, Options{})
 			if tc.wantErr == "" && (err != nil || ids(res) != "1 2") {
 				t.Errorf("ids = %q, err = %v, want 1 2 and no error", ids(res), err)
 			}

@@ -58,11 +58,11 @@ func (c *csvReader) Next(ctx context.Context) (Record, error) {
 		if err == io.EOF {
 			return Record{}, io.EOF
 		}
+		if err != nil {
+			return Record{}, c.rowError(row, err)
+		}
 		line, _ := c.r.FieldPos(0)
 		origin := c.name + ":" + strconv.Itoa(line)
-		if err != nil {
-			return Record{}, c.rowError(origin, row, err)
-		}
 		obj := make(map[string]any, len(c.header))
 		for i, h := range c.header {
 			obj[h] = row[i]
@@ -78,12 +78,12 @@ func (c *csvReader) Next(ctx context.Context) (Record, error) {
 
 // rowError turns a CSV error into a *RecordError (ragged rows, bad quotes)
 // or a fatal error (I/O).
-func (c *csvReader) rowError(origin string, row []string, err error) error {
+func (c *csvReader) rowError(row []string, err error) error {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("read %s: %w", c.name, err)
 	}
-	origin = c.name + ":" + strconv.Itoa(pe.StartLine)
+	origin := c.name + ":" + strconv.Itoa(pe.StartLine)
 	raw := joinCSV(row, c.r.Comma)
 	if errors.Is(err, csv.ErrFieldCount) {
 		return &RecordError{Origin: origin, Raw: raw, Err: fmt.Errorf("the row has %d cells, the header has %d", len(row), len(c.header))}
