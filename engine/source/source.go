@@ -75,8 +75,8 @@ type Options struct {
 	// Sleep waits d or until ctx is done, whichever is first (nil = a real
 	// context-aware timer). Tests inject it to make retries instant.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now returns the current time, used for Retry-After dates (nil =
-	// time.Now).
+	// Now returns the current time, used for Retry-After dates and OAuth2
+	// token expiry (nil = time.Now).
 	Now func() time.Time
 }
 
