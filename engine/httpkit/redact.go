@@ -131,7 +131,8 @@ func (r *Redactor) SecretParam(name string) bool {
 }
 
 // Err returns err with the secrets removed from its message. errors.Is and
-// errors.As still see the original chain; an error without secrets is
+// errors.As still see the original chain, whose messages are not cleaned:
+// print the returned error, not what it wraps. An error without secrets is
 // returned as is.
 func (r *Redactor) Err(err error) error {
 	if err == nil {

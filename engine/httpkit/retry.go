@@ -52,21 +52,21 @@ func (p Policy) WithDefaults(def Policy) Policy {
 // MaxBackoff when it is set.
 func (p Policy) Delay(attempt int, h http.Header, now time.Time) time.Duration {
 	if d, ok := RetryAfter(h, now); ok {
-		return p.cap(d)
+		return p.capped(d)
 	}
 	d := p.Backoff
 	for i := 1; i < attempt && (p.MaxBackoff <= 0 || d < p.MaxBackoff) && d < 1<<62; i++ {
 		d *= 2
 	}
-	d = p.cap(d)
+	d = p.capped(d)
 	if half := int64(d / 2); half > 0 {
 		d = time.Duration(half + rand.Int64N(int64(d)-half+1)) // between d/2 and d
 	}
 	return d
 }
 
-// cap limits d to MaxBackoff when it is set.
-func (p Policy) cap(d time.Duration) time.Duration {
+// capped limits d to MaxBackoff when it is set.
+func (p Policy) capped(d time.Duration) time.Duration {
 	if p.MaxBackoff > 0 {
 		return min(d, p.MaxBackoff)
 	}
