@@ -131,6 +131,9 @@ func (p *parser) validateStop(pg *Paginate) {
 	if s.ShortPage && pg.Offset == nil && (pg.Page == nil || pg.Page.Size == 0) {
 		p.errAt(at+".short_page", "needs a known page size: use offset paging, or page paging with page.size")
 	}
+	if s.EmptyPage != nil && !*s.EmptyPage && (pg.Page != nil || pg.Offset != nil) {
+		p.errAt(at+".empty_page", "false is not possible with page or offset paging: an empty page always ends them (remove the setting)")
+	}
 }
 
 func or(s, def string) string {

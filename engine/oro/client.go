@@ -8,19 +8,17 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orosync/orosync/engine/httpkit"
 )
 
-const (
-	// maxAttempts bounds the attempts of a retried request.
-	maxAttempts = 3
-	// maxRetryAfter is the longest Retry-After the client waits for.
-	maxRetryAfter = 30 * time.Second
-	// maxBodySize bounds how much of an answer is read.
-	maxBodySize = 256 << 20
-)
+// maxBodySize bounds how much of an answer is read.
+const maxBodySize = 256 << 20
+
+// defaultRetry is the retry policy used for the zero fields of Config.Retry.
+var defaultRetry = httpkit.Policy{MaxAttempts: 3, Backoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
 
 // Client talks to one Oro back-office API. It is safe for concurrent use.
 // NewClient sends nothing: the first token request happens with the first
@@ -32,8 +30,13 @@ type Client struct {
 	userAgent string
 	timeout   time.Duration
 	http      *http.Client
-	tokens    *tokenCache
-	backoff   func(retry int) time.Duration
+	tokens    *httpkit.TokenSource
+	red       *httpkit.Redactor
+	retry     httpkit.Policy
+	// sleep waits between attempts and now reads the clock (Retry-After
+	// dates, token expiry); tests replace them.
+	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
 }
 
 // Response is a successful (2xx) answer.
@@ -68,21 +71,20 @@ func NewClient(cfg Config) (*Client, error) {
 	if ua == "" {
 		ua = "orosync"
 	}
-	return &Client{
+	c := &Client{
 		base:      base,
 		tokenURL:  tokenURL,
 		clientID:  cfg.ClientID,
 		userAgent: ua,
 		timeout:   timeout,
 		http:      &http.Client{Transport: rt, CheckRedirect: noRedirect},
-		tokens:    newTokenCache(cfg, tokenURL, rt, timeout),
-		backoff:   defaultBackoff,
-	}, nil
-}
-
-// defaultBackoff waits 500ms, then 1s, 2s...
-func defaultBackoff(retry int) time.Duration {
-	return 500 * time.Millisecond << (retry - 1)
+		red:       &httpkit.Redactor{},
+		retry:     cfg.Retry.WithDefaults(defaultRetry),
+		sleep:     sleep,
+		now:       time.Now,
+	}
+	c.tokens = newTokenSource(cfg, tokenURL, rt, timeout, c.red, func() time.Time { return c.now() })
+	return c, nil
 }
 
 // String describes the client without secrets.
@@ -97,7 +99,7 @@ func (c *Client) GoString() string { return c.String() }
 func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
 // TokenRequests reports how many token requests the client has made.
-func (c *Client) TokenRequests() int { return int(c.tokens.requests.Load()) }
+func (c *Client) TokenRequests() int { return c.tokens.Requests() }
 
 // call is one API request as the retry loop sees it.
 type call struct {
@@ -143,38 +145,52 @@ func (c *Client) resolve(path string, query url.Values) (string, error) {
 
 // roundTrip runs the attempts of one call.
 func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
-	refreshed, retries := false, 0
+	refreshed, attempt := false, 1
+	var waited time.Duration
 	for {
-		tok, err := c.tokens.get(ctx)
+		tok, err := c.token(ctx)
 		if err != nil {
 			return nil, err
 		}
-		res, err := c.send(ctx, cl, tok.access)
+		res, err := c.send(ctx, cl, tok)
 		var wait time.Duration
 		switch {
 		case err != nil:
-			if !c.retryNetError(ctx, cl.method, err, retries) {
+			if !c.retryNetError(ctx, cl.method, err, attempt) {
 				return nil, err
 			}
-			wait = c.backoff(retries + 1)
+			wait = c.retry.Delay(attempt, nil, c.now())
 		case res.Status == http.StatusUnauthorized && !refreshed:
 			refreshed = true
-			c.tokens.invalidate(tok)
-			continue
+			c.tokens.Invalidate(tok)
+			continue // Oro rejects a stale token before processing: the same attempt again
 		case res.Status >= 200 && res.Status < 300 && !isHTML(res.Header.Get("Content-Type"), res.Body):
 			return res, nil
 		default:
-			d, ok := c.retryStatus(cl.method, res, retries)
+			d, ok := c.retryStatus(cl.method, res, attempt)
 			if !ok {
 				return nil, c.newError(cl, res)
 			}
 			wait = d
 		}
-		retries++
-		if sleep(ctx, wait) != nil {
+		if !c.retry.Within(waited, wait) {
 			return nil, c.finalError(cl, res, err)
 		}
+		if c.sleep(ctx, wait) != nil {
+			return nil, c.finalError(cl, res, err)
+		}
+		attempt, waited = attempt+1, waited+wait
 	}
+}
+
+// token returns the access token to send, or an *AuthError.
+func (c *Client) token(ctx context.Context) (*httpkit.Token, error) {
+	tok, err := c.tokens.Token(ctx)
+	var te *httpkit.TokenError
+	if errors.As(err, &te) {
+		return nil, c.authError(te)
+	}
+	return tok, err
 }
 
 // finalError is the error to report when waiting for a retry was canceled.
@@ -187,43 +203,29 @@ func (c *Client) finalError(cl call, res *Response, err error) error {
 
 // retryNetError: GET is retried on any network error; writes only when the
 // connection could not be opened, so the request never left.
-func (c *Client) retryNetError(ctx context.Context, method string, err error, retries int) bool {
+func (c *Client) retryNetError(ctx context.Context, method string, err error, attempt int) bool {
 	var ne *NetError
-	if retries+1 >= maxAttempts || ctx.Err() != nil || !errors.As(err, &ne) {
+	if attempt >= c.retry.MaxAttempts || ctx.Err() != nil || !errors.As(err, &ne) {
 		return false
 	}
 	return !isWrite(method) || !ne.Sent
 }
 
 // retryStatus says whether (and after how long) to retry a GET answered
-// 429, 502, 503 or 504.
-func (c *Client) retryStatus(method string, res *Response, retries int) (time.Duration, bool) {
-	if isWrite(method) || retries+1 >= maxAttempts {
+// 429, 502, 503 or 504. A Retry-After longer than the policy's MaxBackoff
+// ends the retries: the answer is returned instead of waiting.
+func (c *Client) retryStatus(method string, res *Response, attempt int) (time.Duration, bool) {
+	if isWrite(method) || attempt >= c.retry.MaxAttempts {
 		return 0, false
 	}
-	switch res.Status {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-	default:
+	if !httpkit.Throttled(res.Status) && !httpkit.Unavailable(res.Status) {
 		return 0, false
 	}
-	if d, ok := retryAfter(res.Header.Get("Retry-After")); ok {
-		return d, d <= maxRetryAfter
-	}
-	return c.backoff(retries + 1), true
-}
-
-// retryAfter parses a Retry-After header (seconds or an HTTP date).
-func retryAfter(v string) (time.Duration, bool) {
-	if v == "" {
+	now := c.now()
+	if d, ok := httpkit.RetryAfter(res.Header, now); ok && d > c.retry.MaxBackoff {
 		return 0, false
 	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
+	return c.retry.Delay(attempt, res.Header, now), true
 }
 
 // sleep waits d or until ctx ends.
@@ -239,7 +241,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // send makes one attempt, bounded by the request timeout.
-func (c *Client) send(ctx context.Context, cl call, access string) (*Response, error) {
+func (c *Client) send(ctx context.Context, cl call, tok *httpkit.Token) (*Response, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var body io.Reader
@@ -250,10 +252,10 @@ func (c *Client) send(ctx context.Context, cl call, access string) (*Response, e
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: cannot build the request: %w", cl.method, cl.url, err)
 	}
-	c.setHeaders(req, cl.body != nil, access)
+	c.setHeaders(req, cl.body != nil, tok)
 	res, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.netError(cl, unwrapURLError(err), requestSent(err))
+		return nil, c.netError(cl, unwrapURLError(err), httpkit.Sent(err))
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, maxBodySize+1))
@@ -268,13 +270,13 @@ func (c *Client) send(ctx context.Context, cl call, access string) (*Response, e
 
 // setHeaders sets the exact headers Oro needs. The map is written directly
 // so that nothing can add a charset to Content-Type.
-func (c *Client) setHeaders(req *http.Request, hasBody bool, access string) {
+func (c *Client) setHeaders(req *http.Request, hasBody bool, tok *httpkit.Token) {
 	h := req.Header
 	h["Accept"] = []string{MediaType}
 	if hasBody {
 		h["Content-Type"] = []string{MediaType}
 	}
-	h["Authorization"] = []string{"Bearer " + access}
+	tok.SetAuthHeader(req)
 	h["X-Include"] = []string{"noHateoas"}
 	h["User-Agent"] = []string{c.userAgent}
 }
@@ -293,15 +295,14 @@ func (c *Client) newError(cl call, res *Response) *Error {
 	if !e.html {
 		e.Errors = parseErrorDoc(res.Body)
 	}
-	secrets := c.tokens.secrets()
 	if e.Errors == nil && len(res.Body) > 0 {
 		// Redact before cutting, so that no part of a secret survives the cut.
 		head := res.Body[:min(len(res.Body), 8*bodyExcerptLen)]
-		e.Body = excerpt([]byte(redact(string(head), secrets)))
+		e.Body = httpkit.Excerpt([]byte(c.red.Redact(string(head))), bodyExcerptLen)
 	}
 	for i := range e.Errors {
 		o := &e.Errors[i]
-		o.Title, o.Detail = redact(o.Title, secrets), redact(o.Detail, secrets)
+		o.Title, o.Detail = c.red.Redact(o.Title), c.red.Redact(o.Detail)
 	}
 	return e
 }

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/orosync/orosync/engine/httpkit"
 )
 
 func TestExactHeaders(t *testing.T) {
@@ -143,8 +145,8 @@ func TestHTMLBadGateway(t *testing.T) {
 	if !errors.As(err, &e) || e.Status != 502 {
 		t.Fatalf("Get() = %v, want *Error 502", err)
 	}
-	if got := f.apiCalls.Load() - before; got != maxAttempts {
-		t.Errorf("GET attempts = %d, want %d", got, maxAttempts)
+	if got := f.apiCalls.Load() - before; got != int64(defaultRetry.MaxAttempts) {
+		t.Errorf("GET attempts = %d, want %d", got, defaultRetry.MaxAttempts)
 	}
 	if MayHaveWritten(err) {
 		t.Error("MayHaveWritten(GET) = true, want false")
@@ -199,7 +201,7 @@ func TestRequestTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.backoff = func(int) time.Duration { return time.Millisecond }
+	c.retry.Backoff = time.Millisecond
 
 	_, err = c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
 	var ne *NetError
@@ -221,8 +223,8 @@ func TestRequestTimeouts(t *testing.T) {
 	if !errors.As(err, &ne) || !ne.Timeout() || MayHaveWritten(err) {
 		t.Fatalf("Get() = %v, want a timeout *NetError that wrote nothing", err)
 	}
-	if got := f.apiCalls.Load() - before; got != maxAttempts {
-		t.Errorf("GET attempts = %d, want %d", got, maxAttempts)
+	if got := f.apiCalls.Load() - before; got != int64(defaultRetry.MaxAttempts) {
+		t.Errorf("GET attempts = %d, want %d", got, defaultRetry.MaxAttempts)
 	}
 }
 
@@ -236,7 +238,7 @@ func TestConnectionRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	var attempts atomic.Int64
-	c.backoff = func(int) time.Duration { attempts.Add(1); return time.Millisecond }
+	c.sleep = func(context.Context, time.Duration) error { attempts.Add(1); return nil }
 	_, err = c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
 	var ne *NetError
 	if !errors.As(err, &ne) || ne.Sent {
@@ -245,8 +247,8 @@ func TestConnectionRefused(t *testing.T) {
 	if !IsFatal(err) || MayHaveWritten(err) {
 		t.Errorf("IsFatal = %v, MayHaveWritten = %v, want true, false", IsFatal(err), MayHaveWritten(err))
 	}
-	if got := attempts.Load(); got != maxAttempts-1 {
-		t.Errorf("retries = %d, want %d (a refused POST never left, so it is retried)", got, maxAttempts-1)
+	if got := attempts.Load(); got != int64(defaultRetry.MaxAttempts-1) {
+		t.Errorf("retries = %d, want %d (a refused POST never left, so it is retried)", got, defaultRetry.MaxAttempts-1)
 	}
 	if !strings.Contains(err.Error(), "cannot connect") || !strings.Contains(err.Error(), cfg.APIURL) {
 		t.Errorf("Error() = %q, want it to name the URL", err)
@@ -489,5 +491,74 @@ func TestIDsAreEscaped(t *testing.T) {
 	}
 	if want := "/admin/api/products/a%2Fb%20c"; got != want {
 		t.Errorf("path = %q, want %q", got, want)
+	}
+}
+
+func TestRetryPolicyFromConfig(t *testing.T) {
+	tests := []struct {
+		name       string
+		retry      httpkit.Policy
+		retryAfter string
+		want       int64 // GET attempts
+	}{
+		{"defaults", httpkit.Policy{Backoff: time.Millisecond}, "", 3},
+		{"more attempts", httpkit.Policy{MaxAttempts: 5, Backoff: time.Millisecond}, "", 5},
+		{"one attempt", httpkit.Policy{MaxAttempts: 1}, "", 1},
+		{"retry-after within the cap", httpkit.Policy{Backoff: time.Millisecond}, "0", 3},
+		{"retry-after beyond the cap", httpkit.Policy{Backoff: time.Millisecond}, "31", 1},
+		{"retry-after beyond a tuned cap", httpkit.Policy{MaxBackoff: time.Second}, "2", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeOro(t)
+			f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+				if tc.retryAfter != "" {
+					w.Header().Set("Retry-After", tc.retryAfter)
+				}
+				writeDoc(w, 503, `{"errors":[{"status":"503","title":"service unavailable"}]}`)
+			})
+			cfg := f.config()
+			cfg.Retry = tc.retry
+			c, err := NewClient(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Get(context.Background(), "customers", "1")
+			var e *Error
+			if !errors.As(err, &e) || e.Status != 503 {
+				t.Fatalf("Get() = %v, want *Error 503", err)
+			}
+			if got := f.apiCalls.Load(); got != tc.want {
+				t.Errorf("GET attempts = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRetryMaxWait(t *testing.T) {
+	f := newFakeOro(t)
+	f.setAPI(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(502) })
+	cfg := f.config()
+	cfg.Retry = httpkit.Policy{MaxAttempts: 10, Backoff: time.Second, MaxWait: 2500 * time.Millisecond}
+	c, err := NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waits []time.Duration
+	c.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	if _, err := c.Get(context.Background(), "customers", "1"); err == nil {
+		t.Fatal("Get() = nil error, want the 502")
+	}
+	var total time.Duration
+	for _, d := range waits {
+		total += d
+	}
+	// The waits are 0.5-1s, 1-2s, 2-4s...: the first always fits in 2.5s,
+	// a third never does.
+	if total > cfg.Retry.MaxWait || len(waits) < 1 || len(waits) > 2 {
+		t.Errorf("waits = %v (total %v), want one or two waits within MaxWait %v", waits, total, cfg.Retry.MaxWait)
+	}
+	if got := f.apiCalls.Load(); got != int64(len(waits)+1) {
+		t.Errorf("GET attempts = %d, want %d (one per wait plus the first)", got, len(waits)+1)
 	}
 }

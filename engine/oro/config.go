@@ -9,14 +9,15 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/orosync/orosync/engine/httpkit"
 )
 
 const (
 	// DefaultTimeout is the per-request timeout used when Config.Timeout is zero.
 	DefaultTimeout = 30 * time.Second
 	// tokenPath is Oro's token endpoint, never under the back-office prefix.
-	tokenPath    = "/oauth2-token"
-	redactedText = "[REDACTED]"
+	tokenPath = "/oauth2-token"
 )
 
 // Config holds the connection settings of a Client.
@@ -41,6 +42,11 @@ type Config struct {
 	HTTPClient *http.Client `json:"-"`
 	// UserAgent is sent as User-Agent; empty means "orosync".
 	UserAgent string
+	// Retry tunes the retries of GET requests (network errors, 429, 502,
+	// 503, 504) and of writes that never left. Zero fields take the
+	// defaults: 3 attempts, waits of 500ms doubling with jitter, at most
+	// 30s each; a Retry-After longer than MaxBackoff ends the retries.
+	Retry httpkit.Policy
 }
 
 // Validate reports every missing or malformed setting, naming the
@@ -63,6 +69,9 @@ func (c Config) Validate() error {
 	}
 	if c.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("the request timeout %s is negative: use a positive duration such as 30s", c.Timeout))
+	}
+	if r := c.Retry; r.MaxAttempts < 0 || r.Backoff < 0 || r.MaxBackoff < 0 || r.MaxWait < 0 {
+		errs = append(errs, fmt.Errorf("the retry policy %+v has negative values: use 0 for the defaults", r))
 	}
 	return errors.Join(errs...)
 }
@@ -108,7 +117,7 @@ func defaultTokenURL(api *url.URL) string {
 func (c Config) String() string {
 	secret := `""`
 	if c.ClientSecret != "" {
-		secret = redactedText
+		secret = httpkit.Mask
 	}
 	return fmt.Sprintf("oro.Config{APIURL: %q, TokenURL: %q, ClientID: %q, ClientSecret: %s, Timeout: %s, UserAgent: %q}",
 		redactURL(c.APIURL), redactURL(c.TokenURL), c.ClientID, secret, c.Timeout, c.UserAgent)
@@ -123,14 +132,15 @@ func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String(
 // LogValue makes log/slog print the redacted form.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
-// redactURL hides a password in a URL's user information.
+// redactURL hides the user information and secret-looking query values of
+// a URL setting.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		if strings.Contains(raw, "@") {
-			return redactedText
+			return httpkit.Mask
 		}
 		return raw
 	}
-	return u.Redacted()
+	return (&httpkit.Redactor{}).URL(u)
 }

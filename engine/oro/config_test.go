@@ -30,6 +30,7 @@ func TestValidate(t *testing.T) {
 		{name: "query", edit: func(c *Config) { c.APIURL += "?x=1" }, want: []string{"must not have a query"}},
 		{name: "bad token URL", edit: func(c *Config) { c.TokenURL = "oauth2-token" }, want: []string{"ORO_TOKEN_URL"}},
 		{name: "negative timeout", edit: func(c *Config) { c.Timeout = -time.Second }, want: []string{"timeout -1s is negative"}},
+		{name: "negative retry", edit: func(c *Config) { c.Retry.MaxAttempts = -1 }, want: []string{"retry policy", "negative values"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,9 +22,10 @@
 //
 // Retries inside the client are limited to what is safe: a 401 is retried once
 // with a fresh token (Oro rejects it before processing); GET requests are
-// retried on network errors, 429, 502, 503 and 504 with bounded backoff
-// (honouring Retry-After); writes are retried only when the connection could
-// not be opened, so the request never left.
+// retried on network errors, 429, 502, 503 and 504 with backoff and jitter
+// (honouring Retry-After; a longer one than the cap ends the retries); writes
+// are retried only when the connection could not be opened, so the request
+// never left. [Config].Retry tunes the attempts and waits.
 //
 // The client secret and access tokens never appear in error messages or in
 // the fmt, JSON or slog output of [Config] and [Client].

@@ -2,7 +2,6 @@ package oro
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orosync/orosync/engine/httpkit"
 )
 
 // ErrorObject is one entry of a JSON:API error document. Status is kept as
@@ -103,7 +104,7 @@ func (e *Error) what() string {
 	case e.html:
 		return "the server answered with an HTML page instead of JSON:API: " + strconv.Quote(htmlText(e.Body))
 	case e.Body != "":
-		return http.StatusText(e.Status) + ": " + strconv.Quote(compact(e.Body, 200))
+		return http.StatusText(e.Status) + ": " + strconv.Quote(httpkit.Compact(e.Body, 200))
 	}
 	return http.StatusText(e.Status)
 }
@@ -273,23 +274,4 @@ func isWrite(method string) bool {
 		return false
 	}
 	return true
-}
-
-// requestSent reports whether a transport error happened after the request
-// may have left: dial, DNS and TLS verification errors happen before.
-func requestSent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return false
-	}
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return false
-	}
-	var cv *tls.CertificateVerificationError
-	if errors.As(err, &cv) {
-		return false
-	}
-	var rh tls.RecordHeaderError
-	return !errors.As(err, &rh)
 }

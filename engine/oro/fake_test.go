@@ -71,7 +71,7 @@ func (f *fakeOro) client(t *testing.T) *Client {
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	c.backoff = func(int) time.Duration { return time.Millisecond }
+	c.retry.Backoff = time.Millisecond
 	return c
 }
 

@@ -10,7 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/orosync/orosync/engine/httpkit"
 )
 
 // MediaType is the JSON:API media type, sent without any parameter.
@@ -91,17 +92,6 @@ func isHTML(contentType string, body []byte) bool {
 	return bytes.HasPrefix(bytes.TrimSpace(body), []byte("<"))
 }
 
-// excerpt returns the first bodyExcerptLen bytes of body as valid UTF-8.
-func excerpt(body []byte) string {
-	if len(body) > bodyExcerptLen {
-		body = body[:bodyExcerptLen]
-		for len(body) > 0 && !utf8.Valid(body) {
-			body = body[:len(body)-1]
-		}
-	}
-	return strings.ToValidUTF8(string(body), "?")
-}
-
 var (
 	htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 	htmlTag   = regexp.MustCompile(`(?s)<[^>]*>`)
@@ -110,19 +100,9 @@ var (
 // htmlText gives the readable gist of an HTML excerpt: its title, or its text.
 func htmlText(s string) string {
 	if m := htmlTitle.FindStringSubmatch(s); m != nil && strings.TrimSpace(m[1]) != "" {
-		return compact(m[1], 200)
+		return httpkit.Compact(m[1], 200)
 	}
-	return compact(htmlTag.ReplaceAllString(s, " "), 200)
-}
-
-// compact collapses white space and cuts s to at most n runes.
-func compact(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
+	return httpkit.Compact(htmlTag.ReplaceAllString(s, " "), 200)
 }
 
 // describeJSONError rephrases decoding errors without Go type names.

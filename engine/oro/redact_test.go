@@ -47,8 +47,8 @@ func TestConfigAndClientNeverPrintSecrets(t *testing.T) {
 	}
 	assertClean(t, "Config.String", cfg.String())
 	assertClean(t, "Config.GoString", cfg.GoString())
-	if !strings.Contains(cfg.String(), "ClientSecret: [REDACTED]") {
-		t.Errorf("String() = %q, want the secret shown as [REDACTED]", cfg.String())
+	if !strings.Contains(cfg.String(), "ClientSecret: ***") {
+		t.Errorf("String() = %q, want the secret shown as ***", cfg.String())
 	}
 	b, err := json.Marshal(cfg)
 	if err != nil {
@@ -154,7 +154,7 @@ func TestErrorsNeverContainSecrets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.backoff = func(int) time.Duration { return time.Millisecond }
+			c.retry.Backoff = time.Millisecond
 			_, err = c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
 			assertCleanError(t, err)
 			if tc.write && !MayHaveWritten(err) {

@@ -275,7 +275,7 @@ func itemPath(typ, id string) (string, error) {
 // and GET organizations?page[size]=1. A 403 counts as success: the token was
 // accepted and the API is on, only this resource is not permitted.
 func (c *Client) Ping(ctx context.Context) error {
-	if _, err := c.tokens.get(ctx); err != nil {
+	if _, err := c.token(ctx); err != nil {
 		return err
 	}
 	q := url.Values{"page[size]": {"1"}}

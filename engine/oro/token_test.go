@@ -83,7 +83,7 @@ func TestTokenRefreshedAfterExpiry(t *testing.T) {
 	f := newFakeOro(t, func(f *fakeOro) { f.expiresIn = 1 })
 	c := f.client(t)
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	c.tokens.now = clock.Now
+	c.now = clock.Now
 	mustGet(t, c, "customers")
 	mustGet(t, c, "customers")
 	if got := c.TokenRequests(); got != 1 {
@@ -100,7 +100,7 @@ func TestTokenKeptUntilNearExpiry(t *testing.T) {
 	f := newFakeOro(t) // expires_in 3600
 	c := f.client(t)
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	c.tokens.now = clock.Now
+	c.now = clock.Now
 	mustGet(t, c, "customers")
 	clock.Advance(58 * time.Minute)
 	mustGet(t, c, "customers")

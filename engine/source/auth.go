@@ -1,140 +1,94 @@
 package source
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
-	"strings"
-	"sync"
+	"time"
 
-	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/orosync/orosync/engine/httpkit"
 	"github.com/orosync/orosync/mappings"
 )
 
-// authenticator adds credentials to source requests.
+// authenticator adds credentials to source requests. The settings were
+// validated by mappings; one method is set at most.
 type authenticator struct {
 	header, value string // a header to set (bearer, api_key header)
 	user, pass    string // basic
 	basic         bool
 	query, qvalue string // api_key query parameter
-
-	oauth    *clientcredentials.Config
-	tokenURL string // redacted, for messages
-	ctx      context.Context
-	mu       sync.Mutex
-	ts       oauth2.TokenSource
+	tokens        *httpkit.TokenSource
 }
 
-// newAuthenticator checks the auth settings and records their secrets.
-func newAuthenticator(ctx context.Context, a *mappings.Auth, client *http.Client, red *redactor) (*authenticator, error) {
+// newAuthenticator records the credentials and their secrets. Token
+// requests are sent with client, bounded by timeout.
+func newAuthenticator(a *mappings.Auth, client *http.Client, timeout time.Duration, red *httpkit.Redactor, now func() time.Time) *authenticator {
 	au := &authenticator{}
-	if a == nil {
-		return au, nil
-	}
-	n := 0
-	if a.Bearer != nil {
-		n++
-		au.header, au.value = "Authorization", "Bearer "+text(a.Bearer)
-		red.add(text(a.Bearer))
-	}
-	if a.Basic != nil {
-		n++
-		au.basic, au.user, au.pass = true, text(a.Basic.Username), text(a.Basic.Password)
-		red.add(au.pass)
-	}
-	if a.APIKey != nil {
-		n++
-		if err := au.setAPIKey(a.APIKey, red); err != nil {
-			return nil, err
-		}
-	}
-	if a.OAuth2 != nil {
-		n++
-		if err := au.setOAuth2(ctx, a.OAuth2, client, red); err != nil {
-			return nil, err
-		}
-	}
-	if n > 1 {
-		return nil, errors.New("http.auth: set only one of bearer, basic, api_key and oauth2")
-	}
-	return au, nil
-}
-
-// setAPIKey configures api_key auth.
-func (au *authenticator) setAPIKey(k *mappings.APIKeyAuth, red *redactor) error {
-	v := text(k.Value)
-	if v == "" {
-		return errors.New("http.auth.api_key.value is empty: set it (usually from an environment variable)")
-	}
-	red.add(v)
 	switch {
-	case k.Header != "" && k.Query != "":
-		return errors.New("http.auth.api_key: set header or query, not both")
-	case k.Header != "":
-		au.header, au.value = k.Header, v
-	case k.Query != "":
-		au.query, au.qvalue = k.Query, v
-		red.params = append(red.params, k.Query)
-	default:
-		return errors.New("http.auth.api_key: set header (e.g. X-API-Key) or query (a parameter name)")
+	case a == nil:
+	case a.Bearer != nil:
+		au.header, au.value = "Authorization", "Bearer "+text(a.Bearer)
+		red.Add(text(a.Bearer))
+	case a.Basic != nil:
+		au.basic, au.user, au.pass = true, text(a.Basic.Username), text(a.Basic.Password)
+		red.Add(au.pass)
+	case a.APIKey != nil:
+		au.setAPIKey(a.APIKey, red)
+	case a.OAuth2 != nil:
+		au.tokens = newTokenSource(a.OAuth2, client, timeout, red, now)
 	}
-	return nil
+	return au
 }
 
-// setOAuth2 configures the client credentials grant. Tokens are fetched with
-// the base client and reused until they expire.
-func (au *authenticator) setOAuth2(ctx context.Context, o *mappings.OAuth2Auth, client *http.Client, red *redactor) error {
-	cfg := &clientcredentials.Config{
+// setAPIKey configures api_key auth: a header, else a query parameter.
+func (au *authenticator) setAPIKey(k *mappings.APIKeyAuth, red *httpkit.Redactor) {
+	v := text(k.Value)
+	red.Add(v)
+	if k.Header != "" {
+		au.header, au.value = k.Header, v
+		return
+	}
+	au.query, au.qvalue = k.Query, v
+	red.AddParam(k.Query)
+}
+
+// newTokenSource configures the client credentials grant. Parameters taken
+// from the environment are treated as secrets.
+func newTokenSource(o *mappings.OAuth2Auth, client *http.Client, timeout time.Duration, red *httpkit.Redactor, now func() time.Time) *httpkit.TokenSource {
+	cfg := clientcredentials.Config{
 		ClientID:     text(o.ClientID),
 		ClientSecret: text(o.ClientSecret),
 		TokenURL:     text(o.TokenURL),
 		Scopes:       o.Scopes,
 	}
-	red.add(cfg.ClientSecret)
-	u, err := url.Parse(cfg.TokenURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("http.auth.oauth2.token_url %q: expected an absolute http(s) URL", red.text(cfg.TokenURL))
-	}
 	if len(o.Params) > 0 {
 		cfg.EndpointParams = url.Values{}
-		keys := make([]string, 0, len(o.Params))
-		for k := range o.Params {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(o.Params) {
 			cfg.EndpointParams.Set(k, text(o.Params[k]))
 			if o.Params[k].FromEnv {
-				red.add(text(o.Params[k]))
+				red.Add(text(o.Params[k]))
 			}
 		}
 	}
-	au.oauth, au.tokenURL = cfg, red.url(u)
-	au.ctx = context.WithValue(ctx, oauth2.HTTPClient, client)
-	au.ts = cfg.TokenSource(au.ctx)
-	return nil
+	return httpkit.NewTokenSource(httpkit.TokenConfig{Credentials: cfg, Client: client, Timeout: timeout, Redactor: red, Now: now})
 }
 
-// apply adds the credentials to req. Token errors are returned as
-// *tokenError.
-func (au *authenticator) apply(req *http.Request) error {
+// apply adds the credentials to req and returns the access token it carries
+// (nil without oauth2). A failed token request is a *tokenError.
+func (au *authenticator) apply(req *http.Request) (*httpkit.Token, error) {
+	var tok *httpkit.Token
 	switch {
 	case au.basic:
 		req.SetBasicAuth(au.user, au.pass)
 	case au.header != "":
 		req.Header.Set(au.header, au.value)
-	case au.oauth != nil:
-		au.mu.Lock()
-		ts := au.ts
-		au.mu.Unlock()
-		tok, err := ts.Token()
-		if err != nil {
-			return au.tokenErr(err)
+	case au.tokens != nil:
+		var err error
+		if tok, err = au.tokens.Token(req.Context()); err != nil {
+			return nil, tokenErr(err)
 		}
 		tok.SetAuthHeader(req)
 	}
@@ -143,42 +97,41 @@ func (au *authenticator) apply(req *http.Request) error {
 		q.Set(au.query, au.qvalue)
 		req.URL.RawQuery = q.Encode()
 	}
-	return nil
+	return tok, nil
 }
 
-// renewToken drops the cached token (after a 401) so that the next request
-// fetches a new one. It reports whether there was a token to renew.
-func (au *authenticator) renewToken() bool {
-	if au.oauth == nil {
+// renewToken drops tok (after a 401) so that the next request fetches a new
+// one. It reports whether there was a token to renew.
+func (au *authenticator) renewToken(tok *httpkit.Token) bool {
+	if au.tokens == nil || tok == nil {
 		return false
 	}
-	au.mu.Lock()
-	au.ts = au.oauth.TokenSource(au.ctx)
-	au.mu.Unlock()
+	au.tokens.Invalidate(tok)
 	return true
 }
 
-// tokenError is a failed token request; status is 0 for network errors.
+// tokenError is a failed token request, worded for source settings.
 type tokenError struct {
-	status int
-	err    error
+	err *httpkit.TokenError
 }
 
-func (e *tokenError) Error() string { return e.err.Error() }
+// Error names the token URL, the answer and the settings to check.
+func (e *tokenError) Error() string {
+	if e.err.Status == 0 {
+		return "oauth2 " + e.err.Error()
+	}
+	return "oauth2 " + e.err.Error() + " (check http.auth.oauth2 client_id, client_secret, scopes)"
+}
+
+// Unwrap returns the *httpkit.TokenError.
 func (e *tokenError) Unwrap() error { return e.err }
 
-// tokenErr describes a failed token request without its response body
-// (which could echo credentials).
-func (au *authenticator) tokenErr(err error) error {
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) || re.Response == nil {
-		return &tokenError{err: fmt.Errorf("oauth2 token request to %s: %w", au.tokenURL, err)}
+// tokenErr wraps a failed token request; other errors (the context ended
+// while waiting) are returned as they are.
+func tokenErr(err error) error {
+	var te *httpkit.TokenError
+	if errors.As(err, &te) {
+		return &tokenError{err: te}
 	}
-	detail := strings.TrimSpace(re.ErrorCode + " " + re.ErrorDescription)
-	if detail != "" {
-		detail = ": " + detail
-	}
-	return &tokenError{status: re.Response.StatusCode, err: fmt.Errorf(
-		"oauth2 token request to %s → %s%s (check http.auth.oauth2 client_id, client_secret, scopes)",
-		au.tokenURL, re.Response.Status, detail)}
+	return fmt.Errorf("oauth2: %w", err)
 }

@@ -41,7 +41,7 @@ func TestAuthReachesServerAndSecretsStayHidden(t *testing.T) {
 					r.ParseForm()
 					if id, sec, _ := r.BasicAuth(); (id != "cid" || sec != secret) && r.Form.Get("client_secret") != secret ||
 						r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("scope") != "read" || r.Form.Get("audience") != "erp" {
-						http.Error(w, `{"error":"invalid_client"}`, 401)
+						http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
 						return
 					}
 					w.Header().Set("Content-Type", "application/json")
@@ -49,7 +49,7 @@ func TestAuthReachesServerAndSecretsStayHidden(t *testing.T) {
 					return
 				}
 				if !tc.check(r) {
-					http.Error(w, "unauthorized", 401)
+					http.Error(w, "unauthorized", http.StatusUnauthorized)
 					return
 				}
 				if r.URL.Query().Get("page") == "3" {
@@ -66,7 +66,7 @@ func TestAuthReachesServerAndSecretsStayHidden(t *testing.T) {
 			}
 			h := &mappings.HTTPSource{Auth: tc.auth, Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}},
 				Records: mustExpr(t, ".[] | .n = "+`"x"`)}
-			res, err, log := httpRun(t, srv, h, Options{})
+			res, log, err := httpRun(t, srv, h, Options{})
 			if len(res.values) != 2 {
 				t.Errorf("records = %d; want 2 before the error (err %v)", len(res.values), err)
 			}
@@ -91,7 +91,7 @@ func TestOAuth2TokenErrorIsClearAndSecretFree(t *testing.T) {
 	}))
 	defer srv.Close()
 	auth := &mappings.Auth{OAuth2: &mappings.OAuth2Auth{TokenURL: txt(srv.URL + "/token"), ClientID: txt("cid"), ClientSecret: secretText(secret)}}
-	_, err, log := httpRun(t, srv, &mappings.HTTPSource{Auth: auth}, Options{})
+	_, log, err := httpRun(t, srv, &mappings.HTTPSource{Auth: auth}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "oauth2 token request to "+srv.URL+"/token → 401") || !strings.Contains(err.Error(), "invalid_client") {
 		t.Fatalf("err = %v; want a token error naming the token URL and status", err)
 	}
@@ -100,36 +100,53 @@ func TestOAuth2TokenErrorIsClearAndSecretFree(t *testing.T) {
 	}
 }
 
-func TestAuthConfigErrors(t *testing.T) {
+func TestOAuth2TokenRenewedOnceOn401(t *testing.T) {
 	for _, tc := range []struct {
-		auth *mappings.Auth
-		want string
+		name       string
+		accept     func(tok string) bool // which tokens the API accepts
+		wantTokens int32
+		wantAPI    int32
+		wantErr    string
 	}{
-		{&mappings.Auth{Bearer: txt("a"), Basic: &mappings.BasicAuth{}}, "only one of"},
-		{&mappings.Auth{APIKey: &mappings.APIKeyAuth{Value: txt("v")}}, "set header"},
-		{&mappings.Auth{APIKey: &mappings.APIKeyAuth{Header: "h", Query: "q", Value: txt("v")}}, "not both"},
-		{&mappings.Auth{APIKey: &mappings.APIKeyAuth{Header: "h"}}, "value is empty"},
-		{&mappings.Auth{OAuth2: &mappings.OAuth2Auth{TokenURL: txt("token?secret=" + secret), ClientSecret: secretText(secret)}}, "token_url"},
+		{"revoked token is renewed", func(tok string) bool { return tok != "tok-1" }, 2, 2, ""},
+		{"renewed once only", func(string) bool { return false }, 2, 2, "401 Unauthorized"},
 	} {
-		_, err, _ := httpRun(t, httptest.NewServer(http.NotFoundHandler()), &mappings.HTTPSource{Auth: tc.auth}, Options{})
-		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), secret) {
-			t.Errorf("auth %+v: err = %v; want %q without the secret", tc.auth, err, tc.want)
-		}
-	}
-}
-
-func TestRedactURL(t *testing.T) {
-	red := &redactor{params: []string{"k"}}
-	red.add(secret)
-	for in, want := range map[string]string{
-		"https://user:pw@h/x?page=2":                   "https://***@h/x?page=2",
-		"https://h/x?k=abc&page=2&access_token=zz&b=1": "https://h/x?k=***&page=2&access_token=***&b=1",
-		"https://h/x?q=" + secret:                      "https://h/x?q=***",
-		"https://h/x?API%5FKEY=1":                      "https://h/x?API%5FKEY=***",
-	} {
-		u := mustURL(t, in)
-		if got := red.url(u); got != want {
-			t.Errorf("redact(%s) = %s; want %s", in, got, want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			var tokenCalls, apiCalls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/token" {
+					n := tokenCalls.Add(1)
+					w.Header().Set("Content-Type", "application/json")
+					w.Write([]byte(`{"access_token":"tok-` + strconv.Itoa(int(n)) + `","token_type":"bearer","expires_in":3600}`))
+					return
+				}
+				apiCalls.Add(1)
+				tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+				if !tc.accept(tok) {
+					w.WriteHeader(401)
+					w.Write([]byte("token " + tok + " rejected"))
+					return
+				}
+				writeJSON(w, items(1, 2))
+			}))
+			defer srv.Close()
+			auth := &mappings.Auth{OAuth2: &mappings.OAuth2Auth{TokenURL: txt(srv.URL + "/token"), ClientID: txt("cid"), ClientSecret: secretText(secret)}}
+			res, log, err := httpRun(t, srv, &mappings.HTTPSource{Auth: auth}, Options{})
+			if tc.wantErr == "" && (err != nil || ids(res) != "1 2") {
+				t.Errorf("ids = %q, err = %v, want 1 2 and no error", ids(res), err)
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("err = %v, want it to contain %q", err, tc.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error()+log, "tok-") {
+				t.Errorf("an access token leaked:\nerr: %v\nlog:\n%s", err, log)
+			}
+			if got := tokenCalls.Load(); got != tc.wantTokens {
+				t.Errorf("token requests = %d, want %d", got, tc.wantTokens)
+			}
+			if got := apiCalls.Load(); got != tc.wantAPI {
+				t.Errorf("API requests = %d, want %d", got, tc.wantAPI)
+			}
+		})
 	}
 }

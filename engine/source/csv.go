@@ -13,16 +13,14 @@ import (
 	"github.com/orosync/orosync/mappings"
 )
 
-// csvDelimiter returns the configured delimiter (default ',').
-func csvDelimiter(o *mappings.CSVOptions) (rune, error) {
+// csvDelimiter returns the configured delimiter (default ','), which
+// mappings has checked to be one character.
+func csvDelimiter(o *mappings.CSVOptions) rune {
 	if o == nil || o.Delimiter == "" {
-		return ',', nil
+		return ','
 	}
-	r, size := utf8.DecodeRuneInString(o.Delimiter)
-	if size != len(o.Delimiter) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' {
-		return 0, fmt.Errorf("source.csv.delimiter %q: use exactly one character other than a quote or a line break (e.g. \",\", \";\", \"\\t\")", o.Delimiter)
-	}
-	return r, nil
+	r, _ := utf8.DecodeRuneInString(o.Delimiter)
+	return r
 }
 
 // csvReader reads CSV with a header row; each row becomes an object of
@@ -60,11 +58,11 @@ func (c *csvReader) Next(ctx context.Context) (Record, error) {
 		if err == io.EOF {
 			return Record{}, io.EOF
 		}
+		if err != nil {
+			return Record{}, c.rowError(row, err)
+		}
 		line, _ := c.r.FieldPos(0)
 		origin := c.name + ":" + strconv.Itoa(line)
-		if err != nil {
-			return Record{}, c.rowError(origin, row, err)
-		}
 		obj := make(map[string]any, len(c.header))
 		for i, h := range c.header {
 			obj[h] = row[i]
@@ -80,12 +78,12 @@ func (c *csvReader) Next(ctx context.Context) (Record, error) {
 
 // rowError turns a CSV error into a *RecordError (ragged rows, bad quotes)
 // or a fatal error (I/O).
-func (c *csvReader) rowError(origin string, row []string, err error) error {
+func (c *csvReader) rowError(row []string, err error) error {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("read %s: %w", c.name, err)
 	}
-	origin = c.name + ":" + strconv.Itoa(pe.StartLine)
+	origin := c.name + ":" + strconv.Itoa(pe.StartLine)
 	raw := joinCSV(row, c.r.Comma)
 	if errors.Is(err, csv.ErrFieldCount) {
 		return &RecordError{Origin: origin, Raw: raw, Err: fmt.Errorf("the row has %d cells, the header has %d", len(row), len(c.header))}

@@ -26,30 +26,21 @@ type fileEntry struct {
 	name string
 }
 
-// openFiles resolves source.file and returns a reader over its files.
+// openFiles resolves source.file and returns a reader over its files. The
+// format and CSV settings were validated by mappings.
 func openFiles(src *mappings.Source, opts Options) (Reader, error) {
-	format := strings.ToLower(src.Format)
-	switch format {
-	case "", "auto", "json", "jsonl", "csv":
-	default:
-		return nil, fmt.Errorf("source.format %q: use auto, json, jsonl or csv", src.Format)
-	}
-	delim, err := csvDelimiter(src.CSV)
-	if err != nil {
-		return nil, err
-	}
 	files, err := resolveFiles(text(src.File), opts)
 	if err != nil {
 		return nil, err
 	}
-	r := &multiReader{files: files, format: format, delim: delim, records: src.Records, stdin: opts.Stdin}
+	r := &multiReader{files: files, format: strings.ToLower(src.Format), delim: csvDelimiter(src.CSV), records: src.Records, stdin: opts.Stdin}
 	return withLimit(r, opts.Limit), nil
 }
 
 // resolveFiles turns source.file into the list of files to read.
 func resolveFiles(spec string, opts Options) ([]fileEntry, error) {
-	if spec == "" {
-		return nil, errors.New("source.file is empty: give a file, a directory, a glob or \"-\" for standard input")
+	if spec == "" { // would read the mapping's own directory
+		return nil, errors.New("source: source.file is empty (the mapping was not validated)")
 	}
 	if spec == "-" {
 		if opts.Stdin == nil {

@@ -200,13 +200,6 @@ func TestCSV(t *testing.T) {
 	}
 }
 
-func TestCSVBadDelimiter(t *testing.T) {
-	_, err := Open(context.Background(), &mappings.Source{File: txt("x.csv"), CSV: &mappings.CSVOptions{Delimiter: ";;"}}, Options{})
-	if err == nil || !strings.Contains(err.Error(), "source.csv.delimiter") {
-		t.Fatalf("err = %v; want a source.csv.delimiter error", err)
-	}
-}
-
 func TestGzip(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.jsonl.gz", gz(t, "{\"a\":1}\n{\"a\":2}\n"))
@@ -308,8 +301,6 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{nil, "no source"},
 		{&mappings.Source{}, "no source"},
-		{&mappings.Source{File: txt("x"), HTTP: &mappings.HTTPSource{}}, "both"},
-		{&mappings.Source{File: txt("x"), Format: "xml"}, "source.format"},
 		{&mappings.Source{File: txt("-")}, "standard input"},
 	} {
 		_, err := Open(context.Background(), tc.src, Options{})

@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/orosync/orosync/engine/httpkit"
 	"github.com/orosync/orosync/mappings"
 )
 
@@ -31,9 +31,9 @@ type fetcher struct {
 	header  http.Header
 	body    []byte
 	timeout time.Duration
-	retry   retryPolicy
+	retry   httpkit.Policy
 	auth    *authenticator
-	red     *redactor
+	red     *httpkit.Redactor
 	pager   *pager
 	stop    stopRules
 	guard   *loopGuard
@@ -65,76 +65,51 @@ func openHTTP(ctx context.Context, cfg *mappings.HTTPSource, opts Options) (Read
 	return withLimit(r, opts.Limit), nil
 }
 
-// newFetcher builds the first request and checks every setting.
+// newFetcher builds the first request from settings that mappings has
+// validated.
 func newFetcher(ctx context.Context, cfg *mappings.HTTPSource, opts Options) (*fetcher, error) {
-	f := &fetcher{cfg: cfg, opts: opts, red: &redactor{}, guard: newLoopGuard(), header: http.Header{}}
+	f := &fetcher{cfg: cfg, opts: opts, red: &httpkit.Redactor{}, guard: newLoopGuard(), header: http.Header{}}
 	f.timeout = duration(cfg.Timeout, 30*time.Second)
-	f.retry = newRetryPolicy(cfg.Retry, opts.Now)
+	f.retry = retryPolicy(cfg.Retry)
 	f.client = opts.HTTPClient
 	if f.client == nil {
 		f.client = &http.Client{}
 	}
-	steps := []func(context.Context) error{f.setMethod, f.setHeaders, f.setAuth, f.setURL, f.setBody, f.setPaging}
-	for _, step := range steps {
+	f.method = strings.ToUpper(orDefault(cfg.Method, http.MethodGet))
+	f.setHeaders()
+	f.auth = newAuthenticator(cfg.Auth, f.client, f.timeout, f.red, opts.Now)
+	for _, step := range []func(context.Context) error{f.setURL, f.setBody, f.setPaging} {
 		if err := step(ctx); err != nil {
-			return nil, f.red.err(err)
+			return nil, f.red.Err(err)
 		}
 	}
 	return f, nil
 }
 
-// setMethod checks http.method.
-func (f *fetcher) setMethod(context.Context) error {
-	f.method = strings.ToUpper(orDefault(f.cfg.Method, http.MethodGet))
-	if f.method != http.MethodGet && f.method != http.MethodPost {
-		return fmt.Errorf("http.method %q: use GET or POST", f.cfg.Method)
-	}
-	if f.cfg.Body != nil && f.method != http.MethodPost {
-		return errors.New("http.body needs method: POST")
-	}
-	return nil
-}
-
 // setHeaders records http.headers; values from the environment are
 // treated as secrets.
-func (f *fetcher) setHeaders(context.Context) error {
+func (f *fetcher) setHeaders() {
 	f.header.Set("Accept", "application/json")
 	for name, v := range f.cfg.Headers {
 		f.header.Set(name, text(v))
 		if v != nil && v.FromEnv {
-			f.red.add(text(v))
+			f.red.Add(text(v))
 		}
 	}
-	return nil
-}
-
-// setAuth configures authentication. Token requests use the base client,
-// bounded by the request timeout when it has none.
-func (f *fetcher) setAuth(ctx context.Context) error {
-	tc := f.client
-	if tc.Timeout == 0 {
-		c := *tc
-		c.Timeout = f.timeout
-		tc = &c
-	}
-	a, err := newAuthenticator(ctx, f.cfg.Auth, tc, f.red)
-	f.auth = a
-	return err
 }
 
 // setURL builds the first URL: http.url, http.query and http.query_jq.
 func (f *fetcher) setURL(ctx context.Context) error {
-	raw := text(f.cfg.URL)
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("http.url %q: expected an absolute http(s) URL", f.cfg.URL.Redacted())
+	u, err := url.Parse(text(f.cfg.URL))
+	if err != nil {
+		return fmt.Errorf("source.http.url %q cannot be parsed", f.cfg.URL.Redacted())
 	}
 	q := u.Query()
 	for _, k := range sortedKeys(f.cfg.Query) {
 		v := f.cfg.Query[k]
 		q.Set(k, text(v))
-		if v != nil && v.FromEnv && f.red.secretParam(k) {
-			f.red.add(text(v))
+		if v != nil && v.FromEnv && f.red.SecretParam(k) {
+			f.red.Add(text(v))
 		}
 	}
 	state := map[string]any{"cursor": f.opts.Cursor}
@@ -206,14 +181,14 @@ func (f *fetcher) setBody(ctx context.Context) error {
 	return nil
 }
 
-// setPaging checks paginate and sets the first page's parameters.
+// setPaging sets the first page's parameters and the stop rules.
 func (f *fetcher) setPaging(context.Context) error {
 	var err error
 	if f.pager, err = newPager(f.cfg.Paginate, f.first); err != nil {
 		return err
 	}
-	f.stop, err = newStopRules(f.cfg.Paginate)
-	return err
+	f.stop = newStopRules(f.cfg.Paginate)
+	return nil
 }
 
 // run fetches pages until the end, an error or cancellation, sending each to
@@ -229,7 +204,7 @@ func (f *fetcher) run(ctx context.Context, out chan<- page) {
 			if ctx.Err() != nil {
 				err = ctx.Err()
 			}
-			pg.err = f.red.err(err)
+			pg.err = f.red.Err(err)
 			u = nil
 		}
 		select {
@@ -245,7 +220,7 @@ func (f *fetcher) run(ctx context.Context, out chan<- page) {
 func (f *fetcher) fetchPage(ctx context.Context, u *url.URL) ([]Record, *url.URL, error) {
 	f.pages++
 	n := f.pages
-	shown := f.red.url(u)
+	shown := f.red.URL(u)
 	if m, dup := f.guard.url(n, u.String()); dup {
 		return nil, nil, loopError(n, m, "the same URL "+shown)
 	}
@@ -253,7 +228,7 @@ func (f *fetcher) fetchPage(ctx context.Context, u *url.URL) ([]Record, *url.URL
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err := decodeBody(resp, f.method, shown)
+	body, err := f.decodeBody(resp, shown)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -333,7 +308,7 @@ func (f *fetcher) advance(ctx context.Context, n int, u *url.URL, body any, h ht
 	}
 	if cursor != "" {
 		if m, dup := f.guard.cursor(n, cursor); dup {
-			return nil, "", loopError(n+1, m+1, fmt.Sprintf("cursor %q came back on page %d after page %d", f.red.text(cursor), n, m))
+			return nil, "", loopError(n+1, m+1, fmt.Sprintf("cursor %q came back on page %d after page %d", f.red.Redact(cursor), n, m))
 		}
 	}
 	return next, "", nil
@@ -354,11 +329,12 @@ type response struct {
 	statusText string
 	header     http.Header
 	body       []byte
+	token      *httpkit.Token // the access token the request carried
 }
 
 // decodeBody decodes a JSON response body with UseNumber. An empty body is
 // null; anything that is not JSON is an error naming the URL and status.
-func decodeBody(resp *response, method, shown string) (any, error) {
+func (f *fetcher) decodeBody(resp *response, shown string) (any, error) {
 	if len(bytes.TrimSpace(resp.body)) == 0 {
 		return nil, nil
 	}
@@ -373,23 +349,20 @@ func decodeBody(resp *response, method, shown string) (any, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s → %d: the response is not JSON (Content-Type %q: %v); it starts with: %s",
-			method, shown, resp.status, resp.header.Get("Content-Type"), err, excerpt(resp.body))
+			f.method, shown, resp.status, resp.header.Get("Content-Type"), err, f.excerpt(resp.body))
 	}
 	return v, nil
 }
 
-// excerpt quotes the first 200 bytes of a body for error messages.
-func excerpt(b []byte) string {
-	const n = 200
-	cut := len(b) > n
-	if cut {
-		b = b[:n]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
-		}
-	}
-	s := strconv.Quote(string(b))
-	if cut {
+// excerptLen is how much of a body error messages quote.
+const excerptLen = 200
+
+// excerpt quotes the first 200 bytes of a body for error messages. Secrets
+// are removed before the cut, so that no part of one survives it.
+func (f *fetcher) excerpt(b []byte) string {
+	head := f.red.Redact(string(b[:min(len(b), 8*excerptLen)]))
+	s := strconv.Quote(httpkit.Excerpt([]byte(head), excerptLen))
+	if len(head) > excerptLen {
 		s += "…"
 	}
 	return s

@@ -50,8 +50,8 @@ func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
 }
 
 // httpRun reads an HTTP source against srv and returns the result, the
-// error, and the log.
-func httpRun(t *testing.T, srv *httptest.Server, h *mappings.HTTPSource, opts Options) (result, error, string) {
+// log and the error.
+func httpRun(t *testing.T, srv *httptest.Server, h *mappings.HTTPSource, opts Options) (result, string, error) {
 	t.Helper()
 	if h.URL == nil {
 		h.URL = txt(srv.URL + "/items")
@@ -63,10 +63,10 @@ func httpRun(t *testing.T, srv *httptest.Server, h *mappings.HTTPSource, opts Op
 	}
 	r, err := Open(context.Background(), &mappings.Source{HTTP: h}, opts)
 	if err != nil {
-		return result{}, err, log.String()
+		return result{}, log.String(), err
 	}
 	res, err := readAll(t, r)
-	return res, err, log.String()
+	return res, log.String(), err
 }
 
 // ids renders records {"id":n} as "1 2 3".
@@ -121,7 +121,7 @@ func TestPageNumberPaging(t *testing.T) {
 	srv := pageServer(t, []int{3, 2, 3}, false, &n) // page 2 is one short but not the last
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1, Size: 3, SizeParam: "per_page"}}}
-	res, err, log := httpRun(t, srv, h, Options{})
+	res, log, err := httpRun(t, srv, h, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestPageShortPageStops(t *testing.T) {
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{
 		Page: &mappings.PageNumber{Start: 1, Size: 3}, Stop: &mappings.StopRules{ShortPage: true}}}
-	res, err, _ := httpRun(t, srv, h, Options{})
+	res, _, err := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2 3 4 5 6 7" || n.Load() != 3 {
 		t.Errorf("ids = %q, requests %d, err %v; want 1..7 in 3 requests", ids(res), n.Load(), err)
 	}
@@ -153,7 +153,7 @@ func TestLastPageRepeatedIsLoopError(t *testing.T) {
 	srv := pageServer(t, []int{2, 2, 1}, true, &n) // the API clamps: page 4 = page 3
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}}}
-	res, err, _ := httpRun(t, srv, h, Options{})
+	res, _, err := httpRun(t, srv, h, Options{})
 	if err == nil || !strings.Contains(err.Error(), "paging loop: page 4 repeats page 3") || !strings.Contains(err.Error(), "add a stop rule") {
 		t.Fatalf("err = %v; want a paging loop error", err)
 	}
@@ -167,7 +167,7 @@ func TestEmptyFirstPage(t *testing.T) {
 	srv := pageServer(t, nil, false, &n)
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}}}
-	res, err, _ := httpRun(t, srv, h, Options{})
+	res, _, err := httpRun(t, srv, h, Options{})
 	if err != nil || len(res.values) != 0 || n.Load() != 1 {
 		t.Errorf("records %d, requests %d, err %v; want none in 1 request", len(res.values), n.Load(), err)
 	}
@@ -191,7 +191,7 @@ func TestMaxPagesMaxRecordsAndLimit(t *testing.T) {
 			srv := pageServer(t, []int{3, 3, 3, 3}, false, &n)
 			defer srv.Close()
 			h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}, Stop: tc.stop}}
-			res, err, _ := httpRun(t, srv, h, Options{Limit: tc.limit, Prefetch: 1})
+			res, _, err := httpRun(t, srv, h, Options{Limit: tc.limit, Prefetch: 1})
 			if err != nil || ids(res) != tc.want || n.Load() != tc.requests {
 				t.Errorf("ids = %q, requests %d, err %v; want %q in %d requests", ids(res), n.Load(), err, tc.want, tc.requests)
 			}
@@ -207,7 +207,7 @@ func TestOffsetPaging(t *testing.T) {
 	}))
 	defer srv.Close()
 	h := &mappings.HTTPSource{Paginate: &mappings.Paginate{Offset: &mappings.OffsetLimit{Param: "skip", LimitParam: "take", Limit: 3}}}
-	res, err, log := httpRun(t, srv, h, Options{})
+	res, log, err := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2 3 4 5 6 7" {
 		t.Errorf("ids = %q, err %v; log:\n%s", ids(res), err, log)
 	}
@@ -224,7 +224,7 @@ func TestNextURLPaging(t *testing.T) {
 	}))
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".data[]"), Paginate: &mappings.Paginate{Next: mustExpr(t, ".links.next")}}
-	res, err, _ := httpRun(t, srv, h, Options{})
+	res, _, err := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2 3 4 5 6" {
 		t.Errorf("ids = %q, err %v", ids(res), err)
 	}
@@ -238,7 +238,7 @@ func TestNextURLLoop(t *testing.T) {
 	}))
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".data[]"), Paginate: &mappings.Paginate{Next: mustExpr(t, ".next")}}
-	res, err, _ := httpRun(t, srv, h, Options{})
+	res, _, err := httpRun(t, srv, h, Options{})
 	if err == nil || !strings.Contains(err.Error(), "paging loop: page 3 repeats page 2 (the same URL") {
 		t.Fatalf("err = %v; want a paging loop", err)
 	}
@@ -263,7 +263,7 @@ func TestLinkHeaderPaging(t *testing.T) {
 	defer srv.Close()
 	srvURL = srv.URL
 	h := &mappings.HTTPSource{Paginate: &mappings.Paginate{LinkHeader: true}}
-	res, err, _ := httpRun(t, srv, h, Options{})
+	res, _, err := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2 3" {
 		t.Errorf("ids = %q, err %v", ids(res), err)
 	}
@@ -289,7 +289,7 @@ func TestCursorPaging(t *testing.T) {
 			cp = &mappings.CursorPaging{Param: "after", Header: "X-Next"}
 		}
 		h := &mappings.HTTPSource{URL: txt(srv.URL + "/items?q=x"), Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Cursor: cp}}
-		res, err, _ := httpRun(t, srv, h, Options{})
+		res, _, err := httpRun(t, srv, h, Options{})
 		if err != nil || ids(res) != "1 2 3 4 5 6" {
 			t.Errorf("header=%v: ids = %q, err %v", fromHeader, ids(res), err)
 		}
@@ -305,7 +305,7 @@ func TestCursorNeverEnds(t *testing.T) {
 	}))
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{Cursor: &mappings.CursorPaging{Param: "c", From: mustExpr(t, ".next")}}}
-	res, err, _ := httpRun(t, srv, h, Options{})
+	res, _, err := httpRun(t, srv, h, Options{})
 	if err == nil || !strings.Contains(err.Error(), `paging loop: page 3 repeats page 2 (cursor "abc"`) {
 		t.Fatalf("err = %v; want a cursor loop error", err)
 	}
@@ -322,34 +322,14 @@ func TestStopWhen(t *testing.T) {
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".items[]"), Paginate: &mappings.Paginate{
 		Page: &mappings.PageNumber{Start: 1}, Stop: &mappings.StopRules{When: mustExpr(t, ".has_more | not")}}}
-	res, err, _ := httpRun(t, srv, h, Options{})
+	res, _, err := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2 3" {
 		t.Errorf("ids = %q, err %v", ids(res), err)
 	}
 	h.Paginate.Stop.When = mustExpr(t, ".items")
-	_, err, _ = httpRun(t, srv, h, Options{})
+	_, _, err = httpRun(t, srv, h, Options{})
 	if err == nil || !strings.Contains(err.Error(), "expected true or false, got array") {
 		t.Errorf("err = %v; want a stop.when type error", err)
-	}
-}
-
-func TestPagingConfigErrors(t *testing.T) {
-	f := false
-	for _, tc := range []struct {
-		p    *mappings.Paginate
-		want string
-	}{
-		{&mappings.Paginate{}, "set one style"},
-		{&mappings.Paginate{LinkHeader: true, Page: &mappings.PageNumber{Start: 1}}, "only one style"},
-		{&mappings.Paginate{Offset: &mappings.OffsetLimit{}}, "offset.limit"},
-		{&mappings.Paginate{Cursor: &mappings.CursorPaging{Header: "X"}}, "cursor.param"},
-		{&mappings.Paginate{Page: &mappings.PageNumber{Start: 1}, Stop: &mappings.StopRules{EmptyPage: &f}}, "empty_page: false"},
-		{&mappings.Paginate{LinkHeader: true, Stop: &mappings.StopRules{ShortPage: true}}, "short_page needs a page size"},
-	} {
-		_, err := Open(context.Background(), &mappings.Source{HTTP: &mappings.HTTPSource{URL: txt("http://h/x"), Paginate: tc.p}}, Options{})
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Open(%+v) err = %v; want %q", tc.p, err, tc.want)
-		}
 	}
 }
 
@@ -391,7 +371,7 @@ func TestRetries(t *testing.T) {
 			sl := &sleeps{}
 			h := &mappings.HTTPSource{Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}},
 				Retry: &mappings.Retry{MaxBackoff: &mappings.Duration{D: 10 * time.Second}}}
-			res, err, log := httpRun(t, srv, h, Options{Sleep: sl.sleep})
+			res, log, err := httpRun(t, srv, h, Options{Sleep: sl.sleep})
 			if err != nil {
 				t.Fatalf("err = %v; log:\n%s", err, log)
 			}
@@ -423,7 +403,7 @@ func TestRetriesExhausted(t *testing.T) {
 	}))
 	defer srv.Close()
 	sl := &sleeps{}
-	_, err, _ := httpRun(t, srv, &mappings.HTTPSource{Retry: &mappings.Retry{MaxAttempts: 3}}, Options{Sleep: sl.sleep})
+	_, _, err := httpRun(t, srv, &mappings.HTTPSource{Retry: &mappings.Retry{MaxAttempts: 3}}, Options{Sleep: sl.sleep})
 	if err == nil || !strings.Contains(err.Error(), "502 Bad Gateway after 3 attempts") || !strings.Contains(err.Error(), `"bad gateway"`) || len(sl.d) != 2 {
 		t.Errorf("err = %v, sleeps %v; want 502 after 3 attempts with the body", err, sl.d)
 	}
@@ -440,13 +420,13 @@ func TestHTTPErrorsNameURLStatusAndBody(t *testing.T) {
 		w.Write([]byte(`{"error":"no such list"}` + strings.Repeat(".", 300)))
 	}))
 	defer srv.Close()
-	_, err, _ := httpRun(t, srv, &mappings.HTTPSource{URL: txt(srv.URL + "/html")}, Options{})
+	_, _, err := httpRun(t, srv, &mappings.HTTPSource{URL: txt(srv.URL + "/html")}, Options{})
 	for _, want := range []string{"GET " + srv.URL + "/html → 200", "not JSON", `"text/html"`, "<!DOCTYPE html>"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("non-JSON err = %v; want %q", err, want)
 		}
 	}
-	_, err, _ = httpRun(t, srv, &mappings.HTTPSource{URL: txt(srv.URL + "/missing")}, Options{})
+	_, _, err = httpRun(t, srv, &mappings.HTTPSource{URL: txt(srv.URL + "/missing")}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "GET "+srv.URL+"/missing → 404 Not Found") || !strings.Contains(err.Error(), "no such list") || strings.Count(err.Error(), ".") > 230 {
 		t.Errorf("404 err = %v; want URL, status and the first 200 bytes", err)
 	}
@@ -462,7 +442,7 @@ func TestTimeoutIsRetried(t *testing.T) {
 	}))
 	defer srv.Close()
 	h := &mappings.HTTPSource{Timeout: &mappings.Duration{D: 50 * time.Millisecond}}
-	res, err, log := httpRun(t, srv, h, Options{})
+	res, log, err := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2" || !strings.Contains(log, "no answer within 50ms") {
 		t.Errorf("ids = %q, err %v; log:\n%s", ids(res), err, log)
 	}
@@ -484,7 +464,7 @@ func TestQueryJQAndPOSTBody(t *testing.T) {
 		QueryJQ: map[string]*mappings.Expr{"since": mustExpr(t, ".cursor"), "none": mustExpr(t, "null"), "ids": mustExpr(t, "[1, 2]")},
 		Body:    mustExpr(t, `{filter: {updated_after: .cursor}}`),
 	}
-	res, err, _ := httpRun(t, srv, h, Options{Cursor: json.Number("12345678901234567890")})
+	res, _, err := httpRun(t, srv, h, Options{Cursor: json.Number("12345678901234567890")})
 	want := `{"body":{"filter":{"updated_after":12345678901234567890}},"ct":"application/json","method":"POST","query":"ids=1\u0026ids=2\u0026since=12345678901234567890\u0026static=1","x":"t1"}`
 	if err != nil || len(res.values) != 1 || res.values[0] != want {
 		t.Errorf("got %v, err %v; want %s", res.values, err, want)
@@ -530,7 +510,7 @@ func TestBodyRepeatIsLoopError(t *testing.T) {
 	}))
 	defer srv.Close()
 	h := &mappings.HTTPSource{Records: mustExpr(t, ".data[]"), Paginate: &mappings.Paginate{Page: &mappings.PageNumber{Start: 1}}}
-	res, err, _ := httpRun(t, srv, h, Options{})
+	res, _, err := httpRun(t, srv, h, Options{})
 	if err == nil || !strings.Contains(err.Error(), "page 2 repeats page 1 (an identical response body") {
 		t.Fatalf("err = %v; want an identical body loop error", err)
 	}
@@ -569,7 +549,7 @@ transform: .
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err, _ := httpRun(t, srv, m.Source.HTTP, Options{})
+	res, _, err := httpRun(t, srv, m.Source.HTTP, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func (j *jsonReader) record(v any) Record {
 
 // nextElement decodes the next element of the current top-level array.
 func (j *jsonReader) nextElement() (Record, error) {
-	for j.dec.More() {
+	if j.dec.More() {
 		var v any
 		if err := j.dec.Decode(&v); err != nil {
 			return Record{}, j.syntax(err)

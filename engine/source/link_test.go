@@ -2,19 +2,8 @@ package source
 
 import (
 	"net/http"
-	"net/url"
 	"testing"
-	"time"
 )
-
-func mustURL(t *testing.T, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
 
 func TestNextLink(t *testing.T) {
 	for _, tc := range []struct {
@@ -41,31 +30,6 @@ func TestNextLink(t *testing.T) {
 		}
 		if got := nextLink(h); got != tc.want {
 			t.Errorf("%s: nextLink(%q) = %q; want %q", tc.name, tc.values, got, tc.want)
-		}
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, tc := range []struct {
-		v    string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false},
-		{"120", 2 * time.Minute, true},
-		{"-3", 0, true},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
-		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
-		{"soon", 0, false},
-	} {
-		h := http.Header{}
-		if tc.v != "" {
-			h.Set("Retry-After", tc.v)
-		}
-		got, ok := retryAfter(h, now)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tc.v, got, ok, tc.want, tc.ok)
 		}
 	}
 }

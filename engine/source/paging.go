@@ -21,20 +21,15 @@ type pager struct {
 	param string             // page or offset parameter
 }
 
-// newPager checks the paging settings and sets the first page's
-// parameters on base.
+// newPager sets the first page's parameters on base. The settings were
+// validated by mappings (one style, a positive offset limit, a cursor
+// parameter); only a cursor without a source is refused here, because
+// paging could not go on without one.
 func newPager(p *mappings.Paginate, base *url.URL) (*pager, error) {
 	pg := &pager{p: p, base: base}
-	if p == nil {
-		return pg, nil
-	}
-	switch n := countStyles(p); {
-	case n == 0:
-		return nil, errors.New("http.paginate: set one style: next, link_header, page, offset or cursor")
-	case n > 1:
-		return nil, errors.New("http.paginate: set only one style of next, link_header, page, offset and cursor")
-	}
 	switch {
+	case p == nil:
+		return pg, nil
 	case p.Page != nil:
 		// The loader defaults an absent start to 1; an explicit 0 is a
 		// zero-based API and must be kept.
@@ -43,42 +38,15 @@ func newPager(p *mappings.Paginate, base *url.URL) (*pager, error) {
 			setParam(pg.base, p.Page.SizeParam, strconv.Itoa(p.Page.Size))
 		}
 	case p.Offset != nil:
-		if p.Offset.Limit <= 0 {
-			return nil, errors.New("http.paginate.offset.limit: set the page size (> 0)")
-		}
 		pg.param, pg.page = orDefault(p.Offset.Param, "offset"), p.Offset.Start
 		setParam(pg.base, orDefault(p.Offset.LimitParam, "limit"), strconv.Itoa(p.Offset.Limit))
-	case p.Cursor != nil:
-		if err := checkCursor(p.Cursor); err != nil {
-			return nil, err
-		}
+	case p.Cursor != nil && p.Cursor.From == nil && p.Cursor.Header == "":
+		return nil, errors.New("source: http.paginate.cursor has neither from nor header (the mapping was not validated)")
 	}
 	if pg.param != "" {
 		setParam(pg.base, pg.param, strconv.Itoa(pg.page))
 	}
 	return pg, nil
-}
-
-// countStyles counts the paging styles set.
-func countStyles(p *mappings.Paginate) int {
-	n := 0
-	for _, set := range []bool{p.Next != nil, p.LinkHeader, p.Page != nil, p.Offset != nil, p.Cursor != nil} {
-		if set {
-			n++
-		}
-	}
-	return n
-}
-
-// checkCursor validates cursor paging.
-func checkCursor(c *mappings.CursorPaging) error {
-	if c.Param == "" {
-		return errors.New("http.paginate.cursor.param: name the query parameter the cursor is sent in")
-	}
-	if (c.From == nil) == (c.Header == "") {
-		return errors.New("http.paginate.cursor: set one of from (jq over the body) and header")
-	}
-	return nil
 }
 
 // orDefault returns s, or def when s is empty.
@@ -220,38 +188,30 @@ type stopRules struct {
 	maxRecords int
 }
 
-// newStopRules applies defaults and checks combinations.
-func newStopRules(p *mappings.Paginate) (stopRules, error) {
+// newStopRules applies the defaults to settings that mappings has
+// validated. An empty page always ends page and offset paging: nothing
+// follows it.
+func newStopRules(p *mappings.Paginate) stopRules {
 	if p == nil {
-		return stopRules{}, nil
+		return stopRules{}
 	}
 	counted := p.Page != nil || p.Offset != nil
 	s := stopRules{emptyPage: counted}
 	st := p.Stop
 	if st == nil {
-		return s, nil
+		return s
 	}
-	if st.EmptyPage != nil {
-		if counted && !*st.EmptyPage {
-			return s, errors.New("http.paginate.stop.empty_page: false is not possible with page or offset paging: an empty page always ends them (remove the setting)")
-		}
-		s.emptyPage = *st.EmptyPage
-	}
+	s.emptyPage = counted || st.EmptyPage != nil && *st.EmptyPage
 	if st.ShortPage {
 		switch {
 		case p.Page != nil && p.Page.Size > 0:
 			s.shortSize = p.Page.Size
 		case p.Offset != nil:
 			s.shortSize = p.Offset.Limit
-		default:
-			return s, errors.New("http.paginate.stop.short_page needs a page size: use it with page (and page.size) or offset paging")
 		}
 	}
-	if st.MaxPages < 0 || st.MaxRecords < 0 {
-		return s, errors.New("http.paginate.stop: max_pages and max_records must not be negative (0 = unlimited)")
-	}
 	s.when, s.maxPages, s.maxRecords = st.When, st.MaxPages, st.MaxRecords
-	return s, nil
+	return s
 }
 
 // check returns why paging stops after a page ("" = go on).

@@ -8,18 +8,23 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
+
+	"github.com/orosync/orosync/engine/httpkit"
+	"github.com/orosync/orosync/mappings"
 )
 
 // do sends one request with retries and returns the successful (2xx)
 // response. shown is the redacted URL for messages.
 func (f *fetcher) do(ctx context.Context, u *url.URL, shown string) (*response, error) {
 	renewed := false
+	var waited time.Duration
 	for attempt := 1; ; attempt++ {
 		resp, err := f.attempt(ctx, u)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if err == nil && resp.status == http.StatusUnauthorized && !renewed && f.auth.renewToken() {
+		if err == nil && resp.status == http.StatusUnauthorized && !renewed && f.auth.renewToken(resp.token) {
 			renewed = true // the token may have been revoked early: fetch a new one, once
 			attempt--
 			continue
@@ -29,25 +34,53 @@ func (f *fetcher) do(ctx context.Context, u *url.URL, shown string) (*response, 
 		}
 		retry := (err != nil && retryableErr(err)) || (err == nil && retryableStatus(resp.status))
 		what := f.outcome(resp, err)
-		if !retry || attempt >= f.retry.attempts {
-			return nil, f.failure(shown, what, resp, err, attempt, retry)
-		}
 		var h http.Header
 		if resp != nil {
 			h = resp.header
 		}
-		wait := f.retry.delay(attempt, h)
-		fmt.Fprintf(f.opts.Log, "%s %s → %s, retrying in %s (attempt %d of %d)\n", f.method, shown, what, wait.Round(1e6), attempt+1, f.retry.attempts)
+		wait := f.retry.Delay(attempt, h, f.opts.Now())
+		if !retry || attempt >= f.retry.MaxAttempts || !f.retry.Within(waited, wait) {
+			return nil, f.failure(shown, what, resp, err, attempt, retry)
+		}
+		fmt.Fprintf(f.opts.Log, "%s %s → %s, retrying in %s (attempt %d of %d)\n", f.method, shown, what, wait.Round(1e6), attempt+1, f.retry.MaxAttempts)
 		if err := f.opts.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
+		waited += wait
 	}
+}
+
+// retryPolicy applies the documented defaults to http.retry: 4 attempts,
+// 1s doubling with jitter, at most 30s per wait (Retry-After included).
+func retryPolicy(r *mappings.Retry) httpkit.Policy {
+	var p httpkit.Policy
+	if r != nil {
+		p = httpkit.Policy{MaxAttempts: r.MaxAttempts, Backoff: duration(r.Backoff, 0), MaxBackoff: duration(r.MaxBackoff, 0)}
+	}
+	return p.WithDefaults(httpkit.Policy{MaxAttempts: 4, Backoff: time.Second, MaxBackoff: 30 * time.Second})
+}
+
+// retryableStatus reports whether an answer is worth another attempt: 429
+// and 5xx except 501 and 505.
+func retryableStatus(status int) bool {
+	return httpkit.Throttled(status) || httpkit.ServerError(status)
+}
+
+// retryableErr reports whether a failed attempt is worth another: a
+// transient network error, or a token request answered with a retryable
+// status.
+func retryableErr(err error) bool {
+	var te *httpkit.TokenError
+	if errors.As(err, &te) && te.Status != 0 {
+		return retryableStatus(te.Status)
+	}
+	return httpkit.Transient(err)
 }
 
 // outcome describes a failed attempt briefly: the status or the error.
 func (f *fetcher) outcome(resp *response, err error) string {
 	if err != nil {
-		return f.red.text(err.Error())
+		return f.red.Redact(err.Error())
 	}
 	return fmt.Sprintf("%d", resp.status)
 }
@@ -72,7 +105,7 @@ func (f *fetcher) failure(shown, what string, resp *response, err error, attempt
 	case resp.status == http.StatusTooManyRequests || resp.status >= 500:
 		hint = "the source keeps failing: try again later, or raise http.retry.max_attempts"
 	}
-	return fmt.Errorf("%s %s → %s%s (%s); the response starts with: %s", f.method, shown, resp.statusText, after, hint, excerpt(resp.body))
+	return fmt.Errorf("%s %s → %s%s (%s); the response starts with: %s", f.method, shown, resp.statusText, after, hint, f.excerpt(resp.body))
 }
 
 // attempt sends the request once, bounded by the request timeout, and reads
@@ -80,7 +113,7 @@ func (f *fetcher) failure(shown, what string, resp *response, err error, attempt
 func (f *fetcher) attempt(ctx context.Context, u *url.URL) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	req, err := f.newRequest(ctx, u)
+	req, tok, err := f.newRequest(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +129,7 @@ func (f *fetcher) attempt(ctx context.Context, u *url.URL) (*response, error) {
 	if len(body) > maxBody {
 		return nil, fmt.Errorf("the response is larger than %d MiB: use a smaller page size", maxBody>>20)
 	}
-	return &response{status: resp.StatusCode, statusText: resp.Status, header: resp.Header, body: body}, nil
+	return &response{status: resp.StatusCode, statusText: resp.Status, header: resp.Header, body: body, token: tok}, nil
 }
 
 // timeoutErr names the request timeout when it was hit.
@@ -111,8 +144,9 @@ func (f *fetcher) timeoutErr(ctx context.Context, err error) error {
 	return err
 }
 
-// newRequest builds the request: method, headers, body and credentials.
-func (f *fetcher) newRequest(ctx context.Context, u *url.URL) (*http.Request, error) {
+// newRequest builds the request: method, headers, body and credentials. It
+// returns the access token the request carries, if any.
+func (f *fetcher) newRequest(ctx context.Context, u *url.URL) (*http.Request, *httpkit.Token, error) {
 	var body io.Reader
 	if f.body != nil {
 		body = bytes.NewReader(f.body)
@@ -120,13 +154,14 @@ func (f *fetcher) newRequest(ctx context.Context, u *url.URL) (*http.Request, er
 	c := *u
 	req, err := http.NewRequestWithContext(ctx, f.method, c.String(), body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for k, v := range f.header {
 		req.Header[k] = v
 	}
-	if err := f.auth.apply(req); err != nil {
-		return nil, err
+	tok, err := f.auth.apply(req)
+	if err != nil {
+		return nil, nil, err
 	}
-	return req, nil
+	return req, tok, nil
 }

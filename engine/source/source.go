@@ -75,8 +75,8 @@ type Options struct {
 	// Sleep waits d or until ctx is done, whichever is first (nil = a real
 	// context-aware timer). Tests inject it to make retries instant.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now returns the current time, used for Retry-After dates (nil =
-	// time.Now).
+	// Now returns the current time, used for Retry-After dates and OAuth2
+	// token expiry (nil = time.Now).
 	Now func() time.Time
 }
 
@@ -97,8 +97,10 @@ func (e *RecordError) Error() string { return e.Origin + ": " + e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *RecordError) Unwrap() error { return e.Err }
 
-// Open opens the source of a mapping. The context bounds the whole life of
-// the reader (HTTP prefetching stops when it is done).
+// Open opens the source of a mapping. src must come from a mapping that
+// mappings has validated (Load or Parse): settings are not checked again
+// here. The context bounds the whole life of the reader (HTTP prefetching
+// stops when it is done).
 func Open(ctx context.Context, src *mappings.Source, opts Options) (Reader, error) {
 	if src == nil {
 		return nil, errors.New("source: no source configured: set source.file or source.http")
@@ -116,8 +118,6 @@ func Open(ctx context.Context, src *mappings.Source, opts Options) (Reader, erro
 		opts.Now = time.Now
 	}
 	switch {
-	case src.File != nil && src.HTTP != nil:
-		return nil, errors.New("source: both source.file and source.http are set; keep one")
 	case src.File != nil:
 		return openFiles(src, opts)
 	case src.HTTP != nil:
