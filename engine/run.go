@@ -127,7 +127,7 @@ func (o *Options) setDefaults() {
 type runner struct {
 	opts     Options
 	out      *lineWriter
-	instance string   // the Oro instance's name in the state store
+	instance string        // the Oro instance's name in the state store
 	ids      *idMap        // every mapping's source key → Oro id
 	slots    chan struct{} // requests to Oro in flight (Options.Concurrency)
 	lookups  *lookups      // lookup() answers, batched and cached for the run; nil in a dry run
