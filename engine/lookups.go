@@ -13,20 +13,8 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/orosync/orosync/engine/oro"
+	"github.com/orosync/orosync/resources"
 )
-
-// listFilters are the filters Oro accepts comma lists for (allow_array, or
-// an id or association filter), by resource type; "*" applies to all.
-var listFilters = map[string][]string{
-	"*":                     {"id"},
-	"products":              {"sku"},
-	"regions":               {"combinedCode", "country"},
-	"customeraddresses":     {"country", "region", "addressType"},
-	"customeruseraddresses": {"country", "region", "addressType"},
-	"addresstypes":          {"name"},
-	"inventorylevels":       {"product"},
-	"productprices":         {"product"},
-}
 
 // lookups resolves lookup() placeholders against Oro. Every distinct query
 // is asked once per run (its answer is cached), and lookups by one filter
@@ -109,7 +97,8 @@ func (l *lookups) store(cacheKey string, r lookupResult) {
 }
 
 // batchable reports whether a lookup is by one filter that accepts comma
-// lists, with a value that contains no comma.
+// lists (the resources table's AllowArray), with a value that contains no
+// comma.
 func batchable(typ string, q url.Values) (field, value string, ok bool) {
 	if len(q) != 1 {
 		return "", "", false
@@ -121,7 +110,8 @@ func batchable(typ string, q url.Values) (field, value string, ok bool) {
 	if strings.Contains(value, ",") {
 		return "", "", false
 	}
-	return field, value, slices.Contains(listFilters["*"], field) || slices.Contains(listFilters[typ], field)
+	f := resources.LookupOrGeneric(typ).Filter(field)
+	return field, value, f != nil && f.AllowArray
 }
 
 // lookupBatch is one request for several values of one filter.

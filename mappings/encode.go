@@ -1,3 +1,11 @@
+// Hot path, kept only for speed: this file duplicates what encoding/json
+// does, because encoding every document is about a tenth of a dry run.
+// BenchmarkAppendJSON against BenchmarkAppendJSONStdlib (encode_test.go)
+// justifies it: 1.1 µs against 3.9 µs and no allocation against 29 on the
+// benchmark document (2-core CI machine, 2026-11-30). FuzzAppendJSON checks
+// that both give the same bytes. Delete this file for encoding/json when
+// the benchmark stops showing a clear gain.
+
 package mappings
 
 import (

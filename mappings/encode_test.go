@@ -68,3 +68,22 @@ func BenchmarkAppendJSON(b *testing.B) {
 		buf, _ = AppendJSON(buf[:0], doc)
 	}
 }
+
+// BenchmarkAppendJSONStdlib is BenchmarkAppendJSON with encoding/json (HTML
+// escaping off, as AppendJSON): encode.go is kept only while it is clearly
+// faster.
+func BenchmarkAppendJSONStdlib(b *testing.B) {
+	doc := map[string]any{"data": map[string]any{"type": "customers", "attributes": map[string]any{
+		"name": "Company 1 GmbH", "email": "buyer1@example.com", "phone": "+49 30 0000001", "vatId": "DE000000001",
+		"city": "Berlin", "postalCode": "10001", "country": "DE", "creditLimit": json.Number("1.01"), "active": true, "externalId": "1"}}}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := enc.Encode(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

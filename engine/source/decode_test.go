@@ -43,3 +43,27 @@ func FuzzDecodeLine(f *testing.F) {
 		}
 	})
 }
+
+// benchLine is one record of the dry-run benchmark's input (bench/gen.go).
+var benchLine = []byte(`{"id":12345,"company":"Company 12345 GmbH","email":"buyer12345@example.com","phone":"+49 30 0012345","vat":"DE000012345","status":"active","credit_limit":1234.50,"address":{"street":"Street 12345","city":"Berlin","zip":"12345","country":"DE"},"tags":["a","b"]}`)
+
+// BenchmarkDecodeLine and BenchmarkDecodeLineStdlib justify parse.go: the
+// dedicated parser must stay clearly faster than encoding/json, which
+// decodes the same values (see FuzzDecodeLine).
+func BenchmarkDecodeLine(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeLine(benchLine); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeLineStdlib(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := stdDecodeLine(benchLine); !ok {
+			b.Fatal("encoding/json refused the benchmark line")
+		}
+	}
+}

@@ -1,3 +1,11 @@
+// Hot path, kept only for speed: this file duplicates what encoding/json
+// does, because decoding JSON Lines records is about a sixth of a dry run.
+// BenchmarkDecodeLine against BenchmarkDecodeLineStdlib (decode_test.go)
+// justifies it: 2.8 µs against 5.5 µs and 34 allocations against 55 on the
+// benchmark record (2-core CI machine, 2026-11-30). FuzzDecodeLine checks
+// that both decode the same values and reject the same input. Delete this
+// file for encoding/json when the benchmark stops showing a clear gain.
+
 package source
 
 import (
