@@ -20,7 +20,7 @@
 //	  type: customers                     # the Oro resource type
 //	  key: .code                          # jq: the record's identity in the source
 //	  write: upsert                       # create | update | upsert
-//	  on_missing: fail                    # lookup()/ref() without a match: fail | skip | null
+//	  on_missing: fail                    # lookup()/ref() without a match: fail | skip | empty
 //	transform: |                          # jq: record -> resource object (or full document)
 //	  select(.active) | {
 //	    type: "customers",

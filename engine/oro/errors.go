@@ -229,12 +229,21 @@ func (e *AuthError) Error() string {
 // Unwrap returns Err (a network error), never the raw OAuth answer.
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// IsFatal reports whether err means the run cannot proceed: no token (bad
-// credentials, API disabled, token URL wrong or unreachable), a fresh token
-// rejected with 401, 403, 404 on a collection route, 405, 406, 415, a
-// redirect, an HTML page instead of JSON:API, Oro unreachable, or the
-// caller's context canceled, a 2xx answer that is not JSON:API. Record-level errors (400, 409, 404 on an item,
-// 5xx with a JSON:API body, a timeout) are not fatal.
+// IsFatal reports whether err means the run cannot proceed, because every
+// later request would fail the same way:
+//
+//   - no access token (an *AuthError: bad credentials, API disabled, token
+//     URL wrong or unreachable);
+//   - an answer Oro gives to a misconfigured client (an *Error): 401 to a
+//     fresh token, 403, 404 on a collection route (API disabled or a wrong
+//     resource type), 405, 406, 415, a redirect, an HTML page, or a 2xx
+//     answer that is not JSON:API;
+//   - no connection at all (a *NetError whose request was never sent);
+//   - the caller's context canceled.
+//
+// Errors of one record are not fatal: 400, 409, 404 on an item, a 5xx
+// answer with a JSON:API body, a timeout or a connection lost after the
+// request was sent.
 func IsFatal(err error) bool {
 	if err == nil {
 		return false
