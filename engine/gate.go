@@ -13,9 +13,17 @@ import (
 // stops it refuses new requests, so that nothing is sent whose outcome the
 // stopping run would not wait for.
 type gate struct {
-	oro     OroClient
-	sem     chan struct{} // one slot per request in flight, shared by the run
-	stopped context.Context
+	oro OroClient
+	sem chan struct{} // one slot per request in flight, shared by the run
+	// stopped is closed when the mapping stops; why says why.
+	stopped <-chan struct{}
+	why     func() error
+}
+
+// newGate returns the gate of a mapping (or of the run's lookups) that
+// stops with stop.
+func newGate(c OroClient, sem chan struct{}, stop context.Context) *gate {
+	return &gate{oro: c, sem: sem, stopped: stop.Done(), why: func() error { return context.Cause(stop) }}
 }
 
 // enter waits for a free slot. It fails once the mapping stopped (or when
@@ -26,7 +34,7 @@ func (g *gate) enter(ctx context.Context) error {
 	}
 	select {
 	case g.sem <- struct{}{}:
-	case <-g.stopped.Done():
+	case <-g.stopped:
 		return g.refused()
 	case <-ctx.Done():
 		return fmt.Errorf("waiting to send a request: %w", context.Cause(ctx))
@@ -40,10 +48,12 @@ func (g *gate) enter(ctx context.Context) error {
 
 // refused returns why no new request may start, or nil.
 func (g *gate) refused() error {
-	if g.stopped.Err() != nil {
-		return fmt.Errorf("not sent: the run stopped (%w)", context.Cause(g.stopped))
+	select {
+	case <-g.stopped:
+		return fmt.Errorf("not sent: the run stopped (%w)", g.why())
+	default:
+		return nil
 	}
-	return nil
 }
 
 func (g *gate) leave() { <-g.sem }

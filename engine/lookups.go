@@ -22,7 +22,6 @@ import (
 // sent as one request.
 type lookups struct {
 	oro OroClient
-	ctx context.Context // the run's: batched requests outlive any one record
 	// window is how long a batchable lookup waits for others to join its
 	// request; maxBatch caps the values per request.
 	window   time.Duration
@@ -42,8 +41,8 @@ type lookupResult struct {
 // lookupWindow is how long a batchable lookup waits for others.
 var lookupWindow = 5 * time.Millisecond
 
-func newLookups(ctx context.Context, c OroClient) *lookups {
-	return &lookups{oro: c, ctx: ctx, window: lookupWindow, maxBatch: 100,
+func newLookups(c OroClient) *lookups {
+	return &lookups{oro: c, window: lookupWindow, maxBatch: 100,
 		cache: map[string]lookupResult{}, batches: map[string]*lookupBatch{}}
 }
 
@@ -118,30 +117,24 @@ func batchable(typ string, q url.Values) (field, value string, ok bool) {
 type lookupBatch struct {
 	typ, field string
 	values     []string
-	flushed    bool
-	done       chan struct{}
+	full       chan struct{} // closed when values reached the batch size
+	done       chan struct{} // closed when results (or err) are set
 	results    map[string]lookupResult
 	err        error
 }
 
 // findBatched joins (or opens) the batch for typ and field and waits for
-// its answer.
+// its answer. The caller that opens a batch waits for others to join it
+// (up to the window, or until it is full) and then sends it.
 func (l *lookups) findBatched(ctx context.Context, typ, field, value, desc string) (string, error) {
-	k := typ + "\x00" + field
-	l.mu.Lock()
-	b := l.batches[k]
-	if b == nil {
-		b = &lookupBatch{typ: typ, field: field, done: make(chan struct{})}
-		l.batches[k] = b
-		time.AfterFunc(l.window, func() { l.flush(b) })
-	}
-	if !slices.Contains(b.values, value) {
-		b.values = append(b.values, value)
-	}
-	full := len(b.values) >= l.maxBatch
-	l.mu.Unlock()
-	if full {
-		go l.flush(b)
+	b, opened := l.join(typ, field, value)
+	if opened {
+		select {
+		case <-time.After(l.window):
+		case <-b.full:
+		case <-ctx.Done():
+		}
+		l.flush(ctx, b)
 	}
 	select {
 	case <-b.done:
@@ -158,14 +151,31 @@ func (l *lookups) findBatched(ctx context.Context, typ, field, value, desc strin
 	return r.id, r.err
 }
 
-// flush sends the batch's request once and caches every value's answer.
-func (l *lookups) flush(b *lookupBatch) {
+// join adds value to the open batch of typ and field, opening one when
+// there is none; a batch that reaches the size limit is closed to others.
+func (l *lookups) join(typ, field, value string) (b *lookupBatch, opened bool) {
+	k := typ + "\x00" + field
 	l.mu.Lock()
-	if b.flushed {
-		l.mu.Unlock()
-		return
+	defer l.mu.Unlock()
+	b = l.batches[k]
+	if b == nil {
+		b = &lookupBatch{typ: typ, field: field, full: make(chan struct{}), done: make(chan struct{})}
+		l.batches[k] = b
+		opened = true
 	}
-	b.flushed = true
+	if !slices.Contains(b.values, value) {
+		b.values = append(b.values, value)
+	}
+	if len(b.values) >= l.maxBatch {
+		delete(l.batches, k)
+		close(b.full)
+	}
+	return b, opened
+}
+
+// flush sends the batch's request and caches every value's answer.
+func (l *lookups) flush(ctx context.Context, b *lookupBatch) {
+	l.mu.Lock()
 	if l.batches[b.typ+"\x00"+b.field] == b {
 		delete(l.batches, b.typ+"\x00"+b.field)
 	}
@@ -174,7 +184,7 @@ func (l *lookups) flush(b *lookupBatch) {
 	defer close(b.done)
 
 	q := url.Values{"filter[" + b.field + "]": {strings.Join(values, ",")}}
-	res, err := l.oro.List(l.ctx, b.typ, q, 0)
+	res, err := l.oro.List(ctx, b.typ, q, 0)
 	if err != nil {
 		b.err = err // not cached: it may be transient
 		return

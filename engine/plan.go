@@ -17,7 +17,7 @@ import (
 // on its own goroutine, up to mr.active at once, so that lookups of many
 // records are batched and requests overlap; a dry run, which waits on
 // nothing, proceeds inline.
-func (mr *mappingRun) plan(ctx context.Context, rec *record) {
+func (mr *mappingRun) plan(ctx, writeCtx context.Context, rec *record) {
 	if !rec.prepared {
 		return // failed earlier: its outcome is final
 	}
@@ -26,14 +26,14 @@ func (mr *mappingRun) plan(ctx context.Context, rec *record) {
 		return
 	}
 	if mr.r.opts.DryRun {
-		mr.handle(ctx, rec) // everything before it is done
+		mr.handle(ctx, writeCtx, rec) // everything before it is done
 		return
 	}
 	rec.waitFor = mr.track(rec)
 	mr.active <- struct{}{}
 	go func() {
 		defer func() { <-mr.active }()
-		mr.handle(ctx, rec)
+		mr.handle(ctx, writeCtx, rec)
 	}()
 }
 
@@ -84,24 +84,25 @@ func (mr *mappingRun) untrack(rec *record) {
 
 // handle waits for the records rec depends on, then resolves, decides and
 // writes its documents and finishes it.
-func (mr *mappingRun) handle(ctx context.Context, rec *record) {
+//
+// The stages take two contexts: ctx ends when the mapping stops (a fatal
+// error, Ctrl-C, SIGTERM); after that no new request to Oro starts (the
+// gate refuses it) and records not yet written are dead-lettered as
+// aborted. Requests run with writeCtx, which ends only Options.StopGrace
+// after the stop, so that the answers of requests already sent are
+// recorded.
+func (mr *mappingRun) handle(ctx, writeCtx context.Context, rec *record) {
 	for _, p := range rec.waitFor {
 		p.wait()
 	}
 	rec.waitFor = nil
-	rec.finish(mr.resolveDecideWrite(ctx, rec))
+	rec.finish(mr.resolveDecideWrite(ctx, writeCtx, rec))
 }
-
-// The contexts of the record stages: ctx ends when the mapping stops (a
-// fatal error, Ctrl-C, SIGTERM); after that no new request to Oro starts
-// (the gate refuses it) and records not yet written are dead-lettered as
-// aborted. Requests already sent run with mr.writeCtx, which ends only
-// Options.StopGrace after the stop, so that their answers are recorded.
 
 // resolveDecideWrite takes every document of a record through resolve,
 // decide and write. The record takes the most severe outcome of its
 // documents; the first failing document ends it.
-func (mr *mappingRun) resolveDecideWrite(ctx context.Context, rec *record) outcome {
+func (mr *mappingRun) resolveDecideWrite(ctx, writeCtx context.Context, rec *record) outcome {
 	if len(rec.docs) == 0 {
 		return outcome{status: Skipped} // the transform skipped it
 	}
@@ -110,7 +111,7 @@ func (mr *mappingRun) resolveDecideWrite(ctx context.Context, rec *record) outco
 		if ctx.Err() != nil {
 			return rec.aborted(ctx, mr.m.Name)
 		}
-		res := mr.resolveDecideWriteDoc(ctx, rec, d)
+		res := mr.resolveDecideWriteDoc(ctx, writeCtx, rec, d)
 		if res.deferred {
 			return outcome{deferred: true}
 		}
@@ -138,7 +139,7 @@ type docResult struct {
 
 // resolveDecideWriteDoc runs one document through resolve, decide and
 // write.
-func (mr *mappingRun) resolveDecideWriteDoc(ctx context.Context, rec *record, d *document) docResult {
+func (mr *mappingRun) resolveDecideWriteDoc(ctx, writeCtx context.Context, rec *record, d *document) docResult {
 	err := mr.resolve(ctx, d)
 	var skip *skipError
 	switch {
@@ -150,14 +151,14 @@ func (mr *mappingRun) resolveDecideWriteDoc(ctx context.Context, rec *record, d 
 	case err != nil:
 		return docResult{writeResult: failure(StageResolve, err)}
 	}
-	a, stage, err := mr.decide(mr.writeCtx, d)
+	a, stage, err := mr.decide(writeCtx, d)
 	if err != nil {
 		return docResult{writeResult: failure(stage, err)}
 	}
 	if a.kind == actSkip {
 		mr.logSkip(rec, a.reason)
 	}
-	return docResult{writeResult: mr.write(mr.writeCtx, d, a)}
+	return docResult{writeResult: mr.write(writeCtx, d, a)}
 }
 
 // logSkip says on stderr why a record was skipped by the engine (records a
@@ -170,14 +171,14 @@ func (mr *mappingRun) logSkip(rec *record, reason string) {
 // same source, pass after pass while some make progress, one at a time in
 // source order; what is left then has no parent to wait for and follows
 // target.on_missing.
-func (mr *mappingRun) planDeferred(ctx context.Context) {
+func (mr *mappingRun) planDeferred(ctx, writeCtx context.Context) {
 	for len(mr.deferred) > 0 && mr.fatalErr() == nil && ctx.Err() == nil {
 		pass := mr.deferred
 		mr.deferred = nil
 		progressed := false
 		for _, rec := range pass {
 			rec.done = nil // handled inline
-			mr.handle(ctx, rec)
+			mr.handle(ctx, writeCtx, rec)
 			if !rec.out.deferred {
 				progressed = true
 			}

@@ -87,7 +87,7 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 	r.ids = newIDMap(opts.State, r.instance, opts.DryRun, ms)
 	r.slots = make(chan struct{}, opts.Concurrency)
 	if opts.Oro != nil {
-		r.lookups = newLookups(ctx, &gate{oro: opts.Oro, sem: r.slots, stopped: ctx})
+		r.lookups = newLookups(newGate(opts.Oro, r.slots, ctx))
 	}
 	start := time.Now()
 	rep := &Report{DryRun: opts.DryRun, Started: start.UTC()}
@@ -171,10 +171,8 @@ type mappingRun struct {
 	placeholders bool
 	// oro sends the mapping's requests; nil in a dry run.
 	oro *gate
-	// stop ends the mapping's context (a fatal error); writeCtx is the
-	// context of requests, which ends StopGrace after the stop (plan.go).
-	stop     context.CancelCauseFunc
-	writeCtx context.Context
+	// stop ends the mapping's context (a fatal error).
+	stop context.CancelCauseFunc
 
 	// active bounds the records being resolved, decided and written.
 	active chan struct{}
@@ -207,11 +205,11 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 			endWrites(fmt.Errorf("no answer within %s after the run stopped", r.opts.StopGrace))
 		})
 	})()
-	mr := &mappingRun{r: r, m: m, stop: stop, writeCtx: writeCtx, collectionURL: r.apiURL(m.Target.Type),
+	mr := &mappingRun{r: r, m: m, stop: stop, collectionURL: r.apiURL(m.Target.Type),
 		placeholders: m.Transform.MayMakePlaceholders(), lastByKey: map[string]*record{},
 		active: make(chan struct{}, activeRecords(r.opts.Concurrency))}
 	if r.opts.Oro != nil {
-		mr.oro = &gate{oro: r.opts.Oro, sem: r.slots, stopped: ctx}
+		mr.oro = newGate(r.opts.Oro, r.slots, ctx)
 	}
 	src, err := mr.open(ctx)
 	if err != nil {
@@ -219,11 +217,11 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 		return mr.report(ctx, start, false)
 	}
 	r.logf("%s: reading %s", m.Name, describeSource(m))
-	readAll := mr.pipeline(ctx, src)
+	readAll := mr.pipeline(ctx, writeCtx, src)
 	if err := src.Close(); err != nil {
 		mr.fail(fmt.Errorf("close source: %w", err))
 	}
-	mr.planDeferred(ctx)
+	mr.planDeferred(ctx, writeCtx)
 	return mr.report(ctx, start, readAll)
 }
 
@@ -242,7 +240,10 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 // A record that fails at a stage skips the rest and is dead-lettered when
 // it is recorded; the id map moves in the write stage, right after Oro
 // acknowledged a write.
-func (mr *mappingRun) pipeline(ctx context.Context, src Source) (readAll bool) {
+//
+// ctx ends when the mapping stops; writeCtx, the context of requests to
+// Oro, ends Options.StopGrace later (see plan.go).
+func (mr *mappingRun) pipeline(ctx, writeCtx context.Context, src Source) (readAll bool) {
 	// Records travel in batches, which keeps the cost of handing them from
 	// stage to stage small next to a transform of a few microseconds.
 	batch := 8
@@ -261,7 +262,7 @@ func (mr *mappingRun) pipeline(ctx context.Context, src Source) (readAll bool) {
 		defer close(planned)
 		for recs := range prepared {
 			for _, rec := range recs {
-				mr.plan(ctx, rec)
+				mr.plan(ctx, writeCtx, rec)
 			}
 			planned <- recs
 		}
