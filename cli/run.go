@@ -42,6 +42,10 @@ func (s *streams) runCommand() *ucli.Command {
 		&ucli.StringFlag{Name: "dead-letter", EnvVars: []string{"OROSYNC_DEAD_LETTER"}, Value: "orosync-dead-letter.jsonl", Usage: "JSON Lines `FILE` for records that could not be written (created only when one fails)"},
 		&ucli.StringFlag{Name: "report", Usage: "write the machine-readable JSON run report to `FILE` (- for stdout)"},
 		&ucli.BoolFlag{Name: "full-refresh", Usage: "ignore incremental checkpoints and read everything (the checkpoint still moves on success)"},
+		&ucli.BoolFlag{Name: "verify", Usage: "check that the Oro records of unchanged documents still exist (batched GETs by id) and write again what was deleted in Oro"},
+		&ucli.DurationFlag{Name: "verify-older-than", Usage: "like --verify, for the records Oro last confirmed longer ago than `DURATION` (e.g. 168h)"},
+		&ucli.BoolFlag{Name: "force", Usage: "write every document, also those the id map says are unchanged"},
+		&ucli.IntFlag{Name: "stop-after-errors", Value: 10, Usage: "stop a mapping whose first `N` records all fail with the same answer from Oro (a configuration error); 0 never stops"},
 		&ucli.StringFlag{Name: "oro-version", EnvVars: []string{"ORO_VERSION"}, Usage: "Oro version of the instance, e.g. 6.1.3, to check version-dependent features (meta.upsert needs 5.1.2+)"},
 		&ucli.BoolFlag{Name: "sandbox", Usage: "run against a fresh in-process Oro stand-in (not Oro; data is discarded) with a temporary state store"},
 	)
@@ -64,16 +68,26 @@ func (s *streams) run(c *ucli.Context) error {
 		return err
 	}
 	opts := engine.Options{
-		DryRun:        c.Bool("dry-run"),
-		Limit:         c.Int("limit"),
-		Concurrency:   c.Int("concurrency"),
-		RecordTimeout: c.Duration("record-timeout"),
-		FullRefresh:   c.Bool("full-refresh"),
-		Out:           s.out,
-		Log:           s.err,
+		DryRun:              c.Bool("dry-run"),
+		Limit:               c.Int("limit"),
+		Concurrency:         c.Int("concurrency"),
+		RecordTimeout:       c.Duration("record-timeout"),
+		FullRefresh:         c.Bool("full-refresh"),
+		Verify:              c.Bool("verify"),
+		VerifyOlderThan:     c.Duration("verify-older-than"),
+		Force:               c.Bool("force"),
+		StopAfterSameErrors: c.Int("stop-after-errors"),
+		Out:                 s.out,
+		Log:                 s.err,
 	}
 	if opts.Limit < 0 {
 		return usageError("--limit must be 0 or more")
+	}
+	switch n := opts.StopAfterSameErrors; {
+	case n < 0:
+		return usageError("--stop-after-errors must be 0 (never) or more")
+	case n == 0:
+		opts.StopAfterSameErrors = -1
 	}
 	v, err := oroVersion(c)
 	if err != nil {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
+
+	"github.com/orosync/orosync/engine/state"
 )
 
 // This file is the decide stage: from the id map and the natural key
@@ -20,6 +23,7 @@ const (
 	actPost                        // create it (POST)
 	actUpsert                      // create or update it with Oro's meta.upsert (POST)
 	actPatch                       // update Oro record id (PATCH)
+	actGone                        // Oro record id no longer exists: find it again or create it
 )
 
 // action is the decision for one document.
@@ -45,8 +49,8 @@ func (mr *mappingRun) decide(ctx context.Context, d *document) (action, Stage, e
 		switch {
 		case err != nil:
 			return action{}, StageState, err
-		case ok && e.Hash == d.hashOf():
-			return action{kind: actUnchanged}, "", nil
+		case ok && e.Hash == d.hashOf() && !mr.r.opts.Force:
+			return mr.unchanged(ctx, d, e)
 		case ok && mode == "create":
 			return action{kind: actSkip, reason: fmt.Sprintf("already created as %s %s and write is create, which never updates", typ, e.ID)}, "", nil
 		case ok:
@@ -80,6 +84,30 @@ func (mr *mappingRun) decide(ctx context.Context, d *document) (action, Stage, e
 	return action{kind: actPost}, "", nil
 }
 
+// unchanged decides for a document the id map holds with the same hash:
+// nothing to send, unless a check finds that the Oro record no longer
+// exists (Options.Verify, or VerifyOlderThan for records Oro has not
+// confirmed for that long).
+func (mr *mappingRun) unchanged(ctx context.Context, d *document, e state.Entry) (action, Stage, error) {
+	opts := mr.r.opts
+	due := opts.Verify || opts.VerifyOlderThan > 0 && time.Since(e.LastSeen()) > opts.VerifyOlderThan
+	if !due || opts.DryRun {
+		return action{kind: actUnchanged}, "", nil
+	}
+	_, err := mr.r.lookups.find(ctx, mr.m.Target.Type, map[string]any{"id": e.ID})
+	switch {
+	case errors.Is(err, errNotFound):
+		return action{kind: actGone, id: e.ID}, "", nil
+	case err != nil:
+		return action{}, StageLookup, fmt.Errorf("verify that %s %s still exists: %w", mr.m.Target.Type, e.ID, err)
+	}
+	e.Verified = time.Now().UTC()
+	if err := mr.r.ids.touch(mr.m.Name, d.key, e); err != nil {
+		return action{}, StageState, err
+	}
+	return action{kind: actUnchanged}, "", nil
+}
+
 // match looks the document up in Oro by its natural key (target.match). It
 // returns "" when nothing matches, and a *conflictError on several matches.
 func (mr *mappingRun) match(ctx context.Context, d *document) (string, error) {
@@ -100,14 +128,33 @@ func (mr *mappingRun) match(ctx context.Context, d *document) (string, error) {
 	case 0:
 		return "", nil
 	case 1:
-		return res[0].ID, nil
+		return res[0].ID, mr.claim(d, res[0].ID, desc)
 	}
 	return "", &conflictError{msg: fmt.Sprintf("conflict: several %s match %s (ids %s and %s at least); orosync never guesses: make the records unique in Oro or fix target.match", typ, desc, res[0].ID, res[1].ID)}
 }
 
+// claim checks that the Oro record a natural key found is not the record
+// of another source key: one Oro record per source key, never a silent
+// overwrite of another record's data.
+func (mr *mappingRun) claim(d *document, id, desc string) error {
+	if d.key == "" {
+		return nil
+	}
+	owner, ok, err := mr.r.ids.keyOf(mr.m.Name, id)
+	switch {
+	case err != nil:
+		return err
+	case ok && owner != d.key:
+		return &conflictError{msg: fmt.Sprintf("conflict: source keys %q and %q have the same natural key %s: %s %s is already the record of %q, so %q is not written; give them different natural keys in the source or fix target.match",
+			owner, d.key, desc, mr.m.Target.Type, id, owner, d.key)}
+	}
+	return nil
+}
+
 // matchFilter evaluates target.match over the document's primary data. It
 // returns nil when a value is null or empty: no natural key, nothing to
-// find (Oro validates the document itself).
+// find (Oro validates the document itself), and an error when a value is a
+// placeholder the resolve stage has not replaced yet.
 func (mr *mappingRun) matchFilter(ctx context.Context, d *document) (map[string]any, error) {
 	match := mr.m.Target.Match
 	names := make([]string, 0, len(match))
@@ -125,6 +172,9 @@ func (mr *mappingRun) matchFilter(ctx context.Context, d *document) (map[string]
 		}
 		if !ok || v == nil || v == "" {
 			return nil, nil
+		}
+		if _, isObj := v.(map[string]any); isObj {
+			return nil, fmt.Errorf("target.match.%s: the value is an object, not a string or number", name)
 		}
 		filter[name] = v
 	}

@@ -91,6 +91,9 @@ func (f *fakeOro) List(ctx context.Context, typ string, q url.Values, limit int)
 		attrs, _ := data["attributes"].(map[string]any)
 		ok := true
 		for k, v := range q {
+			if !strings.HasPrefix(k, "filter[") {
+				continue // fields[...], page[...]
+			}
 			name := strings.TrimSuffix(strings.TrimPrefix(k, "filter["), "]")
 			got := fmt.Sprint(attrs[name])
 			if name == "id" {
@@ -105,6 +108,19 @@ func (f *fakeOro) List(ctx context.Context, typ string, q url.Values, limit int)
 		}
 	}
 	return out, nil
+}
+
+func (f *fakeOro) GetWith(ctx context.Context, typ, id string, q url.Values) (*oro.Resource, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "GET "+typ+"/"+id)
+	data, ok := f.records[typ][id]
+	if !ok {
+		return nil, &oro.Error{Method: "GET", Status: 404}
+	}
+	attrs, _ := data["attributes"].(map[string]any)
+	rels, _ := data["relationships"].(map[string]any)
+	return &oro.Resource{Type: typ, ID: id, Attributes: attrs, Relationships: rels}, nil
 }
 
 func (f *fakeOro) count(typ string) int {

@@ -84,3 +84,12 @@ func (g *gate) List(ctx context.Context, typ string, q url.Values, limit int) ([
 	defer g.leave()
 	return g.oro.List(ctx, typ, q, limit)
 }
+
+// GetWith implements OroClient.
+func (g *gate) GetWith(ctx context.Context, typ, id string, q url.Values) (*oro.Resource, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.leave()
+	return g.oro.GetWith(ctx, typ, id, q)
+}

@@ -18,6 +18,7 @@ type StateStore interface {
 	Lookup(instance, mapping, key string) (state.Entry, bool, error)
 	Remember(instance, mapping string, entries map[string]state.Entry) error
 	Forget(instance, mapping string, keys ...string) error
+	KeyOf(instance, mapping, id string) (string, bool, error)
 	Checkpoint(instance, mapping string) (json.RawMessage, bool, error)
 	SetCheckpoint(instance, mapping string, cursor json.RawMessage) error
 	RecordRun(instance, mapping string, r state.RunInfo) error
@@ -84,6 +85,18 @@ func (c *idMap) lookup(mapping, key string) (state.Entry, bool, error) {
 	return e, ok, nil
 }
 
+// keyOf returns the source key the id map assigns Oro record id to.
+func (c *idMap) keyOf(mapping, id string) (string, bool, error) {
+	if !c.persistent() {
+		return "", false, nil
+	}
+	k, ok, err := c.store.KeyOf(c.instance, mapping, id)
+	if err != nil {
+		return "", false, fmt.Errorf("read id map of %s: %w", mapping, err)
+	}
+	return k, ok, nil
+}
+
 // keeps reports whether remember keeps entries of mapping: always in a real
 // run, and in a dry run only for mappings a ref() may point at.
 func (c *idMap) keeps(mapping string) bool {
@@ -93,7 +106,8 @@ func (c *idMap) keeps(mapping string) bool {
 // remember records that Oro acknowledged key as id with the document hash.
 // A dry run only remembers in memory what a ref() may need.
 func (c *idMap) remember(mapping, key, id, hash string) error {
-	e := state.Entry{ID: id, Hash: hash, Updated: time.Now().UTC()}
+	now := time.Now().UTC()
+	e := state.Entry{ID: id, Hash: hash, Updated: now, Verified: now}
 	if c.dryRun {
 		if c.keeps(mapping) {
 			c.mu.Lock()
@@ -108,6 +122,17 @@ func (c *idMap) remember(mapping, key, id, hash string) error {
 		return nil
 	}
 	if !c.persistent() {
+		return nil
+	}
+	if err := c.store.Remember(c.instance, mapping, map[string]state.Entry{key: e}); err != nil {
+		return fmt.Errorf("save id map of %s: %w", mapping, err)
+	}
+	return nil
+}
+
+// touch stores an entry again as it is (after Oro confirmed the record).
+func (c *idMap) touch(mapping, key string, e state.Entry) error {
+	if c.dryRun || !c.persistent() {
 		return nil
 	}
 	if err := c.store.Remember(c.instance, mapping, map[string]state.Entry{key: e}); err != nil {

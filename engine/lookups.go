@@ -184,6 +184,12 @@ func (l *lookups) flush(ctx context.Context, b *lookupBatch) {
 	defer close(b.done)
 
 	q := url.Values{"filter[" + b.field + "]": {strings.Join(values, ",")}}
+	if b.field != "id" {
+		// Only the field is needed to tell the answers apart. By id the
+		// records come whole: whether Oro accepts fields[type]=id on every
+		// version is not confirmed, so the safe form is none.
+		q.Set("fields["+b.typ+"]", b.field)
+	}
 	res, err := l.oro.List(ctx, b.typ, q, 0)
 	if err != nil {
 		b.err = err // not cached: it may be transient

@@ -14,6 +14,7 @@ type OroClient interface {
 	Create(ctx context.Context, typ string, doc []byte) (*oro.Resource, error)
 	Update(ctx context.Context, typ, id string, doc []byte) (*oro.Resource, error)
 	List(ctx context.Context, typ string, query url.Values, limit int) ([]oro.Resource, error)
+	GetWith(ctx context.Context, typ, id string, query url.Values) (*oro.Resource, error)
 }
 
 // fillOroError copies Oro's answer into a dead-letter entry.

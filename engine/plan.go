@@ -29,7 +29,7 @@ func (mr *mappingRun) plan(ctx, writeCtx context.Context, rec *record) {
 		mr.handle(ctx, writeCtx, rec) // everything before it is done
 		return
 	}
-	rec.waitFor = mr.track(rec)
+	rec.waitFor = mr.track(ctx, rec)
 	mr.active <- struct{}{}
 	go func() {
 		defer func() { <-mr.active }()
@@ -48,8 +48,18 @@ func activeRecords(concurrency int) int {
 }
 
 // track registers rec as the latest record of its keys and returns the
-// earlier records it must wait for.
-func (mr *mappingRun) track(rec *record) []*record {
+// earlier records it must wait for. Besides its source keys, a record is
+// tracked by its natural key (target.match) when that is known before
+// resolving, so that two records with different source keys but one
+// natural key are decided one after the other: the second then finds the
+// first's Oro record, which is a conflict, instead of creating a second.
+func (mr *mappingRun) track(ctx context.Context, rec *record) []*record {
+	keys := mr.naturalKeys(ctx, rec)
+	for _, d := range rec.docs {
+		if d.key != "" {
+			keys = append(keys, d.key)
+		}
+	}
 	mr.mu.Lock()
 	defer mr.mu.Unlock()
 	var wait []*record
@@ -58,16 +68,33 @@ func (mr *mappingRun) track(rec *record) []*record {
 			wait = append(wait, p)
 		}
 	}
-	for _, d := range rec.docs {
-		if d.key == "" {
-			continue
-		}
-		if p := mr.lastByKey[d.key]; p != nil && p != rec {
+	for _, k := range keys {
+		if p := mr.lastByKey[k]; p != nil && p != rec {
 			wait = append(wait, p)
 		}
-		mr.lastByKey[d.key] = rec
+		mr.lastByKey[k] = rec
 	}
+	rec.tracked = keys
 	return wait
+}
+
+// naturalKeys returns the natural keys of a record's documents that
+// target.match gives before placeholders are resolved.
+func (mr *mappingRun) naturalKeys(ctx context.Context, rec *record) []string {
+	if len(mr.m.Target.Match) == 0 {
+		return nil
+	}
+	var out []string
+	for _, d := range rec.docs {
+		filter, err := mr.matchFilter(ctx, d)
+		if err != nil || filter == nil {
+			continue
+		}
+		if _, desc, err := filterQuery(filter); err == nil {
+			out = append(out, "\x00match "+desc) // cannot collide with a source key
+		}
+	}
+	return out
 }
 
 // untrack forgets rec once it is settled, unless a later record of the
@@ -75,9 +102,9 @@ func (mr *mappingRun) track(rec *record) []*record {
 func (mr *mappingRun) untrack(rec *record) {
 	mr.mu.Lock()
 	defer mr.mu.Unlock()
-	for _, d := range rec.docs {
-		if mr.lastByKey[d.key] == rec {
-			delete(mr.lastByKey, d.key)
+	for _, k := range rec.tracked {
+		if mr.lastByKey[k] == rec {
+			delete(mr.lastByKey, k)
 		}
 	}
 }

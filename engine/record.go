@@ -62,6 +62,9 @@ type record struct {
 	// planned: the previous record with the same key, and records of this
 	// mapping that its ref()s point at and that are still being written.
 	waitFor []*record
+	// tracked are the keys (source keys, natural keys) under which the
+	// planner knows the record until it is settled.
+	tracked []string
 
 	out outcome
 	// done is closed when out is final. A dry run, which plans records

@@ -87,6 +87,10 @@ type MappingReport struct {
 	Status MappingStatus `json:"status"`
 	// Error is the fatal error, if any.
 	Error string `json:"error,omitempty"`
+	// FirstErrors are the first few distinct errors of failed records
+	// ("stage: message"), so that a run's causes show without opening the
+	// dead-letter file.
+	FirstErrors []string `json:"first_errors,omitempty"`
 	// Checkpoint is the incremental cursor committed by this run, if any.
 	Checkpoint json.RawMessage `json:"checkpoint,omitempty"`
 	Duration   Duration        `json:"duration"`
@@ -94,7 +98,10 @@ type MappingReport struct {
 
 // Report is the machine-readable result of a run.
 type Report struct {
-	DryRun     bool            `json:"dry_run"`
+	DryRun bool `json:"dry_run"`
+	// Verified is set when unchanged records were checked in Oro
+	// (Options.Verify).
+	Verified   bool            `json:"verified,omitempty"`
 	Started    time.Time       `json:"started"`
 	Duration   Duration        `json:"duration"`
 	Mappings   []MappingReport `json:"mappings"`
@@ -163,6 +170,9 @@ func (r *Report) WriteSummary(w io.Writer) {
 		if m.Error != "" {
 			fmt.Fprintf(w, "%s: %s\n", m.Mapping, m.Error)
 		}
+		for _, e := range m.FirstErrors {
+			fmt.Fprintf(w, "%s: failed record: %s\n", m.Mapping, e)
+		}
 	}
 	if r.Error != "" {
 		fmt.Fprintln(w, r.Error)
@@ -172,5 +182,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 	}
 	if r.DryRun {
 		fmt.Fprintln(w, "dry run: nothing was sent to Oro and no state was changed")
+	} else if r.Total.Unchanged > 0 && !r.Verified {
+		fmt.Fprintf(w, "%d unchanged record(s) were not sent because the id map says Oro has them; `orosync run --verify` checks that they still exist (records deleted in Oro or lost in a restore are written again)\n", r.Total.Unchanged)
 	}
 }

@@ -63,6 +63,20 @@ type Options struct {
 	// a mapping stops (fatal error, interrupt), so that their outcome is
 	// recorded (default 10s).
 	StopGrace time.Duration
+	// Verify checks that the Oro records the id map holds for unchanged
+	// documents still exist (batched GETs by id); a record deleted in Oro
+	// is found again by its natural key or created again.
+	Verify bool
+	// VerifyOlderThan verifies, like Verify, the records Oro last
+	// confirmed longer ago than this (0: only with Verify).
+	VerifyOlderThan time.Duration
+	// Force writes every document, unchanged ones included.
+	Force bool
+	// StopAfterSameErrors stops a mapping whose first records all fail
+	// with the same answer from Oro (status, title, pointer), this many in
+	// a row with no success before: a configuration error (default 10;
+	// negative: never).
+	StopAfterSameErrors int
 }
 
 // Run runs the mappings in dependency order and returns the report.
@@ -90,7 +104,7 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 		r.lookups = newLookups(newGate(opts.Oro, r.slots, ctx))
 	}
 	start := time.Now()
-	rep := &Report{DryRun: opts.DryRun, Started: start.UTC()}
+	rep := &Report{DryRun: opts.DryRun, Verified: opts.Verify, Started: start.UTC()}
 	if opts.DeadLetter != nil {
 		rep.DeadLetter = opts.DeadLetter.Path()
 	}
@@ -114,6 +128,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.StopGrace <= 0 {
 		o.StopGrace = 10 * time.Second
+	}
+	if o.StopAfterSameErrors == 0 {
+		o.StopAfterSameErrors = 10
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -182,6 +199,7 @@ type mappingRun struct {
 	lastByKey map[string]*record // the latest planned record of each key
 
 	// Owned by the recorder (settle).
+	guard    errorGuard
 	counts   Counts
 	cursor   cursorTracker
 	deferred []*record // waiting for a parent later in the source
@@ -207,7 +225,8 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	})()
 	mr := &mappingRun{r: r, m: m, stop: stop, collectionURL: r.apiURL(m.Target.Type),
 		placeholders: m.Transform.MayMakePlaceholders(), lastByKey: map[string]*record{},
-		active: make(chan struct{}, activeRecords(r.opts.Concurrency))}
+		active: make(chan struct{}, activeRecords(r.opts.Concurrency)),
+		guard:  errorGuard{limit: r.opts.StopAfterSameErrors}}
 	if r.opts.Oro != nil {
 		mr.oro = newGate(r.opts.Oro, r.slots, ctx)
 	}
@@ -340,8 +359,13 @@ func (mr *mappingRun) fatalErr() error {
 
 // failIfFatal stops the mapping when a record's error is one every later
 // record would hit too (authentication, a refused request format, Oro
-// unreachable).
+// unreachable, a query parameter Oro does not support).
 func (mr *mappingRun) failIfFatal(rec *record, err error) {
+	if p, ok := queryRefused(err); ok {
+		mr.fail(fmt.Errorf("record %s: Oro refuses the query parameter %s (%s: %s): check the filters of target.match and lookup() against what %s supports (orosync validate checks them): %w",
+			rec.origin, p.Parameter, p.Title, p.Detail, mr.m.Target.Type, err))
+		return
+	}
 	if oro.IsFatal(err) {
 		mr.fail(fmt.Errorf("record %s: %w", rec.origin, err))
 	}

@@ -39,6 +39,9 @@ func (mr *mappingRun) settle(rec *record) {
 	mr.counts.add(o.status)
 	mr.counts.Documents += len(rec.docs)
 	mr.cursor.observe(rec.cursor)
+	if err := mr.guard.observe(o); err != nil {
+		mr.fail(err)
+	}
 }
 
 // open checks that the mapping can run and opens its source at the
@@ -91,7 +94,7 @@ func (mr *mappingRun) startCursor() (any, error) {
 // read to its end without a fatal error, records the run in the state
 // store and returns the mapping's report.
 func (mr *mappingRun) report(ctx context.Context, start time.Time, readAll bool) MappingReport {
-	rep := MappingReport{Mapping: mr.m.Name, File: mr.m.File, Counts: mr.counts}
+	rep := MappingReport{Mapping: mr.m.Name, File: mr.m.File, Counts: mr.counts, FirstErrors: mr.guard.first}
 	switch fatal := mr.fatalErr(); {
 	case fatal != nil:
 		rep.Status, rep.Error = StatusFatal, fatal.Error()

@@ -38,20 +38,34 @@ func (mr *mappingRun) write(ctx context.Context, d *document, a action) writeRes
 		return mr.patch(ctx, d, a.id)
 	case actUpsert:
 		return mr.post(ctx, d, true)
+	case actGone:
+		return mr.gone(ctx, d, a.id)
 	}
 	return mr.post(ctx, d, false)
 }
 
 // patch updates Oro record id with the document. A 404 means the id map
-// is stale (the record was deleted in Oro): the entry is dropped and the
-// record created again (write: update skips it).
+// is stale (the record was deleted in Oro): see gone.
 func (mr *mappingRun) patch(ctx context.Context, d *document, id string) writeResult {
+	return mr.patchOnce(ctx, d, id, true)
+}
+
+// patchOnce is patch; a 404 goes to gone only when goneOK is set, so that
+// a natural key leading to another missing record cannot loop.
+func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, goneOK bool) writeResult {
 	typ := mr.m.Target.Type
-	body, err := withID(d.doc, id)
+	req := &RequestLine{Method: "PATCH", URL: mr.r.apiURL(typ, id)}
+	doc, err := mr.forUpdate(ctx, d, id)
+	if isNotFound(err) && d.key != "" && goneOK {
+		return mr.gone(ctx, d, id)
+	}
+	if err != nil {
+		return writeResult{status: Failed, err: err, stage: StageLookup, req: req}
+	}
+	body, err := withID(doc, id)
 	if err != nil {
 		return failure(StageTransform, err)
 	}
-	req := &RequestLine{Method: "PATCH", URL: mr.r.apiURL(typ, id)}
 	if mr.r.opts.DryRun {
 		if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
 			mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()) //nolint:errcheck // in memory only
@@ -59,16 +73,8 @@ func (mr *mappingRun) patch(ctx context.Context, d *document, id string) writeRe
 		return writeResult{status: Updated, line: requestLine(req.Method, req.URL, body)}
 	}
 	_, err = mr.oro.Update(ctx, typ, id, body)
-	var oe *oro.Error
-	if errors.As(err, &oe) && oe.Status == 404 && d.key != "" {
-		if err := mr.r.ids.forget(mr.m.Name, d.key); err != nil {
-			return failure(StageState, err)
-		}
-		mr.r.logf("%s: %s %s no longer exists in Oro; creating it again", mr.m.Name, typ, id)
-		if mr.m.Target.Write == "update" {
-			return writeResult{status: Skipped}
-		}
-		return mr.post(ctx, d, false)
+	if isNotFound(err) && d.key != "" && goneOK {
+		return mr.gone(ctx, d, id)
 	}
 	if err != nil {
 		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
@@ -79,6 +85,39 @@ func (mr *mappingRun) patch(ctx context.Context, d *document, id string) writeRe
 		}
 	}
 	return writeResult{status: Updated}
+}
+
+// gone handles a record the id map knows but Oro answers 404 for (deleted
+// in Oro, or an Oro restored from an older backup): the stale entry is
+// dropped, and the record is found again by its natural key and PATCHed,
+// or created again (write: update skips it).
+func (mr *mappingRun) gone(ctx context.Context, d *document, id string) writeResult {
+	typ := mr.m.Target.Type
+	if err := mr.r.ids.forget(mr.m.Name, d.key); err != nil {
+		return failure(StageState, err)
+	}
+	if len(mr.m.Target.Match) > 0 {
+		found, err := mr.match(ctx, d)
+		if err != nil {
+			return failure(stageOfLookup(err), err)
+		}
+		if found != "" && found != id {
+			mr.r.logf("%s: %s %s no longer exists in Oro; its natural key finds %s %s, which is updated", mr.m.Name, typ, id, typ, found)
+			return mr.patchOnce(ctx, d, found, false)
+		}
+	}
+	if mr.m.Target.Write == "update" {
+		mr.r.logf("%s: %s %s no longer exists in Oro; write is update, so it is not created again", mr.m.Name, typ, id)
+		return writeResult{status: Skipped}
+	}
+	mr.r.logf("%s: %s %s no longer exists in Oro; creating it again", mr.m.Name, typ, id)
+	return mr.post(ctx, d, false)
+}
+
+// isNotFound reports whether err is Oro's 404 for a record.
+func isNotFound(err error) bool {
+	var oe *oro.Error
+	return errors.As(err, &oe) && oe.Status == 404
 }
 
 // post creates the record, or upserts it natively when upsert is set.

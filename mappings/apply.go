@@ -17,7 +17,8 @@ import (
 // may carry "included".
 //
 // The caller bounds the work with ctx (a per-record deadline); running past
-// it fails the record with an error matching ErrTimeout. Every failure is a
+// it fails the record with an error matching ErrTimeout. A record may give
+// at most target.max_documents documents. Every failure is a
 // *RecordError and concerns this record only. Apply does not modify record
 // and is safe for concurrent use.
 func (m *Mapping) Apply(ctx context.Context, record any) ([]Document, error) {
@@ -25,11 +26,18 @@ func (m *Mapping) Apply(ctx context.Context, record any) ([]Document, error) {
 		return nil, &RecordError{Mapping: m.Name, Msg: "transform is not compiled", Err: errNotCompiled}
 	}
 	iter := m.Transform.code.RunWithContext(ctx, record)
+	limit := m.Target.MaxDocuments
+	if limit <= 0 {
+		limit = DefaultMaxDocuments
+	}
 	var docs []Document
 	for n := 1; ; n++ {
 		v, ok := iter.Next()
 		if !ok {
 			return docs, nil
+		}
+		if n > limit {
+			return nil, &RecordError{Mapping: m.Name, Msg: fmt.Sprintf("the transform produced more than %d documents for one record (target.max_documents)", limit)}
 		}
 		if err, isErr := v.(error); isErr {
 			if err = m.Transform.runError(ctx, err); err != nil {

@@ -376,3 +376,47 @@ func TestSimplePathMatchesJQ(t *testing.T) {
 		}
 	}
 }
+
+func TestTooManyDocumentsFailTheRecord(t *testing.T) {
+	m := mustParse(t, "version: 1\nname: t\nsource: {file: x.json}\ntarget: {type: customers, max_documents: 3}\ntransform: 'range(.n) | {type: \"customers\", attributes: {n: .}}'\n")
+	if docs, err := m.Apply(context.Background(), map[string]any{"n": json.Number("3")}); err != nil || len(docs) != 3 {
+		t.Fatalf("Apply(3 outputs) = %d docs, %v; want 3", len(docs), err)
+	}
+	_, err := m.Apply(context.Background(), map[string]any{"n": json.Number("1000000000")})
+	if err == nil || !strings.Contains(err.Error(), "more than 3 documents for one record (target.max_documents)") {
+		t.Errorf("Apply(too many) = %v; want the max_documents error", err)
+	}
+	d := mustParse(t, header+"transform: '.'\n")
+	if d.Target.MaxDocuments != DefaultMaxDocuments {
+		t.Errorf("default max_documents = %d, want %d", d.Target.MaxDocuments, DefaultMaxDocuments)
+	}
+}
+
+func TestRelationshipPoliciesAndCreateOnly(t *testing.T) {
+	const block = "version: 1\nname: t\nsource: {file: x.json}\ntarget:\n  type: customers\n  key: .code\n  write: upsert\n"
+	m := mustParse(t, block+`  relationships:
+    names: {policy: replace}
+    userRoles: {}
+  create_only: [attributes.password, relationships.priceList]
+transform: '.'
+`)
+	if m.Target.Relationships["names"].Policy != PolicyReplace || m.Target.Relationships["userRoles"].Policy != PolicyMerge {
+		t.Errorf("policies = %+v %+v", m.Target.Relationships["names"], m.Target.Relationships["userRoles"])
+	}
+	errs := parseErrors(t, block+`  relationships: {names: {policy: keep}}
+  create_only: [password, attributes.password, attributes.password]
+  max_documents: -1
+transform: '.'
+`, nil)
+	got := errs.Error()
+	for _, want := range []string{
+		`target.relationships.names.policy: "keep" is not one of merge, replace`,
+		`target.create_only[0]: "password" is not a field path: write attributes.NAME or relationships.NAME`,
+		`target.create_only[2]: "attributes.password" is listed twice`,
+		"target.max_documents: must be a positive number",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors lack %q:\n%s", want, got)
+		}
+	}
+}

@@ -223,7 +223,51 @@ type Target struct {
 	// OnMissing says what to do when a lookup()/ref() finds no Oro record:
 	// fail (default), skip, or empty (leave the relationship empty).
 	OnMissing string `yaml:"on_missing"`
+	// Relationships says how an update treats the to-many relationships of
+	// a record that already exists in Oro, by relationship name. A PATCH
+	// replaces a to-many set in Oro, so the engine reads the existing
+	// related records first and sends what the policy asks for. Unlisted
+	// relationships get the defaults: merge, and the child key Oro's
+	// resource has (a product name's localization, a unit precision's
+	// unit; independent records such as roles by id).
+	Relationships map[string]*RelationshipPolicy `yaml:"relationships"`
+	// CreateOnly lists fields sent only when a record is created, as
+	// "attributes.NAME" or "relationships.NAME" (e.g. a customer user's
+	// attributes.password); an update leaves them out. Fields Oro accepts
+	// on create only are left out of updates anyway.
+	CreateOnly []string `yaml:"create_only"`
+	// MaxDocuments caps the documents the transform may produce for one
+	// record (default 100); a record that produces more fails.
+	MaxDocuments int `yaml:"max_documents"`
 }
+
+// RelationshipPolicy is how an update treats one to-many relationship of
+// a record that exists in Oro.
+type RelationshipPolicy struct {
+	// Policy is merge (default: the mapping's items are added or updated,
+	// items it does not mention, such as a translation maintained in Oro,
+	// are kept) or replace (the mapping owns the whole set: items it does
+	// not mention are removed from the relationship, and Oro deletes
+	// related records that belong to the record).
+	Policy string `yaml:"policy"`
+	// Key is the field of a related record that identifies it among the
+	// record's related records: a relationship (e.g. localization) or an
+	// attribute of the related type. Included records with the same key as
+	// an existing related record update it (its id and meta.update are
+	// sent) instead of creating a second one. Empty: the resource table's
+	// key, or the related record's id.
+	Key string `yaml:"key"`
+}
+
+// Relationship policies.
+const (
+	PolicyMerge   = "merge"
+	PolicyReplace = "replace"
+)
+
+// DefaultMaxDocuments is the documents a transform may produce for one
+// record when target.max_documents is not set.
+const DefaultMaxDocuments = 100
 
 // Incremental declares a cursor field for incremental syncs.
 type Incremental struct {

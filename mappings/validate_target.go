@@ -3,6 +3,7 @@ package mappings
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 func (p *parser) validateTarget(t *Target) {
@@ -26,6 +27,43 @@ func (p *parser) validateTarget(t *Target) {
 	p.validateNativeUpsert(t)
 	p.oneOf(at+".on_missing", t.OnMissing, "fail", "skip", "empty")
 	t.OnMissing = or(t.OnMissing, "fail")
+	p.validateRelationships(t)
+	p.validateCreateOnly(t)
+	switch {
+	case t.MaxDocuments < 0:
+		p.errAt(at+".max_documents", "must be a positive number of documents per record (default %d)", DefaultMaxDocuments)
+	case t.MaxDocuments == 0:
+		t.MaxDocuments = DefaultMaxDocuments
+	}
+}
+
+func (p *parser) validateRelationships(t *Target) {
+	for name, rp := range t.Relationships {
+		at := "target.relationships." + name
+		switch {
+		case name == "":
+			p.errKey("target.relationships", "a relationship name must not be empty")
+			continue
+		case rp == nil:
+			p.errKey(at, "has no value: give {policy: merge} or {policy: replace}")
+			continue
+		}
+		p.oneOf(at+".policy", rp.Policy, PolicyMerge, PolicyReplace)
+		rp.Policy = or(rp.Policy, PolicyMerge)
+	}
+}
+
+func (p *parser) validateCreateOnly(t *Target) {
+	for i, f := range t.CreateOnly {
+		at := fmt.Sprintf("target.create_only[%d]", i)
+		section, name, ok := strings.Cut(f, ".")
+		switch {
+		case !ok || name == "" || section != "attributes" && section != "relationships":
+			p.errAt(at, "%q is not a field path: write attributes.NAME or relationships.NAME", f)
+		case slices.Index(t.CreateOnly, f) < i:
+			p.errAt(at, "%q is listed twice", f)
+		}
+	}
 }
 
 func (p *parser) validateNativeUpsert(t *Target) {

@@ -89,11 +89,17 @@ func (c *Client) Update(ctx context.Context, typ, id string, doc []byte) (*Resou
 // Get reads {APIURL}/{typ}/{id}. A missing record is an *Error with
 // Status 404 (not fatal).
 func (c *Client) Get(ctx context.Context, typ, id string) (*Resource, error) {
+	return c.GetWith(ctx, typ, id, nil)
+}
+
+// GetWith is Get with a query (include, fields[...]); the included
+// resources are in the result's Included.
+func (c *Client) GetWith(ctx context.Context, typ, id string, query url.Values) (*Resource, error) {
 	p, err := itemPath(typ, id)
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.Do(ctx, http.MethodGet, p, nil, nil)
+	res, err := c.Do(ctx, http.MethodGet, p, query, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 // Names of the buckets inside a mapping bucket and of the keys in meta.
 var (
 	idsBucket     = []byte("ids")
+	revBucket     = []byte("rev") // Oro id → source key
 	metaBucket    = []byte("meta")
 	checkpointKey = []byte("checkpoint")
 	runKey        = []byte("run")

@@ -18,7 +18,8 @@
 // All data lives under one root bucket, "v1" (a future format gets a new
 // root bucket, so old files stay readable). Below it:
 //
-//	v1 / <instance> / <mapping> / ids  / <source key> → {"id","hash","updated"}
+//	v1 / <instance> / <mapping> / ids  / <source key> → {"id","hash","updated","verified"}
+//	                            / rev  / <Oro id>     → source key (one record per key)
 //	                            / meta / checkpoint   → raw JSON cursor
 //	                                   / run          → RunInfo as JSON
 //

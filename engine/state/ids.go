@@ -18,6 +18,18 @@ type Entry struct {
 	Hash string `json:"hash,omitempty"`
 	// Updated is when the entry was written. Remember fills a zero value.
 	Updated time.Time `json:"updated"`
+	// Verified is when Oro last confirmed that the record exists (a write
+	// or a check by `orosync run --verify`); zero means "when Updated".
+	Verified time.Time `json:"verified,omitzero"`
+}
+
+// LastSeen is when Oro last confirmed the record: Verified, or Updated for
+// entries that were never verified.
+func (e Entry) LastSeen() time.Time {
+	if e.Verified.After(e.Updated) {
+		return e.Verified
+	}
+	return e.Updated
 }
 
 // Lookup returns the entry of one source key and whether it exists.
@@ -80,13 +92,103 @@ func (s *Store) Remember(instance, mapping string, entries map[string]Entry) err
 		if err != nil {
 			return err
 		}
+		rev, err := reverseIndex(mappingBucket(root, instance, mapping))
+		if err != nil {
+			return err
+		}
 		for i, k := range keys {
+			if old := ids.Get([]byte(k)); old != nil {
+				if err := unlinkReverse(rev, k, old); err != nil {
+					return err
+				}
+			}
 			if err := ids.Put([]byte(k), vals[i]); err != nil {
 				return fmt.Errorf("put key %q: %w", k, err)
+			}
+			if err := rev.Put([]byte(entries[k].ID), []byte(k)); err != nil {
+				return fmt.Errorf("put id %q: %w", entries[k].ID, err)
 			}
 		}
 		return nil
 	})
+}
+
+// KeyOf returns the source key the id map assigns Oro record id to, if any:
+// one Oro record belongs to one source key.
+func (s *Store) KeyOf(instance, mapping, id string) (string, bool, error) {
+	if err := checkScope(instance, mapping, false); err != nil {
+		return "", false, fmt.Errorf("look up the key of id %s: %w", id, err)
+	}
+	var key string
+	var found bool
+	err := s.view(func(root *bolt.Bucket) error {
+		mb := mappingBucket(root, instance, mapping)
+		if rev := child(mb, revBucket); rev != nil {
+			if v := rev.Get([]byte(id)); v != nil {
+				key, found = string(v), true
+			}
+			return nil
+		}
+		// A store written before the reverse index existed: scan.
+		ids := child(mb, idsBucket)
+		if ids == nil {
+			return nil
+		}
+		return ids.ForEach(func(k, v []byte) error {
+			var e Entry
+			if json.Unmarshal(v, &e) == nil && e.ID == id {
+				key, found = string(k), true
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("look up the key of id %s of mapping %s on %s in %s: %w", id, mapping, instance, s.path, err)
+	}
+	return key, found, nil
+}
+
+// reverseIndex returns the mapping's Oro id → source key bucket, creating
+// it, and filling it from the id map when the store predates it.
+func reverseIndex(mb *bolt.Bucket) (*bolt.Bucket, error) {
+	if rev := mb.Bucket(revBucket); rev != nil {
+		return rev, nil
+	}
+	rev, err := mb.CreateBucket(revBucket)
+	if err != nil {
+		return nil, fmt.Errorf("create reverse index: %w", err)
+	}
+	ids := mb.Bucket(idsBucket)
+	if ids == nil {
+		return rev, nil
+	}
+	err = ids.ForEach(func(k, v []byte) error {
+		var e Entry
+		if json.Unmarshal(v, &e) != nil || e.ID == "" {
+			return nil
+		}
+		return rev.Put([]byte(e.ID), clone(k))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fill reverse index: %w", err)
+	}
+	return rev, nil
+}
+
+// unlinkReverse removes the reverse entry of key's old entry, if it still
+// points at key.
+func unlinkReverse(rev *bolt.Bucket, key string, old []byte) error {
+	var e Entry
+	if json.Unmarshal(old, &e) != nil || e.ID == "" {
+		return nil
+	}
+	if string(rev.Get([]byte(e.ID))) != key {
+		return nil
+	}
+	if err := rev.Delete([]byte(e.ID)); err != nil {
+		return fmt.Errorf("delete id %q: %w", e.ID, err)
+	}
+	return nil
 }
 
 // encodeEntries validates and encodes entries outside the write transaction,
@@ -111,6 +213,9 @@ func encodeEntries(instance, mapping string, entries map[string]Entry) ([]string
 			e.Updated = now
 		}
 		e.Updated = e.Updated.UTC()
+		if !e.Verified.IsZero() {
+			e.Verified = e.Verified.UTC()
+		}
 		v, err := json.Marshal(e)
 		if err != nil {
 			return nil, nil, fmt.Errorf("mapping %s on %s: encode entry for source key %q: %w", mapping, instance, k, err)
@@ -129,13 +234,23 @@ func (s *Store) Forget(instance, mapping string, keys ...string) error {
 		return nil
 	}
 	return s.update("forget ids of mapping "+mapping+" on "+instance, func(root *bolt.Bucket) error {
-		ids := child(mappingBucket(root, instance, mapping), idsBucket)
+		mb := mappingBucket(root, instance, mapping)
+		ids := child(mb, idsBucket)
 		if ids == nil {
 			return nil
+		}
+		rev, err := reverseIndex(mb)
+		if err != nil {
+			return err
 		}
 		for _, k := range keys {
 			if k == "" {
 				continue
+			}
+			if old := ids.Get([]byte(k)); old != nil {
+				if err := unlinkReverse(rev, k, old); err != nil {
+					return err
+				}
 			}
 			if err := ids.Delete([]byte(k)); err != nil {
 				return fmt.Errorf("delete key %q: %w", k, err)

@@ -155,3 +155,33 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("Summary = %+v, %v; want 160 ids in 2 mappings", sum, err)
 	}
 }
+
+func TestKeyOfFollowsRememberAndForget(t *testing.T) {
+	s, _ := openTemp(t)
+	const inst, m = "https://oro.test/admin/api", "products"
+	if err := s.Remember(inst, m, map[string]Entry{"A": {ID: "7"}, "B": {ID: "8"}}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(id, wantKey string, wantOK bool) {
+		t.Helper()
+		k, ok, err := s.KeyOf(inst, m, id)
+		if err != nil || ok != wantOK || k != wantKey {
+			t.Errorf("KeyOf(%s) = %q, %v, %v; want %q, %v", id, k, ok, err, wantKey, wantOK)
+		}
+	}
+	check("7", "A", true)
+	check("9", "", false)
+	if err := s.Remember(inst, m, map[string]Entry{"A": {ID: "9"}}); err != nil { // A moved to 9
+		t.Fatal(err)
+	}
+	check("7", "", false)
+	check("9", "A", true)
+	if err := s.Forget(inst, m, "B"); err != nil {
+		t.Fatal(err)
+	}
+	check("8", "", false)
+	if err := s.Reset(inst, m, ResetIDs); err != nil {
+		t.Fatal(err)
+	}
+	check("9", "", false)
+}

@@ -77,8 +77,10 @@ func resetMapping(inst *bolt.Bucket, name []byte, what ResetWhat) error {
 		return nil
 	}
 	if what&ResetIDs != 0 {
-		if err := ignoreNotFound(m.DeleteBucket(idsBucket)); err != nil {
-			return fmt.Errorf("mapping %s: %w", name, err)
+		for _, b := range [][]byte{idsBucket, revBucket} {
+			if err := ignoreNotFound(m.DeleteBucket(b)); err != nil {
+				return fmt.Errorf("mapping %s: %w", name, err)
+			}
 		}
 	}
 	if what&ResetCheckpoint != 0 {

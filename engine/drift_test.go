@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/orosync/orosync/engine/oro"
+	"github.com/orosync/orosync/mappings"
+)
+
+// runWith runs ms once against the test run's fake Oro with extra options.
+func (tr *testRun) runWith(set func(*Options), ms ...*mappings.Mapping) (*Report, string) {
+	tr.t.Helper()
+	var log syncBuffer
+	opts := Options{APIURL: "https://oro.test/admin/api", State: tr.store, Log: &log, Oro: tr.oro,
+		DeadLetter: NewDeadLetterFile(tr.dl),
+		OpenSource: func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (Source, error) {
+			return &sliceSource{recs: tr.srcs[m.Name]}, nil
+		}}
+	defer opts.DeadLetter.Close()
+	if set != nil {
+		set(&opts)
+	}
+	rep, err := Run(context.Background(), ms, opts)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	var summary strings.Builder
+	rep.WriteSummary(&summary)
+	return rep, log.String() + summary.String()
+}
+
+// TestVerifyRecreatesWhatWasDeletedInOro: records deleted in Oro stay
+// "unchanged" on a plain rerun (the summary says how to find drift); with
+// --verify exactly those are written again, and --force resends all.
+func TestVerifyRecreatesWhatWasDeletedInOro(t *testing.T) {
+	tr := newTestRun(t)
+	m := parseMapping(t, groupsYAML)
+	var lines []string
+	for i := range 25 {
+		lines = append(lines, fmt.Sprintf(`{"code":"G%02d","name":"Group %02d"}`, i, i))
+	}
+	tr.srcs["groups"] = records(t, strings.Join(lines, "\n"))
+	if rep, _ := tr.runWith(nil, m); rep.Total.Created != 25 {
+		t.Fatalf("first run: %+v", rep.Total)
+	}
+	deleted := 0
+	for id := range tr.oro.records["customergroups"] {
+		if deleted == 10 {
+			break
+		}
+		delete(tr.oro.records["customergroups"], id)
+		deleted++
+	}
+	rep, out := tr.runWith(nil, m)
+	if rep.Total.Unchanged != 25 || rep.Total.Written() != 0 || !strings.Contains(out, "orosync run --verify") {
+		t.Fatalf("rerun without --verify: %+v, want 25 unchanged and a hint:\n%s", rep.Total, out)
+	}
+	posts := tr.oro.callCount("POST")
+	rep, _ = tr.runWith(func(o *Options) { o.Verify = true }, m)
+	if rep.Total.Created != 10 || rep.Total.Unchanged != 15 || tr.oro.callCount("POST")-posts != 10 {
+		t.Errorf("--verify: %+v, %d POSTs; want exactly the 10 deleted records created again", rep.Total, tr.oro.callCount("POST")-posts)
+	}
+	if n := tr.oro.count("customergroups"); n != 25 {
+		t.Errorf("Oro has %d groups, want 25", n)
+	}
+	if gets := tr.oro.callCount("GET customergroups?filter%5Bid%5D="); gets > 1 {
+		t.Errorf("--verify sent %d id checks, want them batched into one", gets)
+	}
+	rep, _ = tr.runWith(func(o *Options) { o.Force = true }, m)
+	if rep.Total.Updated != 25 {
+		t.Errorf("--force: %+v, want 25 updated", rep.Total)
+	}
+}
+
+// TestTwoSourceKeysOneNaturalKeyIsAConflict: a natural-key match that finds
+// the Oro record of another source key is a conflict naming both keys,
+// never a silent overwrite.
+func TestTwoSourceKeysOneNaturalKeyIsAConflict(t *testing.T) {
+	tr := newTestRun(t)
+	m := parseMapping(t, `version: 1
+name: products
+source: {file: p.json}
+target: {type: products, key: .id, write: upsert, match: {sku: .attributes.sku}}
+transform: '{type: "products", attributes: {sku: .sku, name: .name}}'
+`)
+	tr.srcs["products"] = records(t, `{"id":"ERP-1","sku":"A-1","name":"First"}
+{"id":"ERP-2","sku":"A-1","name":"Second"}`)
+	rep, _ := tr.runWith(nil, m)
+	if rep.Total.Created != 1 || rep.Total.Failed != 1 || tr.oro.count("products") != 1 {
+		t.Fatalf("counts %+v, %d products in Oro; want 1 created, 1 conflict", rep.Total, tr.oro.count("products"))
+	}
+	dl := tr.deadLetters()
+	if len(dl) != 1 || dl[0].Error.Stage != StageConflict || !strings.Contains(dl[0].Error.Message, `"ERP-1"`) || !strings.Contains(dl[0].Error.Message, `"ERP-2"`) {
+		t.Errorf("dead letters = %+v, want a conflict naming ERP-1 and ERP-2", dl)
+	}
+	for _, rec := range tr.oro.records["products"] {
+		if rec["attributes"].(map[string]any)["name"] != "First" {
+			t.Errorf("the first record was overwritten: %v", rec)
+		}
+	}
+}
+
+// refusingOro answers every list with Oro's 400 for an unsupported filter.
+type refusingOro struct{ *fakeOro }
+
+func (r refusingOro) List(ctx context.Context, typ string, q url.Values, limit int) ([]oro.Resource, error) {
+	r.fakeOro.mu.Lock()
+	r.fakeOro.calls = append(r.fakeOro.calls, "GET "+typ)
+	r.fakeOro.mu.Unlock()
+	return nil, &oro.Error{Method: "GET", Status: 400, Errors: []oro.ErrorObject{{Status: "400", Title: "filter constraint",
+		Detail: `Filter "filter[code]" is not supported.`, Parameter: "filter[code]"}}}
+}
+
+// TestConfigurationErrorsStopTheMapping: a query Oro refuses stops the
+// mapping at once, and the same refusal of the first N records stops it
+// after N, instead of dead-lettering every record.
+func TestConfigurationErrorsStopTheMapping(t *testing.T) {
+	var lines []string
+	for i := range 200 {
+		lines = append(lines, fmt.Sprintf(`{"code":"G%03d","name":"Group %03d"}`, i, i))
+	}
+	t.Run("unsupported filter", func(t *testing.T) {
+		tr := newTestRun(t)
+		tr.srcs["groups"] = records(t, strings.Join(lines, "\n"))
+		m := parseMapping(t, strings.Replace(groupsYAML, "match: {name: .attributes.name}", "match: {code: .attributes.name}", 1))
+		rep, out := tr.runWith(func(o *Options) { o.Oro = refusingOro{tr.oro} }, m)
+		if rep.ExitCode != ExitCannotProceed || !strings.Contains(rep.Mappings[0].Error, "Oro refuses the query parameter filter[code]") {
+			t.Errorf("exit %d, error %q; want exit 3 naming the parameter", rep.ExitCode, rep.Mappings[0].Error)
+		}
+		if n := tr.oro.callCount("GET"); n > 8 {
+			t.Errorf("%d requests were sent, want the mapping stopped after the first answers:\n%s", n, out)
+		}
+	})
+	t.Run("same answer on the first records", func(t *testing.T) {
+		tr := newTestRun(t)
+		tr.srcs["groups"] = records(t, strings.Join(lines, "\n"))
+		tr.oro.failCreate = func(string, map[string]any) error {
+			return &oro.Error{Method: "POST", Status: 400, Errors: []oro.ErrorObject{{Status: "400", Title: "extra fields constraint",
+				Detail: `This form should not contain extra fields: "nmae".`, Pointer: "/data/attributes/nmae"}}}
+		}
+		rep, out := tr.runWith(func(o *Options) { o.StopAfterSameErrors = 5 }, parseMapping(t, groupsYAML))
+		if rep.ExitCode != ExitCannotProceed || !strings.Contains(rep.Mappings[0].Error, "the first 5 records all failed with the same answer") {
+			t.Errorf("exit %d, error %q; want exit 3 after 5 records", rep.ExitCode, rep.Mappings[0].Error)
+		}
+		if posts := tr.oro.callCount("POST"); posts > 5+32*4 {
+			t.Errorf("%d POSTs; want the mapping stopped early", posts)
+		}
+		if !strings.Contains(out, "groups: failed record: write: POST") || !strings.Contains(out, "extra fields constraint") {
+			t.Errorf("the summary does not show the first error:\n%s", out)
+		}
+		if c := rep.Mappings[0].Counts; c.Read != c.Failed || c.Read == 200 {
+			t.Errorf("counts %+v: want every record read so far dead-lettered, and reading stopped", c)
+		}
+	})
+	t.Run("a success before keeps going", func(t *testing.T) {
+		tr := newTestRun(t)
+		tr.srcs["groups"] = records(t, strings.Join(lines[:30], "\n"))
+		n := 0
+		tr.oro.failCreate = func(string, map[string]any) error {
+			n++
+			if n == 1 {
+				return nil
+			}
+			return &oro.Error{Method: "POST", Status: 400, Errors: []oro.ErrorObject{{Title: "not blank constraint", Pointer: "/data/attributes/name"}}}
+		}
+		rep, _ := tr.runWith(func(o *Options) { o.StopAfterSameErrors = 5; o.Concurrency = 1 }, parseMapping(t, groupsYAML))
+		if rep.ExitCode != ExitSomeFailed || rep.Total.Read != 30 {
+			t.Errorf("exit %d, %+v; want every record tried (exit 1) once one succeeded", rep.ExitCode, rep.Total)
+		}
+	})
+}
