@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/orosync/orosync/engine/httpkit"
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/mappings"
 )
@@ -120,8 +122,8 @@ func (r refusingOro) List(ctx context.Context, typ string, q url.Values, limit i
 // after N, instead of dead-lettering every record.
 func TestConfigurationErrorsStopTheMapping(t *testing.T) {
 	var lines []string
-	for i := range 200 {
-		lines = append(lines, fmt.Sprintf(`{"code":"G%03d","name":"Group %03d"}`, i, i))
+	for i := range 2000 {
+		lines = append(lines, fmt.Sprintf(`{"code":"G%04d","name":"Group %04d"}`, i, i))
 	}
 	t.Run("unsupported filter", func(t *testing.T) {
 		tr := newTestRun(t)
@@ -146,13 +148,13 @@ func TestConfigurationErrorsStopTheMapping(t *testing.T) {
 		if rep.ExitCode != ExitCannotProceed || !strings.Contains(rep.Mappings[0].Error, "the first 5 records all failed with the same answer") {
 			t.Errorf("exit %d, error %q; want exit 3 after 5 records", rep.ExitCode, rep.Mappings[0].Error)
 		}
-		if posts := tr.oro.callCount("POST"); posts > 5+32*4 {
+		if posts := tr.oro.callCount("POST"); posts > activeRecords(4)+5 {
 			t.Errorf("%d POSTs; want the mapping stopped early", posts)
 		}
 		if !strings.Contains(out, "groups: failed record: write: POST") || !strings.Contains(out, "extra fields constraint") {
 			t.Errorf("the summary does not show the first error:\n%s", out)
 		}
-		if c := rep.Mappings[0].Counts; c.Read != c.Failed || c.Read == 200 {
+		if c := rep.Mappings[0].Counts; c.Read != c.Failed || c.Read == 2000 {
 			t.Errorf("counts %+v: want every record read so far dead-lettered, and reading stopped", c)
 		}
 	})
@@ -172,4 +174,41 @@ func TestConfigurationErrorsStopTheMapping(t *testing.T) {
 			t.Errorf("exit %d, %+v; want every record tried (exit 1) once one succeeded", rep.ExitCode, rep.Total)
 		}
 	})
+}
+
+// TestLostPostIsRetriedAfterTheLookup: a POST answered 503 (a proxy) may
+// have reached Oro; the record is looked up by its natural key, and sent
+// again after a backoff only when Oro does not have it: one record, no
+// duplicate. Without a natural key it is dead-lettered as may_have_written.
+func TestLostPostIsRetriedAfterTheLookup(t *testing.T) {
+	unavailable := func(n *int) func(string, map[string]any) error {
+		return func(string, map[string]any) error {
+			if *n++; *n <= 2 {
+				return &oro.Error{Method: "POST", Status: 503}
+			}
+			return nil
+		}
+	}
+	fast := func(o *Options) {
+		o.Retry = httpkit.Policy{MaxAttempts: 5, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+	}
+
+	tr := newTestRun(t)
+	tr.srcs["groups"] = records(t, `{"code":"W","name":"Wholesale"}`)
+	var n int
+	tr.oro.failCreate = unavailable(&n)
+	rep, _ := tr.runWith(fast, parseMapping(t, groupsYAML))
+	if rep.Total.Created != 1 || tr.oro.count("customergroups") != 1 || tr.oro.callCount("POST") != 3 || tr.oro.callCount("GET customergroups") != 3 {
+		t.Errorf("%+v, calls %v; want one record after 3 POSTs, the decision lookup and 2 after lost answers", rep.Total, tr.oro.calls)
+	}
+
+	tr = newTestRun(t)
+	tr.srcs["groups"] = records(t, `{"code":"W","name":"Wholesale"}`)
+	n = 0
+	tr.oro.failCreate = unavailable(&n)
+	rep, _ = tr.runWith(fast, parseMapping(t, strings.Replace(groupsYAML, ", match: {name: .attributes.name}", "", 1)))
+	dl := tr.deadLetters()
+	if rep.Total.Failed != 1 || tr.oro.callCount("POST") != 1 || len(dl) != 1 || !dl[0].Error.MayHaveWritten {
+		t.Errorf("%+v, dead letters %+v; want the record dead-lettered with may_have_written after one POST", rep.Total, dl)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orosync/orosync/engine/httpkit"
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/engine/source"
 	"github.com/orosync/orosync/engine/state"
@@ -63,6 +64,10 @@ type Options struct {
 	// a mapping stops (fatal error, interrupt), so that their outcome is
 	// recorded (default 10s).
 	StopGrace time.Duration
+	// Retry bounds how often a POST whose answer was lost is sent again
+	// after a natural-key lookup found nothing (default: 5 attempts, 1s
+	// doubling up to 30s, at most 2 minutes of waiting).
+	Retry httpkit.Policy
 	// Verify checks that the Oro records the id map holds for unchanged
 	// documents still exist (batched GETs by id); a record deleted in Oro
 	// is found again by its natural key or created again.
@@ -129,6 +134,7 @@ func (o *Options) setDefaults() {
 	if o.StopGrace <= 0 {
 		o.StopGrace = 10 * time.Second
 	}
+	o.Retry = o.Retry.WithDefaults(httpkit.Policy{MaxAttempts: 5, Backoff: time.Second, MaxBackoff: 30 * time.Second, MaxWait: 2 * time.Minute})
 	if o.StopAfterSameErrors == 0 {
 		o.StopAfterSameErrors = 10
 	}

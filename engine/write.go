@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/mappings"
@@ -149,31 +150,53 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 	return writeResult{status: status}
 }
 
-// create POSTs body. A POST whose answer was lost may have created the
-// record: it is never repeated blindly, but looked up by its natural key
-// first; without target.match it is reported, not retried.
+// create POSTs body. A POST whose answer was lost (a timeout, a dropped
+// connection, a 502/503/504 from a proxy) may have created the record: it
+// is never repeated blindly. With a natural key (target.match) orosync
+// looks the record up first and sends it again, after a backoff, only if
+// Oro does not have it, within Options.Retry; without one the record is
+// dead-lettered with may_have_written.
 func (mr *mappingRun) create(ctx context.Context, d *document, body []byte) (id string, st Status, err error) {
 	typ := mr.m.Target.Type
-	res, err := mr.oro.Create(ctx, typ, body)
-	if err == nil {
-		return res.ID, statusOfCreate(res), nil
+	policy := mr.r.opts.Retry
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		res, err := mr.oro.Create(ctx, typ, body)
+		if err == nil {
+			return res.ID, statusOfCreate(res), nil
+		}
+		if !oro.MayHaveWritten(err) || len(mr.m.Target.Match) == 0 || ctx.Err() != nil || mr.oro.refused() != nil {
+			return "", Failed, err
+		}
+		mr.r.logf("%s: %s: %v; checking by target.match whether Oro stored it before sending it again", mr.m.Name, d.key, err)
+		found, lerr := mr.match(ctx, d)
+		if lerr != nil {
+			return "", Failed, fmt.Errorf("%w; looking it up by target.match failed too: %v", err, lerr)
+		}
+		if found != "" {
+			return found, Created, nil
+		}
+		wait := policy.Delay(attempt, nil, time.Now())
+		if attempt >= policy.MaxAttempts || !policy.Within(waited, wait) {
+			return "", Failed, fmt.Errorf("%w; Oro does not have the record and %d attempts failed (raise --retry-max-wait if Oro is often this slow)", err, attempt)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return "", Failed, err
+		}
+		waited += wait
 	}
-	if !oro.MayHaveWritten(err) || len(mr.m.Target.Match) == 0 || ctx.Err() != nil || mr.oro.refused() != nil {
-		return "", Failed, err
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
 	}
-	mr.r.logf("%s: %s: %v; checking by target.match whether Oro stored it before retrying", mr.m.Name, d.key, err)
-	found, lerr := mr.match(ctx, d)
-	if lerr != nil {
-		return "", Failed, fmt.Errorf("%w; looking it up by target.match failed too: %v", err, lerr)
-	}
-	if found != "" {
-		return found, Created, nil
-	}
-	res, err = mr.oro.Create(ctx, typ, body)
-	if err != nil {
-		return "", Failed, err
-	}
-	return res.ID, statusOfCreate(res), nil
 }
 
 // statusOfCreate tells a created record from one a native upsert updated.
