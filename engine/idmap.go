@@ -37,13 +37,27 @@ type idMap struct {
 	// referenced says which mappings a ref() may point at ("*": any).
 	referenced map[string]bool
 
+	commits *committer // a real run's writes, committed in groups
+
 	mu      sync.Mutex
 	pending map[string]map[string]state.Entry // dry run: mapping → key → entry
 }
 
+// newIDMap returns the run's id map; close it when the run ends.
 func newIDMap(store StateStore, instance string, dryRun bool, ms []*mappings.Mapping) *idMap {
-	return &idMap{store: store, instance: instance, dryRun: dryRun, referenced: referencedMappings(ms),
+	c := &idMap{store: store, instance: instance, dryRun: dryRun, referenced: referencedMappings(ms),
 		pending: map[string]map[string]state.Entry{}}
+	if !dryRun && c.persistent() {
+		c.commits = newCommitter(store, instance)
+	}
+	return c
+}
+
+// close ends the group commits.
+func (c *idMap) close() {
+	if c.commits != nil {
+		c.commits.close()
+	}
 }
 
 // referencedMappings returns the mappings whose ids a ref() in some
@@ -124,10 +138,7 @@ func (c *idMap) remember(mapping, key, id, hash string) error {
 	if !c.persistent() {
 		return nil
 	}
-	if err := c.store.Remember(c.instance, mapping, map[string]state.Entry{key: e}); err != nil {
-		return fmt.Errorf("save id map of %s: %w", mapping, err)
-	}
-	return nil
+	return c.commits.put(mapping, key, e)
 }
 
 // touch stores an entry again as it is (after Oro confirmed the record).
@@ -135,10 +146,7 @@ func (c *idMap) touch(mapping, key string, e state.Entry) error {
 	if c.dryRun || !c.persistent() {
 		return nil
 	}
-	if err := c.store.Remember(c.instance, mapping, map[string]state.Entry{key: e}); err != nil {
-		return fmt.Errorf("save id map of %s: %w", mapping, err)
-	}
-	return nil
+	return c.commits.put(mapping, key, e)
 }
 
 // forget drops a stale entry (its Oro record was deleted).

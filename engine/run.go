@@ -104,6 +104,7 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 		}
 	}
 	r.ids = newIDMap(opts.State, r.instance, opts.DryRun, ms)
+	defer r.ids.close()
 	r.slots = make(chan struct{}, opts.Concurrency)
 	if opts.Oro != nil {
 		r.lookups = newLookups(newGate(opts.Oro, r.slots, ctx))
