@@ -14,7 +14,7 @@ type resourceSpec struct {
 type hooks struct {
 	// normalize adjusts a built record before validation (e.g. adds the primary
 	// unit precision to unitPrecisions).
-	normalize func(t *tx, r *Resource)
+	normalize func(t *tx, w *write)
 	// validate adds domain errors for a record about to be written.
 	validate func(t *tx, w *write)
 	// finalID turns the provisional id of a new record into its real id.

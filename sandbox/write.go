@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,6 +20,7 @@ type tx struct {
 	temp     map[Ref]string // temporary id sent by the client -> real id
 	reserved map[string]int // auto ids handed out per type in this tx
 	writes   []*write       // primary first, then included in request order
+	orphans  []*Resource    // owned records that updates left out (orphans.go)
 	errs     []*apiError
 }
 
@@ -100,6 +103,7 @@ func (t *tx) run(sp *resourceSpec, doc *document, old *Resource) (*Resource, []*
 	if len(t.errs) > 0 {
 		return nil, t.errs
 	}
+	t.collectOrphans()
 	t.commit()
 	return t.writes[0].rec, nil
 }
@@ -129,8 +133,10 @@ func (t *tx) plan(sp *resourceSpec, o *object, old *Resource) {
 	t.writes = append(t.writes, w)
 }
 
-// planIncluded registers an included object: a create with a temporary id,
-// or an update of an existing record with meta.update.
+// planIncluded registers an included object: a create with a temporary id
+// (also when the id is that of an existing record: without meta the id is
+// only a temporary one, oro-api.md §6, §7), or an update of an existing
+// record with meta.update (see planIncludedUpdate).
 func (t *tx) planIncluded(o *object) {
 	sp := t.st.spec(o.typ)
 	if sp == nil {
@@ -150,74 +156,121 @@ func (t *tx) planIncluded(o *object) {
 		t.plan(sp, o, nil)
 		return
 	}
+	t.planIncludedUpdate(sp, o)
+}
+
+// planIncludedUpdate registers an included object with meta.update: its id
+// must be a valid id of an existing record of its type. Oro refuses
+// otherwise with 400, not 404 (platform ApiBundle
+// Processor/Shared/JsonApi/NormalizeIncludedData::loadIncludedEntity and
+// normalizeEntityId):
+//   - an id that is not an id of the type (e.g. not an integer): "entity
+//     identifier constraint" pointing at /included/N/id, the detail being
+//     the id transformer's message;
+//   - no such record: "entity constraint", "The entity does not exist.",
+//     pointing at /included/N.
+//
+// The record must also be linked to the primary data, which checkConnected
+// verifies for every included object.
+func (t *tx) planIncludedUpdate(sp *resourceSpec, o *object) {
+	if !validID(sp, o.id) {
+		t.fail(&apiError{Status: http.StatusBadRequest, Title: titleEntityID,
+			Detail: fmt.Sprintf("Expected integer value. Given %q.", o.id), Pointer: o.pointer + "/id"})
+		return
+	}
 	old := t.st.get(o.typ, o.id)
 	if old == nil {
-		t.fail(&apiError{Status: http.StatusNotFound, Title: titleNotFound, Detail: detailNotFoundByID, Pointer: o.pointer})
+		t.fail(badPointer(titleEntity, detailNoEntity, o.pointer))
 		return
 	}
 	t.checkAllowed(sp, resources.Update, o)
 	t.plan(sp, o, old)
 }
 
-func (t *tx) checkAllowed(sp *resourceSpec, a resources.Action, o *object) {
-	if !t.trusted && !sp.Allows(a) {
-		t.fail(&apiError{Status: http.StatusMethodNotAllowed, Title: "action not allowed exception",
-			Detail: fmt.Sprintf("The action is not allowed for %q.", sp.Type), Pointer: o.pointer})
-	}
-}
-
-// writable reports whether a sent field is applied (read-only fields and
-// create-only fields on update are ignored, as Oro documents).
-func (t *tx) writable(w *write, readOnly, createOnly bool) bool {
-	if t.trusted {
+// validID reports whether id can be an id of sp: an integer for
+// auto-generated ids, anything for client-chosen and composite ids (a
+// price's "<uuid>-<priceListId>").
+func validID(sp *resourceSpec, id string) bool {
+	if sp.IDs == resources.ClientID || sp.hooks.finalID != nil {
 		return true
 	}
-	return !readOnly && (!createOnly || w.creating())
+	_, err := strconv.ParseInt(id, 10, 64)
+	return err == nil
 }
 
-// build applies the sent attributes and relationships to the record.
+// checkAllowed refuses an included create or update of a resource whose
+// action is disabled: 405 "action not allowed exception", "The action is
+// not allowed.", pointing at the included object (platform ApiBundle
+// CreateWithIncludedTest::testTryToCreateIncludedEntityWhenCreateActionForItIsDisabled).
+func (t *tx) checkAllowed(sp *resourceSpec, a resources.Action, o *object) {
+	if !t.trusted && !sp.Allows(a) {
+		t.fail(&apiError{Status: http.StatusMethodNotAllowed, Title: titleActionNotAllowed,
+			Detail: "The action is not allowed.", Pointer: o.pointer})
+	}
+}
+
+// build applies the sent attributes and relationships to the record. The
+// fields the action's form does not have are reported together, as Oro's
+// form reports them (see extraFields).
 func (t *tx) build(w *write) {
-	for name, v := range w.obj.attrs {
-		t.buildAttr(w, name, v)
+	var extra []string
+	for _, name := range slices.Sorted(maps.Keys(w.obj.attrs)) {
+		if !t.buildAttr(w, name, w.obj.attrs[name]) {
+			extra = append(extra, name)
+		}
 	}
-	for name, v := range w.obj.rels {
-		t.buildRel(w, name, v)
+	for _, name := range slices.Sorted(maps.Keys(w.obj.rels)) {
+		if !t.buildRel(w, name, w.obj.rels[name]) {
+			extra = append(extra, name)
+		}
+	}
+	if len(extra) > 0 {
+		t.fail(extraFields(w.obj, extra))
 	}
 }
 
-func (t *tx) buildAttr(w *write, name string, v any) {
-	ptr := w.obj.pointer + "/attributes/" + name
+// buildAttr applies one sent attribute; it returns false when the
+// attribute is not part of the action's form (an extra field).
+func (t *tx) buildAttr(w *write, name string, v any) bool {
 	as := w.spec.Attr(name)
 	if as == nil {
-		t.fail(badPointer(titleExtraFields, fmt.Sprintf("This form should not contain extra fields: %q.", name), ptr))
-		return
+		return false
 	}
-	if !t.writable(w, as.ReadOnly, as.CreateOnly) {
-		return
+	switch t.attrUse(w, as) {
+	case fieldExtra:
+		return false
+	case fieldIgnored:
+		return true
 	}
 	val, err := coerce(as, v)
 	if err != nil {
-		err.Pointer = ptr
+		err.Pointer = w.obj.pointer + "/attributes/" + name
 		t.fail(err)
-		return
+		return true
 	}
 	w.rec.Attributes[name] = val
+	return true
 }
 
-func (t *tx) buildRel(w *write, name string, v any) {
+// buildRel applies one sent relationship; it returns false when the
+// relationship is not part of the action's form (an extra field).
+func (t *tx) buildRel(w *write, name string, v any) bool {
 	ptr := w.obj.pointer + "/relationships/" + name
 	rs := w.spec.Rel(name)
 	if rs == nil {
-		t.fail(badPointer(titleExtraFields, fmt.Sprintf("This form should not contain extra fields: %q.", name), ptr))
-		return
+		return false
+	}
+	use := t.relUse(w, rs)
+	if use == fieldExtra {
+		return false
 	}
 	refs, err := parseRelData(rs, v, ptr)
 	if err != nil {
 		t.fail(err)
-		return
+		return true
 	}
-	if !t.writable(w, rs.ReadOnly, rs.CreateOnly) {
-		return
+	if use == fieldIgnored && !rs.FixedAfterCreate {
+		return true
 	}
 	resolved := make([]Ref, 0, len(refs))
 	for i, ref := range refs {
@@ -229,7 +282,10 @@ func (t *tx) buildRel(w *write, name string, v any) {
 			resolved = append(resolved, r)
 		}
 	}
-	w.rec.Relationships[name] = resolved
+	if use == fieldApplied {
+		w.rec.Relationships[name] = resolved
+	}
+	return true
 }
 
 // resolve maps a temporary id to the real one and checks that the related
@@ -261,7 +317,7 @@ func (t *tx) finish(w *write) {
 		applyDefaults(w.spec, w.rec)
 	}
 	if h := w.spec.hooks.normalize; h != nil {
-		h(t, w.rec)
+		h(t, w)
 	}
 	t.checkRequired(w)
 	if h := w.spec.hooks.validate; h != nil {
@@ -291,9 +347,17 @@ func (t *tx) checkRequired(w *write) {
 		}
 	}
 	for _, rs := range w.spec.Rels {
-		if rs.Required && (w.creating() || w.sent(rs.Name)) && len(w.rec.Relationships[rs.Name]) == 0 &&
-			!t.failedAt(w.obj.pointer+"/relationships/"+rs.Name) {
-			t.fail(badPointer(titleNotBlank, detailNotBlank, w.obj.pointer+"/relationships/"+rs.Name+"/data"))
+		if !rs.Required || len(w.rec.Relationships[rs.Name]) > 0 || t.failedAt(w.obj.pointer+"/relationships/"+rs.Name) {
+			continue
+		}
+		ptr := w.obj.pointer + "/relationships/" + rs.Name + "/data"
+		switch {
+		case rs.ToMany && w.creating():
+			// A required collection is a Count(min: 1) of the create form
+			// (ProductBundle api.yml for names; ProductTest::testCreateWithEmptyNames).
+			t.fail(badPointer(titleCount, "This collection should contain 1 element or more.", ptr))
+		case !rs.ToMany && (w.creating() || w.sent(rs.Name)):
+			t.fail(badPointer(titleNotBlank, detailNotBlank, ptr))
 		}
 	}
 }
@@ -346,8 +410,13 @@ func (t *tx) links(i, j int) bool {
 	return false
 }
 
-// commit stores every write, stamping ids and timestamps.
+// commit deletes the orphaned records, then stores every write, stamping
+// ids and timestamps. Orphans go first, while the stored parents still list
+// them, so that their delete hooks can find what hangs on them.
 func (t *tx) commit() {
+	for _, r := range t.orphans {
+		t.st.remove(r)
+	}
 	now := t.now.UTC().Format(timeLayout)
 	for _, w := range t.writes {
 		if w.mergedInto != nil {
