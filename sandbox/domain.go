@@ -158,6 +158,18 @@ func toRat(v any) (*big.Rat, bool) {
 	return new(big.Rat).SetString(s)
 }
 
+// checkPriceListFilter refuses a price list filter naming no price list:
+// 400 "filter constraint", "The specified price list does not exist.",
+// without a source (PricingBundle Api/ProductPrice/Processor/HandlePriceListFilter).
+func checkPriceListFilter(st *store, lq *listQuery) []*apiError {
+	for _, c := range lq.conds {
+		if c.field == "priceList" && c.op == "eq" && len(c.values) == 1 && st.get("pricelists", c.values[0]) == nil {
+			return []*apiError{badParameter(titleFilter, "The specified price list does not exist.", "")}
+		}
+	}
+	return nil
+}
+
 // priceID builds the composite productprices id "<uuid>-<priceListId>".
 func priceID(r *Resource) string { return newUUID() + "-" + r.one("priceList") }
 

@@ -10,7 +10,7 @@ var domainHooks = map[string]hooks{
 	"products": {normalize: normalizeProduct, validate: validateProduct,
 		afterCommit: ensureInventoryLevels, beforeDelete: deleteProductParts},
 	"productunitprecisions": {beforeDelete: deleteUnitPrecisionParts},
-	"productprices":         {validate: validatePrice, finalID: priceID},
+	"productprices":         {validate: validatePrice, finalID: priceID, checkList: checkPriceListFilter},
 }
 
 // schemaTable returns the specification of every resource the stand-in

@@ -23,6 +23,8 @@ type hooks struct {
 	afterCommit func(s *store, r *Resource)
 	// beforeDelete runs before a record is deleted (cascades).
 	beforeDelete func(s *store, r *Resource)
+	// checkList adds resource-specific errors for a parsed list query.
+	checkList func(s *store, lq *listQuery) []*apiError
 }
 
 // isOrdered reports whether a kind compares by order (numbers, datetimes):

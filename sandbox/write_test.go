@@ -184,7 +184,7 @@ func TestProductPrices(t *testing.T) {
 		t.Errorf("quantity = %s", rp.str("data", "attributes", "quantity"))
 	}
 	e.req("DELETE", "/productprices?filter[product]="+pid, "").must(t, 400).
-		hasError(t, titleFilter, `The "priceList" filter is required.`, "filter[priceList]")
+		hasError(t, titleFilter, `The "priceList" filter is required.`, "")
 	e.req("DELETE", "/productprices?filter[priceList]=1", "").must(t, 204)
 }
 
