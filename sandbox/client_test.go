@@ -29,10 +29,18 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvOpts(t, Options{})
+}
+
+// newEnvOpts is newEnv with options; Now is always the env's test clock.
+func newEnvOpts(t *testing.T, opts Options) *env {
+	t.Helper()
 	clock := &testClock{now: time.Date(2024, 3, 11, 17, 41, 17, 0, time.UTC)}
-	s := New(Options{Now: clock.Now})
+	opts.Now = clock.Now
+	s := New(opts)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
+	t.Cleanup(s.ClearFaults) // runs first: releases hanging requests before Close waits for them
 	e := &env{t: t, s: s, srv: srv, clock: clock}
 	e.token = e.fetchToken()
 	return e
