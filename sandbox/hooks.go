@@ -11,8 +11,9 @@ import (
 	"github.com/orosync/orosync/resources"
 )
 
-// This file holds the test hooks: ways for tests to look inside the server
-// and to simulate failures. They are safe for concurrent use.
+// This file holds the test hooks that let tests look inside the server and
+// prepare data; the ones that make it fail are in faults.go, chaos.go and
+// down.go. All are safe for concurrent use.
 
 // Stats counts what the server has seen.
 type Stats struct {

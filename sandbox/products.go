@@ -112,8 +112,11 @@ func validateSKU(t *tx, w *write) {
 // (checkRequired).
 func validateProductNames(t *tx, w *write) {
 	names := w.rec.Relationships["names"]
-	if !(w.creating() || w.sent("names") || t.updatesAny(names)) || w.creating() && len(names) == 0 {
-		return
+	switch {
+	case w.creating() && len(names) == 0:
+		return // the create form's Count constraint reports it (checkRequired)
+	case !w.creating() && !w.sent("names") && !t.updatesAny(names):
+		return // the names are untouched
 	}
 	for _, ref := range names {
 		n := t.get(ref.Type, ref.ID)
