@@ -218,3 +218,22 @@ func TestNewUnitPrecisionOfAKnownUnitIsRefused(t *testing.T) {
 	dup := strings.Replace(strings.ReplaceAll(productDoc, "%SKU%", "B-1"), `"id":"set"`, `"id":"item"`, 1)
 	e.req("POST", "/products", dup).must(t, 400).wantErrors(t, alreadyThere)
 }
+
+func TestIncludedUpdateOfTheParentAlsoDeletesTheOwnedRecordsLeftOut(t *testing.T) {
+	e := newEnv(t)
+	p := createNamedProduct(t, e, "A-1")
+	id := e.req("POST", "/productprices", `{"data":{"type":"productprices","attributes":{"quantity":1,"currency":"USD","value":"5"},
+		"relationships":{"priceList":{"data":{"type":"pricelists","id":"1"}},"product":{"data":{"type":"products","id":"`+p.id+`"}},
+		"unit":{"data":{"type":"productunits","id":"item"}}}}}`).must(t, 201).str("data", "id")
+	// The product is updated as an included record of a price update.
+	body := `{"data":{"type":"productprices","id":"` + id + `","attributes":{"value":"6"},
+	    "relationships":{"product":{"data":{"type":"products","id":"` + p.id + `"}}}},
+	  "included":[{"type":"products","id":"` + p.id + `","meta":{"update":true},
+	      "relationships":{"names":{"data":[{"type":"productnames","id":"fresh"}]}}},
+	    {"type":"productnames","id":"fresh","attributes":{"string":"Gadget"}}]}`
+	rp := e.req("PATCH", "/productprices/"+id, body).must(t, 200)
+	fresh := rp.str("included", 1, "id")
+	if got := ids(e.s.Records("productnames")); !slices.Equal(got, []string{fresh}) {
+		t.Errorf("product names = %v, want only the new %s", got, fresh)
+	}
+}
