@@ -109,8 +109,10 @@ type Rel struct {
 	// CreateOnly relationships exist only in the create action (see
 	// Attr.CreateOnly).
 	CreateOnly bool
-	// FixedAfterCreate relationships are accepted on update but their
-	// value is ignored (a price's price list, §12.8).
+	// FixedAfterCreate relationships are in the update form but not mapped
+	// (api.yml "form_options: mapped: false" under actions.update): an
+	// update may send them, the value must still name an existing record,
+	// and it is ignored (a price's price list, §12.8).
 	FixedAfterCreate bool
 	// Default is the id a create without the relationship gets (owner and
 	// organization default to the token's user and organization, §4).
