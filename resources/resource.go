@@ -84,6 +84,10 @@ type Attr struct {
 	// 400 "extra fields constraint" when an update sends them (api.yml
 	// excludes them from update).
 	CreateOnly bool
+	// OutputOnly attributes are rendered but excluded from both the create
+	// and the update form (api.yml "exclude: true" under both actions), so
+	// Oro answers 400 "extra fields constraint" whenever a write sends them.
+	OutputOnly bool
 	// Hidden attributes are accepted but never rendered (passwords).
 	Hidden bool
 	// Default is the value a create without the attribute gets.
@@ -105,15 +109,20 @@ type Rel struct {
 	// CreateOnly relationships exist only in the create action (see
 	// Attr.CreateOnly).
 	CreateOnly bool
-	// FixedAfterCreate relationships are accepted on update but their
-	// value is ignored (a price's price list, §12.8).
+	// FixedAfterCreate relationships are in the update form but not mapped
+	// (api.yml "form_options: mapped: false" under actions.update): an
+	// update may send them, the value must still name an existing record,
+	// and it is ignored (a price's price list, §12.8).
 	FixedAfterCreate bool
 	// Default is the id a create without the relationship gets (owner and
 	// organization default to the token's user and organization, §4).
 	Default string
 	// Owned is set for to-many relationships whose records belong to this
-	// one (a product's names and unit precisions): a PATCH that leaves one
-	// out deletes it (§4, §12.6).
+	// one (a product's names and unit precisions): a PATCH that sends the
+	// relationship replaces the set, and the records left out are deleted
+	// (§4, §12.6, §13 pitfall 9; Doctrine orphanRemoval=true on
+	// Product::$names, $shortDescriptions and $unitPrecisions in
+	// oroinc/orocommerce ProductBundle/Entity/Product.php).
 	Owned bool
 	// ChildKey identifies an owned record among its siblings: the
 	// relationship (or attribute) of the child that is unique within the
@@ -135,6 +144,10 @@ type Filter struct {
 	// of the resource (api.yml property_path: an address's addressType is
 	// types.type; a region's combinedCode is its id).
 	Path bool
+	// Operators, when set, are the only operators the filter accepts
+	// (api.yml "operators"; "eq" is the operator of filter[f]=v). Nil
+	// means the defaults for the field's data type (oro-api.md §8).
+	Operators []string
 }
 
 // Resource describes one resource type of the back-office API.
@@ -155,6 +168,10 @@ type Resource struct {
 	// Timestamps is set for resources with read-only createdAt and
 	// updatedAt attributes.
 	Timestamps bool
+	// TimestampsExcluded makes createdAt and updatedAt OutputOnly instead
+	// of ReadOnly: the resource's api.yml excludes them from the create and
+	// update actions.
+	TimestampsExcluded bool
 	// RequiredFilter is a filter the list action refuses to run without
 	// (productprices need filter[priceList], §8).
 	RequiredFilter string
@@ -292,15 +309,17 @@ func LookupOrGeneric(typ string) *Resource {
 	return Generic(typ)
 }
 
-// complete adds what every resource gets implicitly: read-only createdAt
-// and updatedAt where the resource has timestamps, the id filter, and a
+// complete adds what every resource gets implicitly: read-only (or, with
+// TimestampsExcluded, output-only) createdAt and updatedAt where the
+// resource has timestamps, the id filter, and a
 // filter on every to-one relationship (Oro enables association filters
 // automatically, §8).
 func (r *Resource) complete() {
 	if r.Timestamps {
+		ro, out := !r.TimestampsExcluded, r.TimestampsExcluded
 		r.Attrs = append(r.Attrs,
-			Attr{Name: "createdAt", Kind: DateTime, ReadOnly: true},
-			Attr{Name: "updatedAt", Kind: DateTime, ReadOnly: true})
+			Attr{Name: "createdAt", Kind: DateTime, ReadOnly: ro, OutputOnly: out},
+			Attr{Name: "updatedAt", Kind: DateTime, ReadOnly: ro, OutputOnly: out})
 	}
 	if r.Filter("id") == nil {
 		r.Filters = append([]Filter{{Field: "id", AllowArray: true}}, r.Filters...)

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -45,8 +46,24 @@ func TestTableIsConsistent(t *testing.T) {
 		if r.RequiredFilter != "" && r.Filter(r.RequiredFilter) == nil {
 			t.Errorf("%s: required filter %q is not a filter", r.Type, r.RequiredFilter)
 		}
+		for _, f := range r.Filters {
+			for _, op := range f.Operators {
+				if !slices.Contains(knownOperators, op) {
+					t.Errorf("%s: filter %q names unknown operator %q", r.Type, f.Field, op)
+				}
+			}
+		}
+		for _, a := range r.Attrs {
+			if a.OutputOnly && (a.Required || a.CreateOnly || a.ReadOnly) {
+				t.Errorf("%s.%s: an output-only attribute cannot also be required, create-only or read-only", r.Type, a.Name)
+			}
+		}
 	}
 }
+
+// knownOperators are Oro's filter operators (oro-api.md §8).
+var knownOperators = []string{"eq", "neq", "lt", "lte", "gt", "gte", "exists", "neq_or_null", "contains",
+	"not_contains", "starts_with", "not_starts_with", "ends_with", "not_ends_with", "empty"}
 
 func TestCapabilities(t *testing.T) {
 	tests := []struct {
@@ -68,6 +85,15 @@ func TestCapabilities(t *testing.T) {
 		{"customeraddresses", func(r *Resource) bool { return r.AllowsIn(UpdateList, MustVersion("6.0.0")) }, true, "address batch in 6.0"},
 		{"customeraddresses", func(r *Resource) bool { return r.AllowsIn(UpdateList, Version{}) }, true, "unknown version assumes present"},
 		{"inventorylevels", func(r *Resource) bool { return r.Filter("product").AllowArray }, true, "association filters allow arrays"},
+		{"productprices", func(r *Resource) bool { return r.Filter("priceList").AllowArray }, false, "filter[priceList] takes one id (api.yml allow_array: false)"},
+		{"productprices", func(r *Resource) bool { return slices.Equal(r.Filter("priceList").Operators, []string{"eq"}) }, true, "filter[priceList] only has '=' (api.yml)"},
+		{"customerusers", func(r *Resource) bool { return r.Attr("password").CreateOnly }, true, "password is create-only (CustomerBundle api.yml)"},
+		{"customeraddresses", func(r *Resource) bool { return r.Rel("customer").CreateOnly }, true, "an address's customer is create-only (CustomerBundle api.yml)"},
+		{"customers", func(r *Resource) bool { return r.Attr("createdAt").OutputOnly }, true, "createdAt is excluded from create and update (CustomerBundle api.yml)"},
+		{"products", func(r *Resource) bool { return r.Attr("createdAt").ReadOnly }, true, "a product's createdAt stays read-only"},
+		{"productprices", func(r *Resource) bool { return r.Rel("priceList").FixedAfterCreate }, true, "priceList is mapped: false on update (PricingBundle api.yml)"},
+		{"productnames", func(r *Resource) bool { return r.Allows(Delete) }, false, "product names cannot be deleted on their own (ProductBundle api.yml)"},
+		{"products", func(r *Resource) bool { return r.Rel("shortDescriptions").Owned }, true, "short descriptions are orphan-removed (Product.php)"},
 	}
 	for _, tc := range tests {
 		r, ok := Lookup(tc.typ)

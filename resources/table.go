@@ -130,9 +130,11 @@ func customerGroups() *Resource {
 // customers: required name; the name column is indexed
 // (oro_customer_name_idx in Customer.php), so filter[name] exists but takes
 // no list; createdAt and updatedAt filters are enabled in api.yml; batch
-// yes, upsert no (§12.2).
+// yes, upsert no (§12.2). customer-portal CustomerBundle api.yml excludes
+// createdAt and updatedAt from both the create and the update action, so
+// sending them is an extra field.
 func customers() *Resource {
-	return &Resource{Type: "customers", Actions: CRUD | UpdateList, Timestamps: true,
+	return &Resource{Type: "customers", Actions: CRUD | UpdateList, Timestamps: true, TimestampsExcluded: true,
 		Attrs: []Attr{{Name: "name", Kind: String, Required: true}},
 		Rels: []Rel{
 			{Name: "parent", Target: "customers"},
@@ -146,10 +148,12 @@ func customers() *Resource {
 
 // customerUsers: required email, firstName, lastName and customer;
 // userRoles while enabled; password exists only in the create action
-// (customer-portal CustomerBundle api.yml: excluded globally, re-enabled
-// for create only); batch yes, upsert no (§12.4).
+// (customer-portal CustomerBundle api.yml: "password: exclude: true" for the
+// entity, "exclude: false" under actions.create only, so a PATCH that sends
+// it gets 400 "extra fields constraint"); createdAt and updatedAt are
+// excluded from both create and update there; batch yes, upsert no (§12.4).
 func customerUsers() *Resource {
-	return &Resource{Type: "customerusers", Actions: CRUD | UpdateList, Timestamps: true,
+	return &Resource{Type: "customerusers", Actions: CRUD | UpdateList, Timestamps: true, TimestampsExcluded: true,
 		Attrs: []Attr{
 			{Name: "email", Kind: String, Required: true},
 			{Name: "firstName", Kind: String, Required: true},
@@ -172,12 +176,15 @@ func customerUsers() *Resource {
 }
 
 // customerAddresses: required street, city, postalCode, country and the
-// customer, which api.yml excludes from update (create-only); country,
-// region and addressType filters allow arrays; batch from 5.1.2 (§12.5,
-// customer-portal CustomerBundle api.yml).
+// customer, which api.yml excludes from update (create-only: "customer:
+// exclude: true" under actions.update; platform AddressBundle
+// UnchangeableAddressOwnerTestTrait expects 400 "extra fields constraint"
+// when an update sends it); createdAt and updatedAt are excluded from
+// create and update; country, region and addressType filters allow arrays;
+// batch from 5.1.2 (§12.5, customer-portal CustomerBundle api.yml).
 func customerAddresses() *Resource {
 	str := func(n string, req bool) Attr { return Attr{Name: n, Kind: String, Required: req} }
-	return &Resource{Type: "customeraddresses", Actions: CRUD | UpdateList, Timestamps: true,
+	return &Resource{Type: "customeraddresses", Actions: CRUD | UpdateList, Timestamps: true, TimestampsExcluded: true,
 		Since: map[Action]Version{UpdateList: {5, 1, 2}},
 		Attrs: []Attr{
 			str("label", false), str("street", true), str("street2", false), str("city", true),
@@ -205,9 +212,14 @@ func productUnits() *Resource {
 }
 
 // localizedValues: a product's names and short descriptions; localization
-// null is the default value (§12.6).
+// null is the default value (§12.6). They cannot be deleted on their own:
+// orocommerce ProductBundle api.yml sets "delete: false" and
+// "delete_list: false" for ProductName and ProductShortDescription (they go
+// when the product's set no longer lists them). The api.yml read is the
+// current one; older versions are unconfirmed, so the stand-in takes the
+// stricter reading.
 func localizedValues(typ string) *Resource {
-	return &Resource{Type: typ, Actions: CRUD,
+	return &Resource{Type: typ, Actions: Read | Create | Update,
 		Attrs: []Attr{{Name: "fallback", Kind: String}, {Name: "string", Kind: String}},
 		Rels:  []Rel{{Name: "localization", Target: "localizations"}}}
 }
@@ -268,8 +280,13 @@ func priceLists() *Resource {
 
 // productPrices: required quantity, currency, value, priceList, product and
 // unit; the id is composite; list and delete_list need filter[priceList];
-// priceList is read-only after create (Oro's own update example resends
-// it, so it is accepted and ignored); batch yes (§8, §12.8).
+// batch yes (§8, §12.8). priceList is fixed after create but accepted on
+// update: orocommerce PricingBundle api.yml maps it "form_options: mapped:
+// false" under actions.update (accepted, value ignored), and Oro's own
+// update example resends it. (A pre-4.0 ProductPriceTest expected 400
+// "extra fields constraint" for it; that is older than any version orosync
+// supports.) The priceList filter takes one id with the "=" operator only
+// (api.yml "operators: ['=']", "allow_array: false").
 func productPrices() *Resource {
 	return &Resource{Type: "productprices", Actions: CRUD | UpdateList, RequiredFilter: "priceList",
 		Attrs: []Attr{
@@ -282,7 +299,7 @@ func productPrices() *Resource {
 			{Name: "product", Target: "products", Required: true},
 			{Name: "unit", Target: "productunits", Required: true},
 		},
-		Filters: []Filter{{Field: "product", AllowArray: true}}}
+		Filters: []Filter{{Field: "priceList", Operators: []string{"eq"}}, {Field: "product", AllowArray: true}}}
 }
 
 // inventoryLevels: created by Oro per unit precision; create, delete and

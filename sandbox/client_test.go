@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,10 +29,18 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvOpts(t, Options{})
+}
+
+// newEnvOpts is newEnv with options; Now is always the env's test clock.
+func newEnvOpts(t *testing.T, opts Options) *env {
+	t.Helper()
 	clock := &testClock{now: time.Date(2024, 3, 11, 17, 41, 17, 0, time.UTC)}
-	s := New(Options{Now: clock.Now})
+	opts.Now = clock.Now
+	s := New(opts)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
+	t.Cleanup(s.ClearFaults) // runs first: releases hanging requests before Close waits for them
 	e := &env{t: t, s: s, srv: srv, clock: clock}
 	e.token = e.fetchToken()
 	return e
@@ -191,4 +200,49 @@ func newEnvWith(t *testing.T, s *Server) string {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// wantErr is one expected JSON:API error; an empty pointer or parameter
+// means the source has no such member (no source at all when both are
+// empty).
+type wantErr struct{ status, title, detail, pointer, parameter string }
+
+// wantErrors fails unless the answer holds exactly the errors want, in any
+// order, with exact status (a string), title, detail and source.
+func (rp reply) wantErrors(t *testing.T, want ...wantErr) {
+	t.Helper()
+	raw, _ := rp.get("errors").([]any)
+	var got []wantErr
+	for _, x := range raw {
+		m, _ := x.(map[string]any)
+		status, ok := m["status"].(string)
+		if !ok {
+			t.Errorf("error status %v is not a string", m["status"])
+		}
+		e := wantErr{status: status}
+		e.title, _ = m["title"].(string)
+		e.detail, _ = m["detail"].(string)
+		if src, ok := m["source"].(map[string]any); ok {
+			e.pointer, _ = src["pointer"].(string)
+			e.parameter, _ = src["parameter"].(string)
+			if len(src) != 1 {
+				t.Errorf("source %v must hold exactly one of pointer and parameter", src)
+			}
+		}
+		got = append(got, e)
+	}
+	key := func(e wantErr) string {
+		return e.status + "|" + e.title + "|" + e.detail + "|" + e.pointer + "|" + e.parameter
+	}
+	sortErrs := func(es []wantErr) []string {
+		out := make([]string, len(es))
+		for i, e := range es {
+			out[i] = key(e)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if g, w := sortErrs(got), sortErrs(want); !slices.Equal(g, w) {
+		t.Errorf("errors =\n  %s\nwant\n  %s\n(body %s)", strings.Join(g, "\n  "), strings.Join(w, "\n  "), rp.raw)
+	}
 }

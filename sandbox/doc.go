@@ -17,14 +17,18 @@
 //     Accept without a usable JSON:API media type gets 406, and a GET without
 //     a JSON:API Accept gets the flat "plain" format;
 //   - JSON:API documents with string ids, 201 + Location on create, partial
-//     PATCH where a to-many relationship replaces the set, Oro's error titles,
-//     pointers and several errors per answer, 405 with Allow and no body for
-//     disabled actions;
+//     PATCH where a to-many relationship replaces the set (and the owned
+//     records left out, such as a product's names, are deleted), Oro's error
+//     titles, pointers and several errors per answer, 405 with Allow and no
+//     body for disabled actions;
+//   - each action's form: fields it does not have (a create-only password on
+//     update, an unknown field) are "extra fields", fields it does not map
+//     are ignored;
 //   - listing with page[number]/page[size], sort, filter[f] and
 //     filter[f][op] (only on allowed fields), comma lists only where Oro
 //     allows them, id ranges, links.next, X-Include totalCount/noHateoas;
 //   - meta.upsert only where Oro allows it, and `included` objects with
-//     temporary ids and meta.includeId.
+//     temporary ids and meta.includeId, or meta.update of an existing record.
 //
 // Resources come from orosync's one table of Oro resources (package
 // resources, which cites Oro's api.yml and entity code for every rule):
@@ -34,7 +38,13 @@
 // and units, address regions, ...) are small hooks attached by type
 // (resources.go, domain.go).
 //
-// Test hooks (Stats, ExpireTokens, Records, Seed, InjectFault, Requests) let
-// tests look inside the server and simulate failures such as 503 answers,
-// slow answers and lost responses. Requests never records secrets.
+// Test hooks (Stats, ExpireTokens, Records, Seed, Requests) let tests look
+// inside the server. Fault injection makes it misbehave as the path to a real
+// Oro does: InjectFault scripts faults (error statuses, proxies' HTML pages,
+// 429 with Retry-After, connections dropped before or after processing,
+// requests that hang, an HTML login page from the token endpoint), SetChaos
+// injects them at random with a fixed seed, Down answers 503 to everything
+// for a while, SetLatency slows every request, and Options.TokenTTL makes
+// tokens expire early. Stats counts the faults by kind. Requests never
+// records secrets.
 package sandbox

@@ -90,118 +90,6 @@ func validateAddressTypes(t *tx, v any, ptr string) {
 	}
 }
 
-// normalizeProduct adds the primary unit precision to unitPrecisions. A new
-// primary precision for a unit the product already has is merged into the
-// existing precision, as Oro's Product::setPrimaryUnitPrecision does (via
-// addUnitPrecision): the existing precision takes the new precision value,
-// conversion rate 1 and sell true, and stays the primary one, so its
-// inventory levels and prices keep pointing at it.
-func normalizeProduct(t *tx, r *Resource) {
-	primary := r.Relationships["primaryUnitPrecision"]
-	if len(primary) != 1 {
-		return
-	}
-	if kept, ok := t.mergeUnitPrecision(r, primary[0]); ok {
-		r.Relationships["primaryUnitPrecision"] = []Ref{kept}
-		return
-	}
-	if !slices.Contains(r.Relationships["unitPrecisions"], primary[0]) {
-		r.Relationships["unitPrecisions"] = append(r.Relationships["unitPrecisions"], primary[0])
-	}
-}
-
-// mergeUnitPrecision merges the precision ref, when it is created by this
-// request, into the product's existing precision of the same unit. It
-// returns the existing precision and true when it merged.
-func (t *tx) mergeUnitPrecision(product *Resource, ref Ref) (Ref, bool) {
-	created := t.pending(ref, true)
-	if created == nil {
-		return Ref{}, false
-	}
-	unit := created.rec.one("unit")
-	for _, other := range product.Relationships["unitPrecisions"] {
-		stored := t.st.get(other.Type, other.ID)
-		if other == ref || stored == nil || stored.one("unit") != unit {
-			continue
-		}
-		target := t.pending(other, false)
-		if target == nil {
-			target = &write{obj: &object{pointer: created.obj.pointer, typ: other.Type, id: created.obj.id, hasID: true,
-				attrs: map[string]any{}, rels: map[string]any{}}, spec: created.spec, old: stored, rec: stored.clone()}
-			t.writes = append(t.writes, target)
-		}
-		precision, ok := created.rec.Attributes["precision"]
-		if !ok {
-			precision = jsonInt(0)
-		}
-		target.rec.Attributes["precision"] = precision
-		target.rec.Attributes["conversionRate"] = jsonInt(1)
-		target.rec.Attributes["sell"] = true
-		created.mergedInto = target
-		return other, true
-	}
-	return Ref{}, false
-}
-
-// validateProduct: SKUs are unique (case-insensitively, as Oro compares
-// upper-cased SKUs).
-func validateProduct(t *tx, w *write) {
-	sku := w.rec.str("sku")
-	if sku == "" || !(w.creating() || w.sent("sku")) {
-		return
-	}
-	for _, other := range t.st.all("products") {
-		if other.ID != w.rec.ID && strings.EqualFold(other.str("sku"), sku) {
-			t.fail(badPointer(titleUnique, "This value is already used.", w.obj.pointer+"/attributes/sku"))
-			return
-		}
-	}
-}
-
-// ensureInventoryLevels creates one inventory level (quantity "0") per unit
-// precision of a product that has none yet.
-func ensureInventoryLevels(st *store, p *Resource) {
-	levels := st.all("inventorylevels")
-	for _, upr := range p.Relationships["unitPrecisions"] {
-		exists := slices.ContainsFunc(levels, func(l *Resource) bool {
-			return l.one("product") == p.ID && l.one("productUnitPrecision") == upr.ID
-		})
-		if exists {
-			continue
-		}
-		st.put(&Resource{Type: "inventorylevels", ID: st.nextID("inventorylevels"),
-			Attributes: map[string]any{"quantity": "0"},
-			Relationships: map[string][]Ref{
-				"product":              {p.ref()},
-				"productUnitPrecision": {upr},
-				"organization":         {{Type: "organizations", ID: "1"}},
-			}})
-	}
-}
-
-// deleteProductParts removes what belongs to a product: names, unit
-// precisions, inventory levels and prices.
-func deleteProductParts(st *store, p *Resource) {
-	var parts []*Resource
-	for _, rel := range []string{"names", "unitPrecisions"} {
-		for _, ref := range p.Relationships[rel] {
-			if r := st.get(ref.Type, ref.ID); r != nil {
-				parts = append(parts, r)
-			}
-		}
-	}
-	for _, typ := range []string{"inventorylevels", "productprices"} {
-		for _, r := range st.all(typ) {
-			if r.one("product") == p.ID {
-				parts = append(parts, r)
-			}
-		}
-	}
-	for _, r := range parts {
-		delete(st.tables[r.Type].rows, r.ID)
-	}
-}
-
 // validatePrice: the currency must be one of the price list's, the unit one
 // of the product's unit precisions, and (product, price list, quantity,
 // unit, currency) unique.
@@ -268,6 +156,18 @@ func toRat(v any) (*big.Rat, bool) {
 		return nil, false
 	}
 	return new(big.Rat).SetString(s)
+}
+
+// checkPriceListFilter refuses a price list filter naming no price list:
+// 400 "filter constraint", "The specified price list does not exist.",
+// without a source (PricingBundle Api/ProductPrice/Processor/HandlePriceListFilter).
+func checkPriceListFilter(st *store, lq *listQuery) []*apiError {
+	for _, c := range lq.conds {
+		if c.field == "priceList" && c.op == "eq" && len(c.values) == 1 && st.get("pricelists", c.values[0]) == nil {
+			return []*apiError{badParameter(titleFilter, "The specified price list does not exist.", "")}
+		}
+	}
+	return nil
 }
 
 // priceID builds the composite productprices id "<uuid>-<priceListId>".

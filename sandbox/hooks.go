@@ -3,17 +3,17 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/orosync/orosync/resources"
 )
 
-// This file holds the test hooks: ways for tests to look inside the server
-// and to simulate failures. They are safe for concurrent use.
+// This file holds the test hooks that let tests look inside the server and
+// prepare data; the ones that make it fail are in faults.go, chaos.go and
+// down.go. All are safe for concurrent use.
 
 // Stats counts what the server has seen.
 type Stats struct {
@@ -23,8 +23,11 @@ type Stats struct {
 	TokenRequests int
 	// Unauthorized counts API requests answered 401.
 	Unauthorized int
-	// FaultsInjected counts requests affected by an injected Fault.
+	// FaultsInjected counts requests affected by an injected fault
+	// (InjectFault, SetChaos, Down).
 	FaultsInjected int
+	// Faults counts the affected requests by what the fault did to them.
+	Faults map[FaultKind]int
 	// Requests counts requests by "METHOD type", e.g. "POST customers" or
 	// "POST oauth2-token".
 	Requests map[string]int
@@ -35,10 +38,8 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := s.stats
-	out.Requests = make(map[string]int, len(s.stats.Requests))
-	for k, v := range s.stats.Requests {
-		out.Requests[k] = v
-	}
+	out.Requests = maps.Clone(s.stats.Requests)
+	out.Faults = maps.Clone(s.stats.Faults)
 	return out
 }
 
@@ -142,69 +143,6 @@ func joinAPIErrors(errs []*apiError) error {
 		out = append(out, fmt.Errorf("%s: %s: %s", where, e.Title, e.Detail))
 	}
 	return errors.Join(out...)
-}
-
-// Fault makes matching requests fail (test hook). The zero Method and Type
-// match everything; Type "oauth2-token" matches the token endpoint.
-type Fault struct {
-	// Method matches the HTTP method ("" = any).
-	Method string
-	// Type matches the resource type of the URL ("" = any).
-	Type string
-	// Status, when set, answers with this status instead of handling the
-	// request (the request is not processed).
-	Status int
-	// DropAfterStore handles the request normally (records are stored) and
-	// then closes the connection without sending the answer: a lost response.
-	DropAfterStore bool
-	// Delay waits this long before handling the request.
-	Delay time.Duration
-	// Times is how many matching requests are affected: 0 means once, a
-	// negative value means every matching request.
-	Times int
-}
-
-// InjectFault adds a fault; faults are matched in the order they were added
-// (test hook).
-func (s *Server) InjectFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
-
-// takeFault returns the first fault matching the request and uses it up.
-func (s *Server) takeFault(method string, rt route) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	typ := rt.resourceType()
-	for i, f := range s.faults {
-		if (f.Method != "" && !strings.EqualFold(f.Method, method)) || (f.Type != "" && f.Type != typ) {
-			continue
-		}
-		s.stats.FaultsInjected++
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		c := *f
-		return &c
-	}
-	return nil
-}
-
-// faultResponse is the answer of an injected status: no body for 401 and
-// 405 (as Oro), otherwise a JSON:API error document.
-func faultResponse(status int) *response {
-	if status == http.StatusUnauthorized || status == http.StatusMethodNotAllowed || status < 400 {
-		return emptyResponse(status)
-	}
-	return errorResponse(formatJSONAPI, &apiError{Status: status, Title: titleInjected,
-		Detail: "The sandbox answered " + strconv.Itoa(status) + " because a test injected this fault."})
 }
 
 // RequestLog describes one request the server answered. It never holds

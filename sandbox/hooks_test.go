@@ -5,67 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
-
-func TestInjectFaultStatus(t *testing.T) {
-	e := newEnv(t)
-	e.s.InjectFault(Fault{Method: "POST", Type: "customers", Status: 503})
-	body := `{"data":{"type":"customers","attributes":{"name":"A"}}}`
-	e.req("GET", "/customers", "").must(t, 200) // other method: unaffected
-	rp := e.req("POST", "/customers", body).must(t, 503)
-	rp.hasError(t, titleInjected, "503", "")
-	e.req("POST", "/customers", body).must(t, 201) // Times 0 = once
-	if n := len(e.s.Records("customers")); n != 1 {
-		t.Errorf("%d customers stored, want 1 (the faulted request must not be processed)", n)
-	}
-	e.s.InjectFault(Fault{Type: "oauth2-token", Status: 500, Times: 2})
-	for range 2 {
-		r, _ := http.NewRequest("POST", e.srv.URL+TokenPath, strings.NewReader("grant_type=client_credentials"))
-		e.do(r).must(t, 500)
-	}
-	e.fetchToken()
-	if got := e.s.Stats().FaultsInjected; got != 3 {
-		t.Errorf("FaultsInjected = %d, want 3", got)
-	}
-}
-
-func TestInjectFaultDropAfterStore(t *testing.T) {
-	e := newEnv(t)
-	e.s.InjectFault(Fault{Method: "POST", DropAfterStore: true})
-	r, _ := http.NewRequest("POST", e.srv.URL+DefaultAPIPrefix+"/customers",
-		strings.NewReader(`{"data":{"type":"customers","attributes":{"name":"Lost"}}}`))
-	r.Header.Set("Content-Type", mediaJSONAPI)
-	r.Header.Set("Authorization", "Bearer "+e.token)
-	if resp, err := http.DefaultClient.Do(r); err == nil {
-		resp.Body.Close()
-		t.Fatalf("got status %d, want a dropped connection", resp.StatusCode)
-	}
-	recs := e.s.Records("customers")
-	if len(recs) != 1 || recs[0].Attributes["name"] != "Lost" {
-		t.Errorf("Records = %+v, want the stored customer", recs)
-	}
-	logs := e.s.Requests()
-	if last := logs[len(logs)-1]; last.Status != 0 || last.Method != "POST" {
-		t.Errorf("last log = %+v, want status 0", last)
-	}
-}
-
-func TestInjectFaultDelay(t *testing.T) {
-	e := newEnv(t)
-	e.s.InjectFault(Fault{Type: "organizations", Delay: 50 * time.Millisecond, Times: -1})
-	start := time.Now()
-	e.req("GET", "/organizations", "").must(t, 200)
-	e.req("GET", "/organizations", "").must(t, 200)
-	if d := time.Since(start); d < 100*time.Millisecond {
-		t.Errorf("two delayed requests took %v, want >= 100ms", d)
-	}
-	client := &http.Client{Timeout: 10 * time.Millisecond}
-	r, _ := http.NewRequest("GET", e.srv.URL+DefaultAPIPrefix+"/organizations", nil)
-	if _, err := client.Do(r); err == nil {
-		t.Error("want a client timeout while the fault delays the answer")
-	}
-}
 
 func TestSeedAndRecords(t *testing.T) {
 	s := New(Options{})

@@ -40,9 +40,14 @@ type listQuery struct {
 	fields     map[string][]string
 }
 
-// opsFor returns the operators a field supports, as Oro enables them by type.
+// opsFor returns the operators a field supports: those api.yml lists for
+// the filter, otherwise those Oro enables for the field's type (oro-api.md
+// §8).
 func opsFor(sp *resourceSpec, field string) []string {
 	ordered := []string{"eq", "neq", "lt", "lte", "gt", "gte", "exists"}
+	if f := sp.Filter(field); f != nil && f.Operators != nil {
+		return f.Operators
+	}
 	if field == "id" {
 		return ordered
 	}
@@ -69,9 +74,18 @@ func parseListQuery(sp *resourceSpec, q url.Values) (*listQuery, []*apiError) {
 			errs = append(errs, err)
 		}
 	}
+	if len(errs) > 0 {
+		// Oro stops a request at the end of the processor group that found
+		// errors, and checks such as the required price list filter run
+		// after the filter values were normalized (inferred from the
+		// ApiBundle processor groups; unconfirmed by a test).
+		return lq, errs
+	}
 	if sp.RequiredFilter != "" && !slices.ContainsFunc(lq.conds, func(c cond) bool { return c.field == sp.RequiredFilter }) {
-		param := "filter[" + sp.RequiredFilter + "]"
-		errs = append(errs, badParameter(titleFilter, fmt.Sprintf("The %q filter is required.", sp.RequiredFilter), param))
+		// No source: PricingBundle Api/ProductPrice/Processor/HandlePriceListFilter
+		// adds Error::createValidationError(Constraint::FILTER, 'The "priceList"
+		// filter is required.') without one.
+		errs = append(errs, badParameter(titleFilter, fmt.Sprintf("The %q filter is required.", sp.RequiredFilter), ""))
 	}
 	return lq, errs
 }
@@ -137,15 +151,19 @@ func (lq *listQuery) parseInclude(sp *resourceSpec, val string) *apiError {
 }
 
 // parseFilter parses one filter parameter and checks field, operator and
-// value against the resource's allowed filters.
+// value against the resource's allowed filters. Oro's answers (400 "filter
+// constraint", source.parameter = the query parameter as sent):
+//   - an unknown or disabled filter: "The filter is not supported."
+//     (platform ApiBundle Processor/Shared/NormalizeFilterValues;
+//     GetWithFiltersTest::testFilterByWrongFieldName, CustomerAddressTest
+//     for filter[types]);
+//   - an operator the filter does not have: 'The operator "<op>" is not
+//     supported.' (the message of ApiBundle Exception/InvalidFilterOperatorException,
+//     which filters throw for it).
 func parseFilter(sp *resourceSpec, key, val string) (cond, *apiError) {
 	m := filterKey.FindStringSubmatch(key)
 	if m == nil || sp.Filter(m[1]) == nil {
-		name := key
-		if m != nil {
-			name = "filter[" + m[1] + "]"
-		}
-		return cond{}, badParameter(titleFilter, fmt.Sprintf("Filter %q is not supported.", name), key)
+		return cond{}, badParameter(titleFilter, "The filter is not supported.", key)
 	}
 	c := cond{field: m[1], op: m[2]}
 	if c.op == "" {
@@ -176,7 +194,7 @@ func splitFilterValue(sp *resourceSpec, field, op, val string) ([]string, bool) 
 	if lo, hi, ok := strings.Cut(val, ".."); ok && ordered && (op == "eq") && lo != "" && hi != "" {
 		return []string{lo, hi}, true
 	}
-	arrays := field == "id" || sp.Rel(field) != nil || sp.Filter(field).AllowArray
+	arrays := field == "id" || sp.Filter(field).AllowArray
 	if arrays && (op == "eq" || op == "neq") {
 		return strings.Split(val, ","), false
 	}
@@ -198,6 +216,16 @@ func badFilterValue(sp *resourceSpec, field, v string) string {
 	if field == "id" {
 		if _, err := strconv.ParseInt(v, 10, 64); err != nil && sp.IDs == resources.AutoID {
 			return fmt.Sprintf("Expected integer value. Given %q.", v)
+		}
+		return ""
+	}
+	if rs := sp.Rel(field); rs != nil {
+		// Association filters take ids of the target (NormalizeFilterValues
+		// normalizeIdentifierValue): integers for auto-generated ids.
+		if target, ok := resources.Lookup(rs.Target); ok && target.IDs == resources.AutoID {
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+				return fmt.Sprintf("Expected integer value. Given %q.", v)
+			}
 		}
 		return ""
 	}

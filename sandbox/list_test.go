@@ -85,8 +85,8 @@ func TestFilterErrors(t *testing.T) {
 	tests := []struct {
 		path, title, detail, param string
 	}{
-		{"/customergroups?filter[x]=1", titleFilter, `Filter "filter[x]" is not supported.`, "filter[x]"},
-		{"/customergroups?filter[x][gt]=1", titleFilter, `Filter "filter[x]" is not supported.`, "filter[x][gt]"},
+		{"/customergroups?filter[x]=1", titleFilter, "The filter is not supported.", "filter[x]"},
+		{"/customergroups?filter[x][gt]=1", titleFilter, "The filter is not supported.", "filter[x][gt]"},
 		{"/customers?filter[createdAt][gte]=yesterday", titleFilter, "Expected datetime", "filter[createdAt][gte]"},
 		{"/customergroups?filter[name][gt]=a", titleFilter, `The operator "gt" is not supported.`, "filter[name][gt]"},
 		{"/customergroups?filter[id]=abc", titleFilter, `Expected integer value. Given "abc".`, "filter[id]"},
@@ -94,7 +94,7 @@ func TestFilterErrors(t *testing.T) {
 		{"/customergroups?filter[name][exists]=maybe", titleFilter, "boolean", "filter[name][exists]"},
 		{"/customergroups?sort=createdAt", titleSort, "not supported", "sort"},
 		{"/customerusers?filter[firstName]=A", titleFilter, "not supported", "filter[firstName]"},
-		{"/productprices", titleFilter, `The "priceList" filter is required.`, "filter[priceList]"},
+		{"/productprices", titleFilter, `The "priceList" filter is required.`, ""},
 		{"/customergroups?include=nope", titleRelationship, "not supported", "include"},
 	}
 	for _, tc := range tests {
@@ -142,4 +142,37 @@ func TestIncludeAndSparseFields(t *testing.T) {
 	if rp.get("data", 0, "attributes", "code") != nil || rp.str("data", 0, "attributes", "name") != "New York" {
 		t.Errorf("sparse fieldset not applied: %s", rp.str("data"))
 	}
+}
+
+func TestListQueryErrorsExactlyAsOro(t *testing.T) {
+	e := newEnv(t)
+	notSupported := func(param string) wantErr {
+		return wantErr{"400", titleFilter, "The filter is not supported.", "", param}
+	}
+	priceListRequired := wantErr{"400", titleFilter, `The "priceList" filter is required.`, "", ""}
+	tests := []struct {
+		path string
+		want []wantErr
+	}{
+		{"/customergroups?filter[nope]=1", []wantErr{notSupported("filter[nope]")}},
+		{"/customergroups?filter[nope][gte]=1", []wantErr{notSupported("filter[nope][gte]")}},
+		{"/customerusers?filter[password]=x", []wantErr{notSupported("filter[password]")}},
+		{"/customergroups?filter[name][gt]=a",
+			[]wantErr{{"400", titleFilter, `The operator "gt" is not supported.`, "", "filter[name][gt]"}}},
+		{"/productprices", []wantErr{priceListRequired}},
+		{"/productprices?filter[product]=1", []wantErr{priceListRequired}},
+		{"/productprices?filter[nope]=1", []wantErr{notSupported("filter[nope]")}},
+		{"/productprices?filter[priceList]=999",
+			[]wantErr{{"400", titleFilter, "The specified price list does not exist.", "", ""}}},
+		{"/productprices?filter[priceList][neq]=1",
+			[]wantErr{{"400", titleFilter, `The operator "neq" is not supported.`, "", "filter[priceList][neq]"}}},
+		{"/productprices?filter[priceList]=1,2",
+			[]wantErr{{"400", titleFilter, `Expected integer value. Given "1,2".`, "", "filter[priceList]"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			e.req("GET", tc.path, "").must(t, 400).wantErrors(t, tc.want...)
+		})
+	}
+	e.req("GET", "/productprices?filter[priceList]=1", "").must(t, 200)
 }

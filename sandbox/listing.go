@@ -28,7 +28,7 @@ func (c *call) selectRecords(lq *listQuery) []*Resource {
 }
 
 func (c *call) list() *response {
-	lq, errs := parseListQuery(c.sp, c.r.URL.Query())
+	lq, errs := c.listQuery()
 	if len(errs) > 0 {
 		return c.fail(errs...)
 	}
@@ -65,6 +65,26 @@ func (c *call) listDocument(rd *renderer, lq *listQuery, page []*Resource, more 
 		doc["links"] = c.pageLinks(lq.pageNumber, more)
 	}
 	return doc
+}
+
+// listQuery parses the collection query and runs the resource's own checks
+// of it (a price list filter must name an existing price list).
+func (c *call) listQuery() (*listQuery, []*apiError) {
+	lq, errs := parseListQuery(c.sp, c.r.URL.Query())
+	if h := c.sp.hooks.checkList; h != nil && len(errs) == 0 {
+		errs = h(c.s.st, lq)
+	}
+	return lq, errs
+}
+
+// hasFilterParam reports whether the query has a filter[...] parameter.
+func hasFilterParam(q url.Values) bool {
+	for k := range q {
+		if strings.HasPrefix(k, "filter[") {
+			return true
+		}
+	}
+	return false
 }
 
 // paginate returns page number n of size size (-1: everything) and whether
@@ -104,12 +124,12 @@ func (c *call) pageURL(n int) string {
 }
 
 func (c *call) deleteList() *response {
-	lq, errs := parseListQuery(c.sp, c.r.URL.Query())
+	if !hasFilterParam(c.r.URL.Query()) {
+		return c.fail(badParameter(titleFilter, "At least one filter must be provided.", "filter"))
+	}
+	lq, errs := c.listQuery()
 	if len(errs) > 0 {
 		return c.fail(errs...)
-	}
-	if len(lq.conds) == 0 {
-		return c.fail(badParameter(titleFilter, "At least one filter must be provided.", "filter"))
 	}
 	rows := c.selectRecords(lq)
 	deleted := rows[:min(len(rows), maxDeleteEntities)]

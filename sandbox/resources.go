@@ -9,7 +9,8 @@ var domainHooks = map[string]hooks{
 	"customeraddresses": {validate: validateAddress},
 	"products": {normalize: normalizeProduct, validate: validateProduct,
 		afterCommit: ensureInventoryLevels, beforeDelete: deleteProductParts},
-	"productprices": {validate: validatePrice, finalID: priceID},
+	"productunitprecisions": {beforeDelete: deleteUnitPrecisionParts},
+	"productprices":         {validate: validatePrice, finalID: priceID, checkList: checkPriceListFilter},
 }
 
 // schemaTable returns the specification of every resource the stand-in

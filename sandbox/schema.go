@@ -14,7 +14,7 @@ type resourceSpec struct {
 type hooks struct {
 	// normalize adjusts a built record before validation (e.g. adds the primary
 	// unit precision to unitPrecisions).
-	normalize func(t *tx, r *Resource)
+	normalize func(t *tx, w *write)
 	// validate adds domain errors for a record about to be written.
 	validate func(t *tx, w *write)
 	// finalID turns the provisional id of a new record into its real id.
@@ -23,6 +23,8 @@ type hooks struct {
 	afterCommit func(s *store, r *Resource)
 	// beforeDelete runs before a record is deleted (cascades).
 	beforeDelete func(s *store, r *Resource)
+	// checkList adds resource-specific errors for a parsed list query.
+	checkList func(s *store, lq *listQuery) []*apiError
 }
 
 // isOrdered reports whether a kind compares by order (numbers, datetimes):

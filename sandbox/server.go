@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -34,6 +36,12 @@ type Options struct {
 	// APIPrefix is the path of the API base (default "/admin/api"). It must
 	// start with "/" and must not end with "/".
 	APIPrefix string
+	// Latency is added to the handling of every request (see SetLatency).
+	Latency time.Duration
+	// Chaos injects random faults from the start (see SetChaos). New
+	// panics if it is invalid: check it with Chaos.Validate or build it
+	// with ParseChaos.
+	Chaos Chaos
 }
 
 func (o Options) withDefaults() Options {
@@ -60,19 +68,27 @@ func (o Options) withDefaults() Options {
 type Server struct {
 	opts Options
 
-	mu     sync.Mutex // guards everything below
-	st     *store
-	tokens map[string]time.Time // token -> expiry
-	stats  Stats
-	faults []*Fault
-	log    []RequestLog
+	mu        sync.Mutex // guards everything below
+	st        *store
+	tokens    map[string]time.Time // token -> expiry
+	stats     Stats
+	log       []RequestLog
+	faults    []*Fault      // scripted faults (faults.go)
+	chaos     *chaosState   // random faults (chaos.go)
+	downUntil time.Time     // "down" until then (down.go)
+	latency   time.Duration // added to every request
+	release   chan struct{} // closed to release hanging requests
 }
 
 // New returns a Server seeded with Oro's reference data (organization,
 // business unit and user 1, countries, regions, product units, ...).
 func New(opts Options) *Server {
 	s := &Server{opts: opts.withDefaults(), st: newStore(), tokens: map[string]time.Time{},
-		stats: Stats{Requests: map[string]int{}}}
+		stats:   Stats{Requests: map[string]int{}, Faults: map[FaultKind]int{}},
+		latency: opts.Latency, release: make(chan struct{})}
+	if err := s.SetChaos(opts.Chaos); err != nil {
+		panic(fmt.Sprintf("sandbox.New: Options.Chaos: %v", err))
+	}
 	seedReferenceData(s.st, s.opts.Now())
 	return s
 }
@@ -82,8 +98,14 @@ func New(opts Options) *Server {
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 // Banner returns a text for people starting the sandbox: what it is (a
-// stand-in, not Oro), where things are and which credentials work.
+// stand-in, not Oro), where things are, which credentials work, and the
+// faults it injects, so that nobody mistakes a chaotic stand-in for a
+// healthy one.
 func (s *Server) Banner() string {
+	return s.banner() + s.faultBanner()
+}
+
+func (s *Server) banner() string {
 	return fmt.Sprintf(`orosync sandbox: an in-memory STAND-IN for the OroCommerce back-office API.
 This is NOT OroCommerce. It imitates the parts of Oro's JSON:API that matter
 for trying mappings (auth, headers, documents, errors, filters), and nothing
@@ -137,25 +159,87 @@ func (rt route) resourceType() string {
 	return ""
 }
 
+// serveHTTP answers one request: added latency, then "down", then an
+// injected fault, or else the normal handling.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt := s.parseRoute(r.URL.Path)
-	fault := s.takeFault(r.Method, rt)
-	if fault != nil && fault.Delay > 0 && !sleep(r.Context(), fault.Delay) {
-		return // the client gave up
+	if !bufferBody(r) {
+		return // the client went away while sending
 	}
-	var resp *response
-	if fault != nil && fault.Status != 0 {
-		resp = faultResponse(fault.Status)
-	} else {
-		resp = s.dispatch(r, rt)
-	}
-	if fault != nil && fault.DropAfterStore {
+	if d := s.currentLatency(); d > 0 && !sleep(r.Context(), d) {
 		s.record(r, rt, 0)
-		dropConnection(w)
 		return
 	}
+	if resp := s.downAnswer(); resp != nil {
+		s.finish(w, r, rt, resp)
+		return
+	}
+	fault := s.takeFault(r.Method, rt)
+	if fault == nil {
+		s.finish(w, r, rt, s.dispatch(r, rt))
+		return
+	}
+	if fault.Delay > 0 && !sleep(r.Context(), fault.Delay) {
+		s.record(r, rt, 0)
+		return // the client gave up
+	}
+	switch fault.kind() {
+	case FaultHang:
+		s.hang(w, r, rt)
+	case FaultDropBefore:
+		s.record(r, rt, 0)
+		dropConnection(w)
+	case FaultDropAfter:
+		s.dispatch(r, rt)
+		s.record(r, rt, 0)
+		dropConnection(w)
+	case FaultDelay:
+		s.finish(w, r, rt, s.dispatch(r, rt))
+	default:
+		s.finish(w, r, rt, faultResponse(fault, rt))
+	}
+}
+
+// finish logs and sends an answer.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, rt route, resp *response) {
 	s.record(r, rt, resp.status)
 	resp.write(w)
+}
+
+// hang answers nothing until the client gives up or ClearFaults releases
+// the request (whose connection is then closed).
+func (s *Server) hang(w http.ResponseWriter, r *http.Request, rt route) {
+	s.mu.Lock()
+	release := s.release
+	s.mu.Unlock()
+	defer s.record(r, rt, 0)
+	select {
+	case <-r.Context().Done():
+	case <-release:
+		dropConnection(w)
+	}
+}
+
+func (s *Server) currentLatency() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latency
+}
+
+// bufferBody reads the request body (up to maxBody) into memory before any
+// delay, so that the server notices a client that gives up (net/http
+// watches the connection only once the body has been read). It reports
+// false when the body could not be read.
+func bufferBody(r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return true
 }
 
 func (s *Server) dispatch(r *http.Request, rt route) *response {

@@ -2,7 +2,8 @@ package sandbox
 
 import (
 	"fmt"
-	"net/http"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,6 +19,7 @@ type tx struct {
 	temp     map[Ref]string // temporary id sent by the client -> real id
 	reserved map[string]int // auto ids handed out per type in this tx
 	writes   []*write       // primary first, then included in request order
+	orphans  []*Resource    // owned records that updates left out (orphans.go)
 	errs     []*apiError
 }
 
@@ -100,6 +102,7 @@ func (t *tx) run(sp *resourceSpec, doc *document, old *Resource) (*Resource, []*
 	if len(t.errs) > 0 {
 		return nil, t.errs
 	}
+	t.collectOrphans()
 	t.commit()
 	return t.writes[0].rec, nil
 }
@@ -129,95 +132,68 @@ func (t *tx) plan(sp *resourceSpec, o *object, old *Resource) {
 	t.writes = append(t.writes, w)
 }
 
-// planIncluded registers an included object: a create with a temporary id,
-// or an update of an existing record with meta.update.
-func (t *tx) planIncluded(o *object) {
-	sp := t.st.spec(o.typ)
-	if sp == nil {
-		t.fail(badPointer(titleEntityType, fmt.Sprintf("Unknown entity type: %s.", o.typ), o.pointer+"/type"))
-		return
-	}
-	if len(o.meta) > 1 {
-		t.fail(badPointer(titleRequestData, "Only one meta option can be used.", o.pointer+"/meta"))
-		return
-	}
-	if _, ok := o.meta["upsert"]; ok {
-		t.fail(badPointer(titleValue, "The sandbox does not emulate meta.upsert in included data.", o.pointer+"/meta/upsert"))
-		return
-	}
-	if o.meta["update"] != true {
-		t.checkAllowed(sp, resources.Create, o)
-		t.plan(sp, o, nil)
-		return
-	}
-	old := t.st.get(o.typ, o.id)
-	if old == nil {
-		t.fail(&apiError{Status: http.StatusNotFound, Title: titleNotFound, Detail: detailNotFoundByID, Pointer: o.pointer})
-		return
-	}
-	t.checkAllowed(sp, resources.Update, o)
-	t.plan(sp, o, old)
-}
-
-func (t *tx) checkAllowed(sp *resourceSpec, a resources.Action, o *object) {
-	if !t.trusted && !sp.Allows(a) {
-		t.fail(&apiError{Status: http.StatusMethodNotAllowed, Title: "action not allowed exception",
-			Detail: fmt.Sprintf("The action is not allowed for %q.", sp.Type), Pointer: o.pointer})
-	}
-}
-
-// writable reports whether a sent field is applied (read-only fields and
-// create-only fields on update are ignored, as Oro documents).
-func (t *tx) writable(w *write, readOnly, createOnly bool) bool {
-	if t.trusted {
-		return true
-	}
-	return !readOnly && (!createOnly || w.creating())
-}
-
-// build applies the sent attributes and relationships to the record.
+// build applies the sent attributes and relationships to the record. The
+// fields the action's form does not have are reported together, as Oro's
+// form reports them (see extraFields).
 func (t *tx) build(w *write) {
-	for name, v := range w.obj.attrs {
-		t.buildAttr(w, name, v)
+	var extra []string
+	for _, name := range slices.Sorted(maps.Keys(w.obj.attrs)) {
+		if !t.buildAttr(w, name, w.obj.attrs[name]) {
+			extra = append(extra, name)
+		}
 	}
-	for name, v := range w.obj.rels {
-		t.buildRel(w, name, v)
+	for _, name := range slices.Sorted(maps.Keys(w.obj.rels)) {
+		if !t.buildRel(w, name, w.obj.rels[name]) {
+			extra = append(extra, name)
+		}
+	}
+	if len(extra) > 0 {
+		t.fail(extraFields(w.obj, extra))
 	}
 }
 
-func (t *tx) buildAttr(w *write, name string, v any) {
-	ptr := w.obj.pointer + "/attributes/" + name
+// buildAttr applies one sent attribute; it returns false when the
+// attribute is not part of the action's form (an extra field).
+func (t *tx) buildAttr(w *write, name string, v any) bool {
 	as := w.spec.Attr(name)
 	if as == nil {
-		t.fail(badPointer(titleExtraFields, fmt.Sprintf("This form should not contain extra fields: %q.", name), ptr))
-		return
+		return false
 	}
-	if !t.writable(w, as.ReadOnly, as.CreateOnly) {
-		return
+	switch t.attrUse(w, as) {
+	case fieldExtra:
+		return false
+	case fieldIgnored:
+		return true
 	}
 	val, err := coerce(as, v)
 	if err != nil {
-		err.Pointer = ptr
+		err.Pointer = w.obj.pointer + "/attributes/" + name
 		t.fail(err)
-		return
+		return true
 	}
 	w.rec.Attributes[name] = val
+	return true
 }
 
-func (t *tx) buildRel(w *write, name string, v any) {
+// buildRel applies one sent relationship; it returns false when the
+// relationship is not part of the action's form (an extra field).
+func (t *tx) buildRel(w *write, name string, v any) bool {
 	ptr := w.obj.pointer + "/relationships/" + name
 	rs := w.spec.Rel(name)
 	if rs == nil {
-		t.fail(badPointer(titleExtraFields, fmt.Sprintf("This form should not contain extra fields: %q.", name), ptr))
-		return
+		return false
+	}
+	use := t.relUse(w, rs)
+	if use == fieldExtra {
+		return false
 	}
 	refs, err := parseRelData(rs, v, ptr)
 	if err != nil {
 		t.fail(err)
-		return
+		return true
 	}
-	if !t.writable(w, rs.ReadOnly, rs.CreateOnly) {
-		return
+	if use == fieldIgnored && !rs.FixedAfterCreate {
+		return true
 	}
 	resolved := make([]Ref, 0, len(refs))
 	for i, ref := range refs {
@@ -229,7 +205,10 @@ func (t *tx) buildRel(w *write, name string, v any) {
 			resolved = append(resolved, r)
 		}
 	}
-	w.rec.Relationships[name] = resolved
+	if use == fieldApplied {
+		w.rec.Relationships[name] = resolved
+	}
+	return true
 }
 
 // resolve maps a temporary id to the real one and checks that the related
@@ -261,7 +240,7 @@ func (t *tx) finish(w *write) {
 		applyDefaults(w.spec, w.rec)
 	}
 	if h := w.spec.hooks.normalize; h != nil {
-		h(t, w.rec)
+		h(t, w)
 	}
 	t.checkRequired(w)
 	if h := w.spec.hooks.validate; h != nil {
@@ -291,9 +270,17 @@ func (t *tx) checkRequired(w *write) {
 		}
 	}
 	for _, rs := range w.spec.Rels {
-		if rs.Required && (w.creating() || w.sent(rs.Name)) && len(w.rec.Relationships[rs.Name]) == 0 &&
-			!t.failedAt(w.obj.pointer+"/relationships/"+rs.Name) {
-			t.fail(badPointer(titleNotBlank, detailNotBlank, w.obj.pointer+"/relationships/"+rs.Name+"/data"))
+		if !rs.Required || len(w.rec.Relationships[rs.Name]) > 0 || t.failedAt(w.obj.pointer+"/relationships/"+rs.Name) {
+			continue
+		}
+		ptr := w.obj.pointer + "/relationships/" + rs.Name + "/data"
+		switch {
+		case rs.ToMany && w.creating():
+			// A required collection is a Count(min: 1) of the create form
+			// (ProductBundle api.yml for names; ProductTest::testCreateWithEmptyNames).
+			t.fail(badPointer(titleCount, "This collection should contain 1 element or more.", ptr))
+		case !rs.ToMany && (w.creating() || w.sent(rs.Name)):
+			t.fail(badPointer(titleNotBlank, detailNotBlank, ptr))
 		}
 	}
 }
@@ -308,46 +295,13 @@ func (t *tx) failedAt(ptr string) bool {
 	return false
 }
 
-// checkConnected requires every included object to be linked to the primary
-// object, directly or through other included objects, in either direction.
-func (t *tx) checkConnected() {
-	if len(t.writes) < 2 {
-		return
-	}
-	reached := map[int]bool{0: true}
-	for changed := true; changed; {
-		changed = false
-		for i := range t.writes {
-			for j := range t.writes {
-				if reached[i] && !reached[j] && (t.links(i, j) || t.links(j, i)) {
-					reached[j], changed = true, true
-				}
-			}
-		}
-	}
-	for i, w := range t.writes[1:] {
-		if !reached[i+1] && w.mergedInto == nil {
-			t.fail(badPointer(titleRequestData, "The entity should have a relationship with the primary entity "+
-				"and this should be explicitly specified in the request.", w.obj.pointer))
-		}
-	}
-}
-
-// links reports whether write i has a relationship to write j.
-func (t *tx) links(i, j int) bool {
-	target := t.writes[j].rec.ref()
-	for _, refs := range t.writes[i].rec.Relationships {
-		for _, r := range refs {
-			if r == target {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// commit stores every write, stamping ids and timestamps.
+// commit deletes the orphaned records, then stores every write, stamping
+// ids and timestamps. Orphans go first, while the stored parents still list
+// them, so that their delete hooks can find what hangs on them.
 func (t *tx) commit() {
+	for _, r := range t.orphans {
+		t.st.remove(r)
+	}
 	now := t.now.UTC().Format(timeLayout)
 	for _, w := range t.writes {
 		if w.mergedInto != nil {

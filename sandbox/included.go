@@ -1,0 +1,127 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/orosync/orosync/resources"
+)
+
+// This file holds the rules of the "included" section of a write: included
+// objects are created with temporary ids or update existing records, and
+// every one must be linked to the primary data (oro-api.md §6).
+
+// planIncluded registers an included object: a create with a temporary id
+// (also when the id is that of an existing record: without meta the id is
+// only a temporary one, oro-api.md §6, §7), or an update of an existing
+// record with meta.update (see planIncludedUpdate).
+func (t *tx) planIncluded(o *object) {
+	sp := t.st.spec(o.typ)
+	if sp == nil {
+		t.fail(badPointer(titleEntityType, fmt.Sprintf("Unknown entity type: %s.", o.typ), o.pointer+"/type"))
+		return
+	}
+	if len(o.meta) > 1 {
+		t.fail(badPointer(titleRequestData, "Only one meta option can be used.", o.pointer+"/meta"))
+		return
+	}
+	if _, ok := o.meta["upsert"]; ok {
+		t.fail(badPointer(titleValue, "The sandbox does not emulate meta.upsert in included data.", o.pointer+"/meta/upsert"))
+		return
+	}
+	if o.meta["update"] != true {
+		t.checkAllowed(sp, resources.Create, o)
+		t.plan(sp, o, nil)
+		return
+	}
+	t.planIncludedUpdate(sp, o)
+}
+
+// planIncludedUpdate registers an included object with meta.update: its id
+// must be a valid id of an existing record of its type. Oro refuses
+// otherwise with 400, not 404 (platform ApiBundle
+// Processor/Shared/JsonApi/NormalizeIncludedData::loadIncludedEntity and
+// normalizeEntityId):
+//   - an id that is not an id of the type (e.g. not an integer): "entity
+//     identifier constraint" pointing at /included/N/id, the detail being
+//     the id transformer's message;
+//   - no such record: "entity constraint", "The entity does not exist.",
+//     pointing at /included/N.
+//
+// The record must also be linked to the primary data, which checkConnected
+// verifies for every included object.
+func (t *tx) planIncludedUpdate(sp *resourceSpec, o *object) {
+	if !validID(sp, o.id) {
+		t.fail(&apiError{Status: http.StatusBadRequest, Title: titleEntityID,
+			Detail: fmt.Sprintf("Expected integer value. Given %q.", o.id), Pointer: o.pointer + "/id"})
+		return
+	}
+	old := t.st.get(o.typ, o.id)
+	if old == nil {
+		t.fail(badPointer(titleEntity, detailNoEntity, o.pointer))
+		return
+	}
+	t.checkAllowed(sp, resources.Update, o)
+	t.plan(sp, o, old)
+}
+
+// validID reports whether id can be an id of sp: an integer for
+// auto-generated ids, anything for client-chosen and composite ids (a
+// price's "<uuid>-<priceListId>").
+func validID(sp *resourceSpec, id string) bool {
+	if sp.IDs == resources.ClientID || sp.hooks.finalID != nil {
+		return true
+	}
+	_, err := strconv.ParseInt(id, 10, 64)
+	return err == nil
+}
+
+// checkAllowed refuses an included create or update of a resource whose
+// action is disabled: 405 "action not allowed exception", "The action is
+// not allowed.", pointing at the included object (platform ApiBundle
+// CreateWithIncludedTest::testTryToCreateIncludedEntityWhenCreateActionForItIsDisabled).
+func (t *tx) checkAllowed(sp *resourceSpec, a resources.Action, o *object) {
+	if !t.trusted && !sp.Allows(a) {
+		t.fail(&apiError{Status: http.StatusMethodNotAllowed, Title: titleActionNotAllowed,
+			Detail: "The action is not allowed.", Pointer: o.pointer})
+	}
+}
+
+// checkConnected requires every included object to be linked to the primary
+// object, directly or through other included objects, in either direction.
+func (t *tx) checkConnected() {
+	if len(t.writes) < 2 {
+		return
+	}
+	reached := map[int]bool{0: true}
+	for changed := true; changed; {
+		changed = false
+		for i := range t.writes {
+			for j := range t.writes {
+				if reached[i] && !reached[j] && (t.links(i, j) || t.links(j, i)) {
+					reached[j], changed = true, true
+				}
+			}
+		}
+	}
+	for i, w := range t.writes[1:] {
+		if !reached[i+1] && w.mergedInto == nil {
+			t.fail(badPointer(titleRequestData, "The entity should have a relationship with the primary entity "+
+				"and this should be explicitly specified in the request.", w.obj.pointer))
+		}
+	}
+}
+
+// links reports whether write i has a relationship to write j.
+func (t *tx) links(i, j int) bool {
+	target := t.writes[j].rec.ref()
+	for _, refs := range t.writes[i].rec.Relationships {
+		for _, r := range refs {
+			if r == target {
+				return true
+			}
+		}
+	}
+	return false
+}
