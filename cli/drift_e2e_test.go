@@ -96,7 +96,7 @@ func TestUnsupportedMatchFilterStopsTheMapping(t *testing.T) {
 	b, _ := os.ReadFile(mapping)
 	os.WriteFile(mapping, []byte(strings.Replace(string(b), "match: {name: .attributes.name}", "match: {code: .attributes.name}", 1)), 0o644)
 	r := runCLI(t, "", oro.runArgs(dir, mapping)...)
-	if r.code != 3 || !strings.Contains(r.stderr, `Oro refuses the query parameter filter[code] (filter constraint: Filter "filter[code]" is not supported.)`) {
+	if r.code != 3 || !strings.Contains(r.stderr, `Oro refuses the query parameter filter[code] (filter constraint: The filter is not supported.)`) {
 		t.Fatalf("exit %d, want 3 with the refused parameter\n%s", r.code, r.stderr)
 	}
 	if n := oro.Stats().Requests["GET customergroups"]; n > 8 {

@@ -168,6 +168,7 @@ func TestUpdatesKeepWhatTheMappingDoesNotOwn(t *testing.T) {
 		`{"sku": "SLT-25", "name": "De-icing Salt, Coarse", "unit": "kg", "decimals": 2, "extra_units": [{"unit": "set", "decimals": 0, "rate": 25}],`)
 	edit("product-prices.csv", "0.42", "0.45")
 	edit("customer-users.jsonl", `"last_name": "Doe"`, `"last_name": "Doe-Smith"`)
+	edit("customer-addresses.csv", "1200 Market Street", "1250 Market Street")
 	run("rerun")
 	after := productBySKU(t, oro, "SLT-25")
 
@@ -197,6 +198,13 @@ func TestUpdatesKeepWhatTheMappingDoesNotOwn(t *testing.T) {
 	}
 	if price.Attributes["value"] != "0.4500" {
 		t.Errorf("SLT-25 price = %v, want 0.4500", price.Attributes["value"])
+	}
+	streets := map[any]bool{}
+	for _, a := range oro.Records("customeraddresses") {
+		streets[a.Attributes["street"]] = true
+	}
+	if !streets["1250 Market Street"] || streets["1200 Market Street"] {
+		t.Errorf("address streets = %v; want the head office moved (its customer, create-only, left out of the update)", streets)
 	}
 	for _, u := range oro.Records("customerusers") {
 		if u.ID != jane.ID {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -46,11 +47,14 @@ func (g *gate) enter(ctx context.Context) error {
 	return nil
 }
 
+// errNotSent marks a request the gate refused because the mapping stopped.
+var errNotSent = errors.New("not sent: the run stopped")
+
 // refused returns why no new request may start, or nil.
 func (g *gate) refused() error {
 	select {
 	case <-g.stopped:
-		return fmt.Errorf("not sent: the run stopped (%w)", g.why())
+		return fmt.Errorf("%w (%w)", errNotSent, g.why())
 	default:
 		return nil
 	}

@@ -52,7 +52,7 @@ func (g *errorGuard) observe(o outcome) error {
 
 // remember keeps the first few distinct errors for the report.
 func (g *errorGuard) remember(d *DeadLetter) {
-	if d == nil || len(g.first) >= maxShownErrors {
+	if d == nil || d.Error.Stage == StageAborted || len(g.first) >= maxShownErrors {
 		return
 	}
 	msg := fmt.Sprintf("%s: %s", d.Error.Stage, d.Error.Message)

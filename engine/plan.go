@@ -145,6 +145,11 @@ func (mr *mappingRun) resolveDecideWrite(ctx, writeCtx context.Context, rec *rec
 		if res.line != nil {
 			o.lines = append(o.lines, res.line)
 		}
+		if errors.Is(res.err, errNotSent) { // the mapping stopped before this record's request
+			f := rec.aborted(ctx, mr.m.Name)
+			f.dead.Document, f.lines = d.doc, o.lines
+			return f
+		}
 		if res.err != nil {
 			mr.failIfFatal(rec, res.err)
 			f := rec.failed(mr.m.Name, res.stage, res.err)
