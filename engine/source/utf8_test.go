@@ -1,0 +1,95 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/orosync/orosync/mappings"
+)
+
+// TestInvalidUTF8 checks that a record holding bytes that are not UTF-8
+// fails alone (a *RecordError with its origin, its raw bytes and the
+// offset of the bad byte) and that reading goes on: nothing is replaced by
+// U+FFFD on the way in.
+func TestInvalidUTF8(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, file string
+		data       []byte
+		records    string   // jq selector, optional
+		want       []string // good records
+		order      []string
+		origin     string // of the bad record
+		raw        string
+		errText    string
+	}{
+		{
+			name: "json lines", file: "a.jsonl", data: []byte("{\"a\":\"é\"}\n{\"a\":\"\xe9\"}\n{\"a\":3}\n"),
+			want: []string{`{"a":"é"}`, `{"a":3}`}, order: []string{"ok", "bad", "ok"},
+			origin: "a.jsonl:2", raw: "{\"a\":\"\xe9\"}", errText: "invalid UTF-8 at byte offset 6 (column 7): byte 0xe9",
+		},
+		{
+			name: "json lines with a selector", file: "s.jsonl", data: []byte("{\"i\":[1]}\n{\"i\":[\"\xff\"]}\n{\"i\":[3]}\n"), records: ".i[]",
+			want: []string{`1`, `3`}, order: []string{"ok", "bad", "ok"},
+			origin: "s.jsonl:2", raw: "{\"i\":[\"\xff\"]}", errText: "byte 0xff",
+		},
+		{
+			name: "gzip json lines", file: "g.jsonl.gz", data: gz(t, "{\"a\":1}\n{\"b\xc3\":2}\n"),
+			want: []string{`{"a":1}`}, order: []string{"ok", "bad"},
+			origin: "g.jsonl.gz:2", raw: "{\"b\xc3\":2}", errText: "invalid UTF-8 at byte offset 3 ",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			writeFile(t, dir, tc.file, tc.data)
+			src := &mappings.Source{File: txt(tc.file)}
+			if tc.records != "" {
+				src.Records = mustExpr(t, tc.records)
+			}
+			res := mustRead(t, src, Options{Dir: dir})
+			if join(res.values) != join(tc.want) {
+				t.Errorf("records = %s; want %s", join(res.values), join(tc.want))
+			}
+			if join(res.order) != join(tc.order) {
+				t.Fatalf("order = %s; want %s", join(res.order), join(tc.order))
+			}
+			e := res.bad[0]
+			if e.Origin != tc.origin || string(e.Raw) != tc.raw || !strings.Contains(e.Error(), tc.errText) {
+				t.Errorf("bad record = %q, raw %q; want origin %s, raw %q, error with %q", e.Error(), e.Raw, tc.origin, tc.raw, tc.errText)
+			}
+		})
+	}
+}
+
+// TestRecordDecodeError checks the lazy path of JSON Lines: Next hands out
+// the raw line and Decode, on a worker goroutine, reports the bad record
+// with its origin and raw bytes.
+func TestRecordDecodeError(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "l.jsonl", []byte("{\"a\":1}\n\n{\"a\":\"b\x80\"}\n"))
+	r := openFile(t, &mappings.Source{File: txt("l.jsonl")}, Options{Dir: dir})
+	defer r.Close()
+	var recs []Record
+	for {
+		rec, err := r.Next(context.Background())
+		if err != nil {
+			break
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) != 2 || recs[1].Raw == nil {
+		t.Fatalf("got %d records (%v); want 2, the second undecoded", len(recs), recs)
+	}
+	done := make(chan error)
+	go func() { _, err := recs[1].Decode(); done <- err }()
+	err := <-done
+	var re *RecordError
+	if !errors.As(err, &re) {
+		t.Fatalf("Decode() = %v; want a *RecordError", err)
+	}
+	if re.Origin != "l.jsonl:3" || string(re.Raw) != "{\"a\":\"b\x80\"}" || !strings.Contains(re.Error(), "l.jsonl:3: invalid UTF-8 at byte offset 7") {
+		t.Errorf("Decode() = %q raw %q; want l.jsonl:3, the raw line and the offset", re.Error(), re.Raw)
+	}
+}
