@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,20 +17,28 @@ import (
 // one, other top-level values whole; several top-level values may follow
 // each other. With a records selector every top-level value is decoded whole
 // and the selector's outputs are the records.
+//
+// encoding/json finds the values and reports syntax errors (fatal: a broken
+// file cannot be read past them); each value is taken as raw bytes and
+// decoded by parseJSON, which rejects invalid UTF-8 where encoding/json
+// would replace it with U+FFFD. A value that is not UTF-8 fails that record
+// only (a *RecordError with the value's bytes) and reading goes on.
 type jsonReader struct {
+	in      *bufio.Reader // what dec reads from
 	dec     *json.Decoder
 	file    fileEntry
 	records *mappings.Expr
 	inArray bool
 	pending pendingRecords
-	n       int // records (or top-level values, with a selector) so far
+	n       int   // records (or top-level values, with a selector) so far
+	skipped int64 // spaces read from in behind dec's back (see peek)
 }
 
 // newJSONReader returns a reader over one JSON file.
-func newJSONReader(r io.Reader, f fileEntry, records *mappings.Expr) *jsonReader {
-	dec := json.NewDecoder(r)
+func newJSONReader(in *bufio.Reader, f fileEntry, records *mappings.Expr) *jsonReader {
+	dec := json.NewDecoder(in)
 	dec.UseNumber()
-	return &jsonReader{dec: dec, file: f, records: records}
+	return &jsonReader{in: in, dec: dec, file: f, records: records}
 }
 
 // Next returns the next record.
@@ -53,41 +62,85 @@ func (j *jsonReader) step(ctx context.Context) (Record, error) {
 	if j.records != nil {
 		return j.nextSelected(ctx)
 	}
-	tok, err := j.dec.Token()
+	c, err := j.peek()
 	if err != nil {
 		return Record{}, j.syntax(err)
 	}
-	switch tok {
-	case json.Delim('['):
+	if c == '[' {
+		if _, err := j.dec.Token(); err != nil {
+			return Record{}, j.syntax(err)
+		}
 		j.inArray = true
 		return j.nextElement()
-	case json.Delim('{'):
-		obj, err := j.readObject()
-		if err != nil {
-			return Record{}, err
-		}
-		return j.record(obj), nil
 	}
-	if _, ok := tok.(json.Delim); ok {
-		return Record{}, j.syntax(fmt.Errorf("unexpected %v", tok))
+	raw, err := j.rawValue()
+	if err != nil {
+		return Record{}, err
 	}
-	return j.record(tok), nil
+	return j.record(raw)
 }
 
-// record numbers a record of the file.
-func (j *jsonReader) record(v any) Record {
+// peek returns the first byte of the next top-level value without
+// consuming it, or io.EOF when only spaces are left. It looks at what dec
+// has buffered, then at in; spaces in front of the value may be consumed
+// from in (dec would skip them anyway; skipped keeps error offsets right).
+func (j *jsonReader) peek() (byte, error) {
+	if buf, ok := j.dec.Buffered().(io.ByteReader); ok {
+		for {
+			c, err := buf.ReadByte()
+			if err != nil {
+				break // only spaces buffered: the value starts in in
+			}
+			if !isJSONSpace(c) {
+				return c, nil
+			}
+		}
+	}
+	for {
+		b, err := j.in.Peek(1)
+		if err != nil {
+			return 0, err
+		}
+		if !isJSONSpace(b[0]) {
+			return b[0], nil
+		}
+		j.in.Discard(1)
+		j.skipped++
+	}
+}
+
+// isJSONSpace reports whether c is JSON whitespace.
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// rawValue reads the next value's bytes; syntax errors are fatal.
+func (j *jsonReader) rawValue() (json.RawMessage, error) {
+	var raw json.RawMessage // a fresh copy: it may end up in a RecordError
+	if err := j.dec.Decode(&raw); err != nil {
+		return nil, j.syntax(err)
+	}
+	return raw, nil
+}
+
+// record decodes and numbers a record of the file. A value that is not
+// UTF-8 is a *RecordError for this record only.
+func (j *jsonReader) record(raw json.RawMessage) (Record, error) {
 	j.n++
-	return Record{Value: v, Origin: j.file.name + " #" + strconv.Itoa(j.n)}
+	origin := j.file.name + " #" + strconv.Itoa(j.n)
+	v, err := parseJSON(raw)
+	if err != nil {
+		return Record{}, &RecordError{Origin: origin, Raw: raw, Err: err}
+	}
+	return Record{Value: v, Origin: origin}, nil
 }
 
 // nextElement decodes the next element of the current top-level array.
 func (j *jsonReader) nextElement() (Record, error) {
 	if j.dec.More() {
-		var v any
-		if err := j.dec.Decode(&v); err != nil {
-			return Record{}, j.syntax(err)
+		raw, err := j.rawValue()
+		if err != nil {
+			return Record{}, err
 		}
-		return j.record(v), nil
+		return j.record(raw)
 	}
 	if _, err := j.dec.Token(); err != nil { // the closing ']'
 		return Record{}, j.syntax(err)
@@ -100,36 +153,21 @@ func (j *jsonReader) nextElement() (Record, error) {
 // must be looked at; it never reaches callers.
 var errNextValue = errors.New("next top-level value")
 
-// readObject reads the members of an object whose '{' was consumed.
-func (j *jsonReader) readObject() (map[string]any, error) {
-	obj := make(map[string]any)
-	for j.dec.More() {
-		tok, err := j.dec.Token()
-		if err != nil {
-			return nil, j.syntax(err)
-		}
-		key, _ := tok.(string)
-		var v any
-		if err := j.dec.Decode(&v); err != nil {
-			return nil, j.syntax(err)
-		}
-		obj[key] = v
-	}
-	if _, err := j.dec.Token(); err != nil { // the closing '}'
-		return nil, j.syntax(err)
-	}
-	return obj, nil
-}
-
-// nextSelected decodes the next top-level value and runs the selector.
+// nextSelected decodes the next top-level value and runs the selector. A
+// value that is not UTF-8 fails as a whole (the selector's outputs cannot be
+// told apart before it runs).
 func (j *jsonReader) nextSelected(ctx context.Context) (Record, error) {
 	for {
-		var v any
-		if err := j.dec.Decode(&v); err != nil {
-			return Record{}, j.syntax(err)
+		raw, err := j.rawValue()
+		if err != nil {
+			return Record{}, err
 		}
 		j.n++
 		origin := j.file.name + " value #" + strconv.Itoa(j.n)
+		v, err := parseJSON(raw)
+		if err != nil {
+			return Record{}, &RecordError{Origin: origin, Raw: raw, Err: err}
+		}
 		if err := j.pending.fill(ctx, j.records, v, origin); err != nil {
 			return Record{}, err
 		}
@@ -165,7 +203,7 @@ func (j *jsonReader) position() string {
 			}
 		}
 	}
-	return fmt.Sprintf("near byte %d", j.dec.InputOffset())
+	return fmt.Sprintf("near byte %d", j.dec.InputOffset()+j.skipped)
 }
 
 // syntaxOffset returns the absolute offset of the first syntax error of a

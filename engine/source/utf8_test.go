@@ -40,6 +40,26 @@ func TestInvalidUTF8(t *testing.T) {
 			want: []string{`{"a":1}`}, order: []string{"ok", "bad"},
 			origin: "g.jsonl.gz:2", raw: "{\"b\xc3\":2}", errText: "invalid UTF-8 at byte offset 3 ",
 		},
+		{
+			name: "json array element", file: "a.json", data: []byte("[{\"a\":1},\n {\"a\":\"x\xffy\"},\n {\"a\":3}]"),
+			want: []string{`{"a":1}`, `{"a":3}`}, order: []string{"ok", "bad", "ok"},
+			origin: "a.json #2", raw: "{\"a\":\"x\xffy\"}", errText: "a.json #2: invalid UTF-8 at byte offset 7 (column 8): byte 0xff",
+		},
+		{
+			name: "json documents", file: "d.json", data: []byte("{\n \"k\xe9y\": 1\n}\n\"\xc3\" [2]"),
+			want: []string{`2`}, order: []string{"bad", "bad", "ok"},
+			origin: "d.json #1", raw: "{\n \"k\xe9y\": 1\n}", errText: "invalid UTF-8 at byte offset 5 ",
+		},
+		{
+			name: "json with a selector", file: "v.json", data: []byte(`{"items":[1,2]} {"items":["` + "\xfe" + `",4]} {"items":[5]}`), records: ".items[]",
+			want: []string{`1`, `2`, `5`}, order: []string{"ok", "ok", "bad", "ok"},
+			origin: "v.json value #2", raw: "{\"items\":[\"\xfe\",4]}", errText: "byte 0xfe",
+		},
+		{
+			name: "gzip json array", file: "g.json.gz", data: gz(t, "[\"ok\", \"\xe2\x82\", \"€\"]"),
+			want: []string{`"ok"`, `"€"`}, order: []string{"ok", "bad", "ok"},
+			origin: "g.json.gz #2", raw: "\"\xe2\x82\"", errText: "invalid UTF-8 at byte offset 1 ",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
