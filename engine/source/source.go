@@ -78,6 +78,15 @@ type Options struct {
 	// Now returns the current time, used for Retry-After dates and OAuth2
 	// token expiry (nil = time.Now).
 	Now func() time.Time
+	// CSVMaxRecordLines and CSVMaxRecordBytes bound one CSV record, line
+	// breaks included (0 = DefaultCSVMaxRecordLines, 1,000 lines, and
+	// DefaultCSVMaxRecordBytes, 1 MiB). A quoted field still open at a
+	// limit fails the record at its first line and reading resumes at the
+	// next line; a single line longer than CSVMaxRecordBytes fails and is
+	// skipped. They keep memory bounded and a stray quote from swallowing
+	// the rest of a file.
+	CSVMaxRecordLines int
+	CSVMaxRecordBytes int
 }
 
 // RecordError reports one record that could not be read; reading goes on
@@ -116,6 +125,12 @@ func Open(ctx context.Context, src *mappings.Source, opts Options) (Reader, erro
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.CSVMaxRecordLines <= 0 {
+		opts.CSVMaxRecordLines = DefaultCSVMaxRecordLines
+	}
+	if opts.CSVMaxRecordBytes <= 0 {
+		opts.CSVMaxRecordBytes = DefaultCSVMaxRecordBytes
 	}
 	switch {
 	case src.File != nil:

@@ -19,6 +19,7 @@ func TestInvalidUTF8(t *testing.T) {
 		name, file string
 		data       []byte
 		records    string   // jq selector, optional
+		delim      string   // CSV delimiter, optional
 		want       []string // good records
 		order      []string
 		origin     string // of the bad record
@@ -60,11 +61,24 @@ func TestInvalidUTF8(t *testing.T) {
 			want: []string{`"ok"`, `"€"`}, order: []string{"ok", "bad", "ok"},
 			origin: "g.json.gz #2", raw: "\"\xe2\x82\"", errText: "invalid UTF-8 at byte offset 1 ",
 		},
+		{
+			name: "csv cell", file: "c.csv", data: []byte("id,name\n1,M\xc3\xbcller\n2,\"M\xfcller\nGmbH\"\n3,c\n"),
+			want: []string{`{"id":"1","name":"Müller"}`, `{"id":"3","name":"c"}`}, order: []string{"ok", "bad", "ok"},
+			origin: "c.csv:3", raw: "2,\"M\xfcller\nGmbH\"", errText: `c.csv:3: column 2 ("name") is not valid UTF-8: byte 0xfc at byte offset 1 of the cell`,
+		},
+		{
+			name: "gzip csv", file: "g.csv.gz", delim: ";", data: gz(t, "id;name\n\xff1;a\n2;b\n"),
+			want: []string{`{"id":"2","name":"b"}`}, order: []string{"bad", "ok"},
+			origin: "g.csv.gz:2", raw: "\xff1;a", errText: `column 1 ("id") is not valid UTF-8: byte 0xff at byte offset 0`,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			writeFile(t, dir, tc.file, tc.data)
 			src := &mappings.Source{File: txt(tc.file)}
+			if tc.delim != "" {
+				src.CSV = &mappings.CSVOptions{Delimiter: tc.delim}
+			}
 			if tc.records != "" {
 				src.Records = mustExpr(t, tc.records)
 			}
