@@ -102,7 +102,7 @@ func (c *csvReader) row(rec csvRecord) (map[string]any, error) {
 	}
 	if !utf8.Valid(rec.text) { // else every cell is valid too
 		for i, cell := range cells {
-			if off := invalidUTF8(cell); off >= 0 {
+			if off := invalidUTF8([]byte(cell)); off >= 0 {
 				return nil, fmt.Errorf("column %d (%q) is not valid UTF-8: byte 0x%02x at byte offset %d of the cell; the file must be UTF-8", i+1, c.header[i], cell[off], off)
 			}
 		}
@@ -135,7 +135,7 @@ func (c *csvReader) readHeader() error {
 		if h == "" {
 			return fmt.Errorf("read %s: header row: column %d has no name; every column needs a unique name", c.name, i+1)
 		}
-		if off := invalidUTF8(h); off >= 0 {
+		if off := invalidUTF8([]byte(h)); off >= 0 {
 			return fmt.Errorf("read %s: header row: the name of column %d is not valid UTF-8 (byte 0x%02x at byte offset %d); the file must be UTF-8", c.name, i+1, h[off], off)
 		}
 		if j, dup := seen[h]; dup {
