@@ -134,6 +134,28 @@ func isLineEnd(b []byte) bool {
 	return false
 }
 
+// fieldQuote returns the offset of the first quote in line, from i on, that
+// starts a field (a field starts at i), or -1. Other quotes are data here: a
+// quote inside an unquoted field (a bare quote) does not open a quoted
+// field, and encoding/csv fails its record. Searching for quotes rather than
+// delimiters keeps lines without quotes to one IndexByte. Delimiters found
+// this way are real: outside quoted fields every delimiter separates fields
+// (two encodings of one rune cannot overlap).
+func (q *quoteScan) fieldQuote(line []byte, i int) int {
+	start := i
+	for {
+		j := bytes.IndexByte(line[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		p := i + j
+		if p == start || p-len(q.comma) >= start && bytes.Equal(line[p-len(q.comma):p], q.comma) {
+			return p
+		}
+		i = p + 1
+	}
+}
+
 // scanResult is where a line leaves a record.
 type scanResult int
 
@@ -157,20 +179,13 @@ type quoteScan struct {
 // break. Columns are 1-based byte columns, as in encoding/csv.
 func (q *quoteScan) scan(line []byte, num int) scanResult {
 	for i := 0; ; {
-		if !q.quoted { // at the start of a field
-			if i < len(line) && line[i] == '"' {
-				q.quoted, q.openLine, q.openCol = true, num, i+1
-				i++
-				continue
-			}
-			// An unquoted field ends at the delimiter or the line end (a
-			// line holds no '\n' but its last byte). A quote inside it is
-			// data here; encoding/csv fails the record (bare quote).
-			j := bytes.Index(line[i:], q.comma)
-			if j < 0 {
+		if !q.quoted { // a field starts at i
+			p := q.fieldQuote(line, i)
+			if p < 0 {
 				return recordEnds
 			}
-			i += j + len(q.comma)
+			q.quoted, q.openLine, q.openCol = true, num, p+1
+			i = p + 1
 			continue
 		}
 		j := bytes.IndexByte(line[i:], '"')
