@@ -342,3 +342,27 @@ func TestJSONStdinSpacesAndErrorOffset(t *testing.T) {
 		t.Errorf("err = %v; want an offset between %d and %d", err, lo, hi)
 	}
 }
+
+// TestJSONRecordsOutliveNext checks that a record's value does not share
+// memory with the reader's buffers: records are compared only after all of
+// them were read.
+func TestJSONRecordsOutliveNext(t *testing.T) {
+	data := `[{"k":"first","n":1.50}, "second", 33, {"k":"fourth"}] {"k":"fifth"}`
+	r := openFile(t, &mappings.Source{File: txt("-"), Format: "json"}, Options{Stdin: strings.NewReader(data)})
+	defer r.Close()
+	var vals []any
+	for {
+		rec, err := r.Next(context.Background())
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals = append(vals, rec.Value)
+	}
+	got, _ := json.Marshal(vals)
+	if want := `[{"k":"first","n":1.50},"second",33,{"k":"fourth"},{"k":"fifth"}]`; string(got) != want {
+		t.Errorf("records = %s; want %s", got, want)
+	}
+}

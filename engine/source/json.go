@@ -2,6 +2,7 @@ package source
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,8 +31,9 @@ type jsonReader struct {
 	records *mappings.Expr
 	inArray bool
 	pending pendingRecords
-	n       int   // records (or top-level values, with a selector) so far
-	skipped int64 // spaces read from in behind dec's back (see peek)
+	raw     json.RawMessage // the current value's bytes, reused
+	n       int             // records (or top-level values, with a selector) so far
+	skipped int64           // spaces read from in behind dec's back (see peek)
 }
 
 // newJSONReader returns a reader over one JSON file.
@@ -112,13 +114,14 @@ func (j *jsonReader) peek() (byte, error) {
 // isJSONSpace reports whether c is JSON whitespace.
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// rawValue reads the next value's bytes; syntax errors are fatal.
+// rawValue reads the next value's bytes into j.raw, valid until the next
+// call (parseJSON copies what it keeps); syntax errors are fatal.
 func (j *jsonReader) rawValue() (json.RawMessage, error) {
-	var raw json.RawMessage // a fresh copy: it may end up in a RecordError
-	if err := j.dec.Decode(&raw); err != nil {
+	j.raw = j.raw[:0] // RawMessage appends to it
+	if err := j.dec.Decode(&j.raw); err != nil {
 		return nil, j.syntax(err)
 	}
-	return raw, nil
+	return j.raw, nil
 }
 
 // record decodes and numbers a record of the file. A value that is not
@@ -128,7 +131,7 @@ func (j *jsonReader) record(raw json.RawMessage) (Record, error) {
 	origin := j.file.name + " #" + strconv.Itoa(j.n)
 	v, err := parseJSON(raw)
 	if err != nil {
-		return Record{}, &RecordError{Origin: origin, Raw: raw, Err: err}
+		return Record{}, &RecordError{Origin: origin, Raw: bytes.Clone(raw), Err: err}
 	}
 	return Record{Value: v, Origin: origin}, nil
 }
@@ -166,7 +169,7 @@ func (j *jsonReader) nextSelected(ctx context.Context) (Record, error) {
 		origin := j.file.name + " value #" + strconv.Itoa(j.n)
 		v, err := parseJSON(raw)
 		if err != nil {
-			return Record{}, &RecordError{Origin: origin, Raw: raw, Err: err}
+			return Record{}, &RecordError{Origin: origin, Raw: bytes.Clone(raw), Err: err}
 		}
 		if err := j.pending.fill(ctx, j.records, v, origin); err != nil {
 			return Record{}, err
