@@ -94,7 +94,12 @@ type Options struct {
 type RecordError struct {
 	// Origin is where the bad record is, e.g. "data/customers.jsonl:12".
 	Origin string
-	// Raw holds the record's raw bytes (the line or the CSV row).
+	// Raw holds the record's bytes as read, invalid UTF-8 included: the
+	// JSON Lines line, the JSON value (an HTTP array element as sent), or
+	// the CSV row's lines (only the first line when a quoted field starting
+	// there does not close; the first CSVMaxRecordBytes of an over-long
+	// line). For a records selector error it is the value re-encoded as
+	// JSON.
 	Raw []byte
 	// Err says what is wrong.
 	Err error
