@@ -121,3 +121,16 @@ func BenchmarkDecodeLineStdlib(b *testing.B) {
 		}
 	}
 }
+
+// benchLineUTF8 is benchLine with non-ASCII text in its strings, which
+// takes the parser's rune-by-rune path (where invalid UTF-8 is caught).
+var benchLineUTF8 = []byte(`{"id":12345,"company":"Müller & Söhne GmbH","email":"einkauf@müller.example","phone":"+49 30 0012345","vat":"DE000012345","status":"aktiv","credit_limit":1234.50,"address":{"street":"Hauptstraße 12","city":"Köln","zip":"50667","country":"DE"},"tags":["größe","€"]}`)
+
+func BenchmarkDecodeLineUTF8(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeLine(benchLineUTF8); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
