@@ -1,10 +1,9 @@
 package source
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -23,10 +22,21 @@ func csvDelimiter(o *mappings.CSVOptions) rune {
 	return r
 }
 
+// csvSettings are the CSV settings of a file source.
+type csvSettings struct {
+	delim    rune
+	maxLines int // lines of one record at most
+	maxBytes int // bytes of one record at most
+}
+
 // csvReader reads CSV with a header row; each row becomes an object of
-// strings keyed by the header names.
+// strings keyed by the header names. A csvSplitter cuts the input into
+// records and encoding/csv parses one record at a time, so that a bad row
+// (bad quotes, ragged, not UTF-8, too long) fails alone as a *RecordError
+// and the rows after it are read.
 type csvReader struct {
-	r       *csv.Reader
+	split   *csvSplitter
+	parser  *csvParser
 	name    string
 	header  []string
 	records *mappings.Expr
@@ -35,11 +45,13 @@ type csvReader struct {
 }
 
 // newCSVReader returns a reader over one CSV stream.
-func newCSVReader(r io.Reader, name string, delim rune, records *mappings.Expr) *csvReader {
-	cr := csv.NewReader(r)
-	cr.Comma = delim
-	cr.ReuseRecord = true
-	return &csvReader{r: cr, name: name, records: records}
+func newCSVReader(br *bufio.Reader, name string, cfg csvSettings, records *mappings.Expr) *csvReader {
+	return &csvReader{
+		split:   newCSVSplitter(br, cfg.delim, cfg.maxLines, cfg.maxBytes),
+		parser:  newCSVParser(cfg.delim),
+		name:    name,
+		records: records,
+	}
 }
 
 // Next returns the next row as a record.
@@ -54,18 +66,18 @@ func (c *csvReader) Next(ctx context.Context) (Record, error) {
 		if rec, ok := c.pending.next(); ok {
 			return rec, nil
 		}
-		row, err := c.r.Read()
+		rec, err := c.split.next()
 		if err == io.EOF {
 			return Record{}, io.EOF
 		}
 		if err != nil {
-			return Record{}, c.rowError(row, err)
+			c.err = fmt.Errorf("read %s: line %d: %w", c.name, c.split.src.num+1, err)
+			return Record{}, c.err
 		}
-		line, _ := c.r.FieldPos(0)
-		origin := c.name + ":" + strconv.Itoa(line)
-		obj := make(map[string]any, len(c.header))
-		for i, h := range c.header {
-			obj[h] = row[i]
+		origin := c.name + ":" + strconv.Itoa(rec.line)
+		obj, err := c.row(rec)
+		if err != nil {
+			return Record{}, &RecordError{Origin: origin, Raw: trimLineEnd(bytes.Clone(rec.text)), Err: err}
 		}
 		if c.records == nil {
 			return Record{Value: obj, Origin: origin}, nil
@@ -76,26 +88,44 @@ func (c *csvReader) Next(ctx context.Context) (Record, error) {
 	}
 }
 
-// rowError turns a CSV error into a *RecordError (ragged rows, bad quotes)
-// or a fatal error (I/O).
-func (c *csvReader) rowError(row []string, err error) error {
-	var pe *csv.ParseError
-	if !errors.As(err, &pe) {
-		return fmt.Errorf("read %s: %w", c.name, err)
+// row turns one record into an object keyed by the header names.
+func (c *csvReader) row(rec csvRecord) (map[string]any, error) {
+	if rec.err != nil {
+		return nil, rec.err
 	}
-	origin := c.name + ":" + strconv.Itoa(pe.StartLine)
-	raw := joinCSV(row, c.r.Comma)
-	if errors.Is(err, csv.ErrFieldCount) {
-		return &RecordError{Origin: origin, Raw: raw, Err: fmt.Errorf("the row has %d cells, the header has %d", len(row), len(c.header))}
+	cells, err := c.parser.parse(rec)
+	if err != nil {
+		return nil, err
 	}
-	return &RecordError{Origin: origin, Raw: raw, Err: fmt.Errorf("bad CSV: line %d column %d: %v", pe.Line, pe.Column, pe.Err)}
+	if len(cells) != len(c.header) {
+		return nil, fmt.Errorf("the row has %d cells, the header has %d", len(cells), len(c.header))
+	}
+	if !utf8.Valid(rec.text) { // else every cell is valid too
+		for i, cell := range cells {
+			if off := invalidUTF8([]byte(cell)); off >= 0 {
+				return nil, fmt.Errorf("column %d (%q) is not valid UTF-8: byte 0x%02x at byte offset %d of the cell; the file must be UTF-8", i+1, c.header[i], cell[off], off)
+			}
+		}
+	}
+	obj := make(map[string]any, len(c.header))
+	for i, h := range c.header {
+		obj[h] = cells[i]
+	}
+	return obj, nil
 }
 
 // readHeader reads and checks the header row.
 func (c *csvReader) readHeader() error {
-	row, err := c.r.Read()
+	rec, err := c.split.next()
 	if err == io.EOF {
 		return io.EOF // an empty file has no records
+	}
+	if err == nil {
+		err = rec.err
+	}
+	var row []string
+	if err == nil {
+		row, err = c.parser.parse(rec)
 	}
 	if err != nil {
 		return fmt.Errorf("read %s: header row: %w", c.name, err)
@@ -105,23 +135,22 @@ func (c *csvReader) readHeader() error {
 		if h == "" {
 			return fmt.Errorf("read %s: header row: column %d has no name; every column needs a unique name", c.name, i+1)
 		}
+		if off := invalidUTF8([]byte(h)); off >= 0 {
+			return fmt.Errorf("read %s: header row: the name of column %d is not valid UTF-8 (byte 0x%02x at byte offset %d); the file must be UTF-8", c.name, i+1, h[off], off)
+		}
 		if j, dup := seen[h]; dup {
 			return fmt.Errorf("read %s: header row: columns %d and %d are both named %q; header names must be unique", c.name, j+1, i+1, h)
 		}
 		seen[h] = i
 	}
-	c.header = append([]string(nil), row...) // the reader reuses row
+	c.header = append([]string(nil), row...) // the parser reuses row
 	return nil
 }
 
-// joinCSV re-encodes a row for dead letters.
-func joinCSV(row []string, comma rune) []byte {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.Comma = comma
-	w.Write(row)
-	w.Flush()
-	return bytes.TrimRight(buf.Bytes(), "\n")
+// trimLineEnd drops the line break at the end of a record's text.
+func trimLineEnd(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
 }
 
 // Close does nothing: the file is closed by its owner.

@@ -13,10 +13,27 @@
 // # Errors
 //
 // A *RecordError fails one record and reading goes on with the next call to
-// Next (a bad JSON Lines line, a ragged CSV row). Any other error is fatal for
-// the source. Secrets (tokens, passwords, API keys, client secrets) never
-// appear in errors or in the request log: they are scrubbed, and URLs are
-// logged with userinfo and secret-looking query parameters redacted.
+// Next; any other error is fatal for the source. Every kind of bad input
+// follows that rule, so that nothing is lost silently: each source record
+// ends as a Record or a *RecordError carrying its origin and raw text.
+// Per-record errors are: a JSON Lines line that is not one JSON value, a
+// CSV row with a bad quote, the wrong number of cells or a line over the
+// limit (see Files), a records selector failing on a value, and a record
+// that is not valid UTF-8. Fatal errors are: a JSON syntax error in a .json
+// file (a broken file cannot be resynchronised), a bad CSV header row, I/O
+// errors, and the HTTP errors below. Secrets (tokens, passwords, API keys,
+// client secrets) never appear in errors or in the request log: they are
+// scrubbed, and URLs are logged with userinfo and secret-looking query
+// parameters redacted.
+//
+// Invalid UTF-8 is never replaced by U+FFFD (as encoding/json would): the
+// record fails, and the error names the byte and its offset. A JSON Lines
+// line fails at Record.Decode (or at Next, with a records selector), a JSON
+// array element or top-level value fails alone (with a records selector, the
+// top-level value it runs on), a CSV row fails naming the column, and an HTTP
+// record as described under HTTP. A \ud800-style
+// escape of an unpaired surrogate is valid UTF-8 text and decodes to U+FFFD,
+// as in encoding/json.
 //
 // # Files
 //
@@ -35,8 +52,32 @@
 // selector.
 //
 // CSV files need a header row; every value is a string (an empty cell is "").
-// A duplicate or empty header name is an error; a row with a different number
-// of cells is a *RecordError. A UTF-8 byte order mark is stripped.
+// A duplicate, empty or non-UTF-8 header name is an error; a row with a
+// different number of cells is a *RecordError. A UTF-8 byte order mark is
+// stripped; blank lines are skipped. Quoting follows RFC 4180 as
+// encoding/csv reads it: a quote opens a quoted field only at the start of a
+// field, "" inside it is a quote, and a quoted field may span lines (the
+// record's origin is its first line).
+//
+// CSV input is cut into records before encoding/csv parses them one at a
+// time, so that one bad quote cannot swallow the rows after it. A record
+// ends at the first line break outside quotes. A quoted field that does not
+// close properly fails the record that started it, at its first line
+// (origin and raw text are that line), and reading resumes at the next
+// line, whose rows are read as usual: this happens when the field is still
+// open at the end of the input, when the record reaches
+// Options.CSVMaxRecordLines lines (default 1,000) or
+// Options.CSVMaxRecordBytes bytes (default 1 MiB), or when its closing quote
+// on a later line is followed by something other than the delimiter, a
+// quote or the line end. A closing quote followed by other text on the
+// record's first line ("a"b) fails that row as encoding/csv reports it ("bad
+// CSV: line L column C: ..."). So does a quote inside an unquoted field (a"b,
+// a bare quote): it does not open a quoted field, so it fails its row only.
+// A line longer than CSVMaxRecordBytes fails (its *RecordError keeps the
+// first CSVMaxRecordBytes bytes) and the rest of it is skipped. Memory is
+// bounded by the limits: lines read ahead of a failed record are kept (at
+// most CSVMaxRecordBytes) and read again. So every non-blank line after the
+// header belongs to exactly one Record or *RecordError, in order.
 //
 // A directory reads every .json, .jsonl, .ndjson and .csv file (and their .gz
 // forms) directly inside it, in lexical order. A pattern with *, ? or [ is a
@@ -46,7 +87,12 @@
 //
 // Each response body is decoded as JSON; the records selector (default: the
 // elements of an array body, nothing for a null or empty body, else the body
-// itself) yields the records of the page. Requests time out after http.timeout
+// itself) yields the records of the page. A body that is not valid UTF-8
+// fails per record when the records are the elements of an array body read
+// without a selector (each bad element is a *RecordError with its bytes as
+// sent; the others are read and paging goes on); otherwise the bad bytes
+// cannot be traced to records and the page fails (fatal) with an error
+// naming the URL, the byte, its offset and the Content-Type. Requests time out after http.timeout
 // (default 30s). 429, 5xx (except 501 and 505) and network errors (refused,
 // reset, EOF, timeout) are retried up to retry.max_attempts times in all
 // (default 4), waiting retry.backoff (default 1s) doubled each time with

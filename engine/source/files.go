@@ -33,7 +33,8 @@ func openFiles(src *mappings.Source, opts Options) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &multiReader{files: files, format: strings.ToLower(src.Format), delim: csvDelimiter(src.CSV), records: src.Records, stdin: opts.Stdin}
+	cfg := csvSettings{delim: csvDelimiter(src.CSV), maxLines: opts.CSVMaxRecordLines, maxBytes: opts.CSVMaxRecordBytes}
+	r := &multiReader{files: files, format: strings.ToLower(src.Format), csv: cfg, records: src.Records, stdin: opts.Stdin}
 	return withLimit(r, opts.Limit), nil
 }
 
@@ -141,7 +142,7 @@ func formatByExt(name string) string {
 type multiReader struct {
 	files   []fileEntry
 	format  string
-	delim   rune
+	csv     csvSettings
 	records *mappings.Expr
 	stdin   io.Reader
 
@@ -200,7 +201,7 @@ func (m *multiReader) openNext() error {
 	if err != nil {
 		return err
 	}
-	m.cur = newFormatReader(format, f, br, m.delim, m.records)
+	m.cur = newFormatReader(format, f, br, m.csv, m.records)
 	return nil
 }
 
@@ -216,12 +217,12 @@ func (m *multiReader) detect(name string, br *bufio.Reader) (string, error) {
 }
 
 // newFormatReader returns the reader for one file of the given format.
-func newFormatReader(format string, f fileEntry, br *bufio.Reader, delim rune, records *mappings.Expr) Reader {
+func newFormatReader(format string, f fileEntry, br *bufio.Reader, cfg csvSettings, records *mappings.Expr) Reader {
 	switch format {
 	case "jsonl":
 		return newJSONLReader(br, f.name, records)
 	case "csv":
-		return newCSVReader(br, f.name, delim, records)
+		return newCSVReader(br, f.name, cfg, records)
 	}
 	return newJSONReader(br, f, records)
 }

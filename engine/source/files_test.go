@@ -322,3 +322,47 @@ func TestClosedReader(t *testing.T) {
 		t.Errorf("Next after Close = %v; want a closed error", err)
 	}
 }
+
+func TestJSONStdinSpacesAndErrorOffset(t *testing.T) {
+	spaces := strings.Repeat(" ", 100<<10) // more than the read buffer
+	data := "1" + spaces + "\n2" + spaces + "{,}"
+	res, err := readAll(t, openFile(t, &mappings.Source{File: txt("-"), Format: "json"}, Options{Stdin: strings.NewReader(data)}))
+	if join(res.values) != "1 | 2" {
+		t.Errorf("records = %s; want 1 | 2", join(res.values))
+	}
+	// "near": the offset lies between the end of the last good value and
+	// the bad one (encoding/json counts from where the value's leading
+	// spaces start).
+	var off int
+	if err == nil || !strings.Contains(err.Error(), "<stdin>: near byte ") {
+		t.Fatalf("err = %v; want <stdin>: near byte N", err)
+	}
+	fmt.Sscanf(err.Error()[strings.Index(err.Error(), "near byte "):], "near byte %d", &off)
+	if lo, hi := strings.Index(data, "2")+1, strings.Index(data, "{"); off < lo || off > hi {
+		t.Errorf("err = %v; want an offset between %d and %d", err, lo, hi)
+	}
+}
+
+// TestJSONRecordsOutliveNext checks that a record's value does not share
+// memory with the reader's buffers: records are compared only after all of
+// them were read.
+func TestJSONRecordsOutliveNext(t *testing.T) {
+	data := `[{"k":"first","n":1.50}, "second", 33, {"k":"fourth"}] {"k":"fifth"}`
+	r := openFile(t, &mappings.Source{File: txt("-"), Format: "json"}, Options{Stdin: strings.NewReader(data)})
+	defer r.Close()
+	var vals []any
+	for {
+		rec, err := r.Next(context.Background())
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals = append(vals, rec.Value)
+	}
+	got, _ := json.Marshal(vals)
+	if want := `[{"k":"first","n":1.50},"second",33,{"k":"fourth"},{"k":"fifth"}]`; string(got) != want {
+		t.Errorf("records = %s; want %s", got, want)
+	}
+}

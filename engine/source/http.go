@@ -46,6 +46,7 @@ type fetcher struct {
 // page is one fetched page, or the error that ended fetching.
 type page struct {
 	records []Record
+	bad     []*RecordError // nil, or per record: non-nil fails that record
 	err     error
 }
 
@@ -199,7 +200,7 @@ func (f *fetcher) run(ctx context.Context, out chan<- page) {
 	for u != nil {
 		var pg page
 		var err error
-		pg.records, u, err = f.fetchPage(ctx, u)
+		pg, u, err = f.fetchPage(ctx, u)
 		if err != nil { // records fetched before the error are delivered first
 			if ctx.Err() != nil {
 				err = ctx.Err()
@@ -217,32 +218,36 @@ func (f *fetcher) run(ctx context.Context, out chan<- page) {
 
 // fetchPage fetches one page and returns its records and the next URL (nil
 // when paging ends).
-func (f *fetcher) fetchPage(ctx context.Context, u *url.URL) ([]Record, *url.URL, error) {
+func (f *fetcher) fetchPage(ctx context.Context, u *url.URL) (page, *url.URL, error) {
 	f.pages++
 	n := f.pages
 	shown := f.red.URL(u)
 	if m, dup := f.guard.url(n, u.String()); dup {
-		return nil, nil, loopError(n, m, "the same URL "+shown)
+		return page{}, nil, loopError(n, m, "the same URL "+shown)
 	}
 	resp, err := f.do(ctx, u, shown)
 	if err != nil {
-		return nil, nil, err
+		return page{}, nil, err
 	}
 	body, err := f.decodeBody(resp, shown)
 	if err != nil {
-		return nil, nil, err
+		return page{}, nil, err
 	}
 	values, err := f.selectRecords(ctx, body, shown)
 	if err != nil {
-		return nil, nil, err
+		return page{}, nil, err
+	}
+	bad, err := f.badRecords(resp, shown, len(values))
+	if err != nil {
+		return page{}, nil, err
 	}
 	if m, dup := f.guard.body(n, resp.body); dup && len(values) > 0 {
-		return nil, nil, loopError(n, m, "an identical response body from "+shown)
+		return page{}, nil, loopError(n, m, "an identical response body from "+shown)
 	}
-	records := f.records(values, f.method+" "+shown)
+	pg := f.records(values, bad, f.method+" "+shown)
 	next, why, err := f.advance(ctx, n, u, body, resp.header, len(values))
-	f.logPage(shown, resp.status, len(records), why)
-	return records, next, err // on error the page's records still count
+	f.logPage(shown, resp.status, len(pg.records), why)
+	return pg, next, err // on error the page's records still count
 }
 
 // loopError reports a paging loop.
@@ -270,17 +275,25 @@ func (f *fetcher) selectRecords(ctx context.Context, body any, shown string) ([]
 }
 
 // records numbers the page's records, keeping only as many as the limits
-// (max_records, Options.Limit) still allow.
-func (f *fetcher) records(values []any, prefix string) []Record {
+// (max_records, Options.Limit) still allow. bad (nil, or one entry per
+// value) fails records whose text is not UTF-8; they count as records.
+func (f *fetcher) records(values []any, bad []*RecordError, prefix string) page {
 	if left, ok := f.left(); ok && len(values) > left {
 		values = values[:left]
 	}
-	out := make([]Record, len(values))
+	pg := page{records: make([]Record, len(values))}
 	for i, v := range values {
-		out[i] = Record{Value: v, Origin: prefix + " #" + strconv.Itoa(i+1)}
+		pg.records[i] = Record{Value: v, Origin: prefix + " #" + strconv.Itoa(i+1)}
+		if bad != nil && bad[i] != nil {
+			if pg.bad == nil {
+				pg.bad = make([]*RecordError, len(values))
+			}
+			bad[i].Origin = pg.records[i].Origin
+			pg.bad[i], pg.records[i] = bad[i], Record{}
+		}
 	}
-	f.total += len(out)
-	return out
+	f.total += len(pg.records)
+	return pg
 }
 
 // left returns how many more records may be delivered, if limited.
@@ -374,6 +387,7 @@ type httpReader struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	cur    []Record
+	bad    []*RecordError // of cur, nil when all are good
 	i      int
 	err    error
 }
@@ -392,7 +406,7 @@ func (r *httpReader) Next(ctx context.Context) (Record, error) {
 			case pg.err != nil:
 				r.err = pg.err // returned once the page's records are consumed
 			}
-			r.cur, r.i = pg.records, 0
+			r.cur, r.bad, r.i = pg.records, pg.bad, 0
 		case <-ctx.Done():
 			return Record{}, ctx.Err()
 		}
@@ -400,6 +414,9 @@ func (r *httpReader) Next(ctx context.Context) (Record, error) {
 	rec := r.cur[r.i]
 	r.cur[r.i] = Record{} // let the page be collected as it is consumed
 	r.i++
+	if r.bad != nil && r.bad[r.i-1] != nil {
+		return Record{}, r.bad[r.i-1]
+	}
 	return rec, nil
 }
 

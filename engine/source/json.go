@@ -18,20 +18,29 @@ import (
 // one, other top-level values whole; several top-level values may follow
 // each other. With a records selector every top-level value is decoded whole
 // and the selector's outputs are the records.
+//
+// encoding/json finds the values and reports syntax errors (fatal: a broken
+// file cannot be read past them); each value is taken as raw bytes and
+// decoded by parseJSON, which rejects invalid UTF-8 where encoding/json
+// would replace it with U+FFFD. A value that is not UTF-8 fails that record
+// only (a *RecordError with the value's bytes) and reading goes on.
 type jsonReader struct {
+	in      *bufio.Reader // what dec reads from
 	dec     *json.Decoder
 	file    fileEntry
 	records *mappings.Expr
 	inArray bool
 	pending pendingRecords
-	n       int // records (or top-level values, with a selector) so far
+	raw     json.RawMessage // the current value's bytes, reused
+	n       int             // records (or top-level values, with a selector) so far
+	skipped int64           // spaces read from in behind dec's back (see peek)
 }
 
 // newJSONReader returns a reader over one JSON file.
-func newJSONReader(r io.Reader, f fileEntry, records *mappings.Expr) *jsonReader {
-	dec := json.NewDecoder(r)
+func newJSONReader(in *bufio.Reader, f fileEntry, records *mappings.Expr) *jsonReader {
+	dec := json.NewDecoder(in)
 	dec.UseNumber()
-	return &jsonReader{dec: dec, file: f, records: records}
+	return &jsonReader{in: in, dec: dec, file: f, records: records}
 }
 
 // Next returns the next record.
@@ -55,41 +64,86 @@ func (j *jsonReader) step(ctx context.Context) (Record, error) {
 	if j.records != nil {
 		return j.nextSelected(ctx)
 	}
-	tok, err := j.dec.Token()
+	c, err := j.peek()
 	if err != nil {
 		return Record{}, j.syntax(err)
 	}
-	switch tok {
-	case json.Delim('['):
+	if c == '[' {
+		if _, err := j.dec.Token(); err != nil {
+			return Record{}, j.syntax(err)
+		}
 		j.inArray = true
 		return j.nextElement()
-	case json.Delim('{'):
-		obj, err := j.readObject()
-		if err != nil {
-			return Record{}, err
-		}
-		return j.record(obj), nil
 	}
-	if _, ok := tok.(json.Delim); ok {
-		return Record{}, j.syntax(fmt.Errorf("unexpected %v", tok))
+	raw, err := j.rawValue()
+	if err != nil {
+		return Record{}, err
 	}
-	return j.record(tok), nil
+	return j.record(raw)
 }
 
-// record numbers a record of the file.
-func (j *jsonReader) record(v any) Record {
+// peek returns the first byte of the next top-level value without
+// consuming it, or io.EOF when only spaces are left. It looks at what dec
+// has buffered, then at in; spaces in front of the value may be consumed
+// from in (dec would skip them anyway; skipped keeps error offsets right).
+func (j *jsonReader) peek() (byte, error) {
+	if buf, ok := j.dec.Buffered().(io.ByteReader); ok {
+		for {
+			c, err := buf.ReadByte()
+			if err != nil {
+				break // only spaces buffered: the value starts in in
+			}
+			if !isJSONSpace(c) {
+				return c, nil
+			}
+		}
+	}
+	for {
+		b, err := j.in.Peek(1)
+		if err != nil {
+			return 0, err
+		}
+		if !isJSONSpace(b[0]) {
+			return b[0], nil
+		}
+		j.in.Discard(1)
+		j.skipped++
+	}
+}
+
+// isJSONSpace reports whether c is JSON whitespace.
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// rawValue reads the next value's bytes into j.raw, valid until the next
+// call (parseJSON copies what it keeps); syntax errors are fatal.
+func (j *jsonReader) rawValue() (json.RawMessage, error) {
+	j.raw = j.raw[:0] // RawMessage appends to it
+	if err := j.dec.Decode(&j.raw); err != nil {
+		return nil, j.syntax(err)
+	}
+	return j.raw, nil
+}
+
+// record decodes and numbers a record of the file. A value that is not
+// UTF-8 is a *RecordError for this record only.
+func (j *jsonReader) record(raw json.RawMessage) (Record, error) {
 	j.n++
-	return Record{Value: v, Origin: j.file.name + " #" + strconv.Itoa(j.n)}
+	origin := j.file.name + " #" + strconv.Itoa(j.n)
+	v, err := parseJSON(raw)
+	if err != nil {
+		return Record{}, &RecordError{Origin: origin, Raw: bytes.Clone(raw), Err: err}
+	}
+	return Record{Value: v, Origin: origin}, nil
 }
 
 // nextElement decodes the next element of the current top-level array.
 func (j *jsonReader) nextElement() (Record, error) {
 	if j.dec.More() {
-		var v any
-		if err := j.dec.Decode(&v); err != nil {
-			return Record{}, j.syntax(err)
+		raw, err := j.rawValue()
+		if err != nil {
+			return Record{}, err
 		}
-		return j.record(v), nil
+		return j.record(raw)
 	}
 	if _, err := j.dec.Token(); err != nil { // the closing ']'
 		return Record{}, j.syntax(err)
@@ -102,36 +156,21 @@ func (j *jsonReader) nextElement() (Record, error) {
 // must be looked at; it never reaches callers.
 var errNextValue = errors.New("next top-level value")
 
-// readObject reads the members of an object whose '{' was consumed.
-func (j *jsonReader) readObject() (map[string]any, error) {
-	obj := make(map[string]any)
-	for j.dec.More() {
-		tok, err := j.dec.Token()
-		if err != nil {
-			return nil, j.syntax(err)
-		}
-		key, _ := tok.(string)
-		var v any
-		if err := j.dec.Decode(&v); err != nil {
-			return nil, j.syntax(err)
-		}
-		obj[key] = v
-	}
-	if _, err := j.dec.Token(); err != nil { // the closing '}'
-		return nil, j.syntax(err)
-	}
-	return obj, nil
-}
-
-// nextSelected decodes the next top-level value and runs the selector.
+// nextSelected decodes the next top-level value and runs the selector. A
+// value that is not UTF-8 fails as a whole (the selector's outputs cannot be
+// told apart before it runs).
 func (j *jsonReader) nextSelected(ctx context.Context) (Record, error) {
 	for {
-		var v any
-		if err := j.dec.Decode(&v); err != nil {
-			return Record{}, j.syntax(err)
+		raw, err := j.rawValue()
+		if err != nil {
+			return Record{}, err
 		}
 		j.n++
 		origin := j.file.name + " value #" + strconv.Itoa(j.n)
+		v, err := parseJSON(raw)
+		if err != nil {
+			return Record{}, &RecordError{Origin: origin, Raw: bytes.Clone(raw), Err: err}
+		}
 		if err := j.pending.fill(ctx, j.records, v, origin); err != nil {
 			return Record{}, err
 		}
@@ -167,7 +206,7 @@ func (j *jsonReader) position() string {
 			}
 		}
 	}
-	return fmt.Sprintf("near byte %d", j.dec.InputOffset())
+	return fmt.Sprintf("near byte %d", j.dec.InputOffset()+j.skipped)
 }
 
 // syntaxOffset returns the absolute offset of the first syntax error of a
@@ -200,119 +239,3 @@ func syntaxOffset(path string) (int64, bool) {
 
 // Close does nothing: the file is closed by its owner.
 func (j *jsonReader) Close() error { return nil }
-
-// jsonlReader reads JSON Lines: one JSON value per line, blank lines
-// skipped. A bad line is a *RecordError and reading goes on.
-type jsonlReader struct {
-	br      *bufio.Reader
-	name    string
-	records *mappings.Expr
-	line    int
-	long    []byte // accumulates lines longer than the buffer
-	pending pendingRecords
-}
-
-// newJSONLReader returns a reader over one JSON Lines stream.
-func newJSONLReader(br *bufio.Reader, name string, records *mappings.Expr) *jsonlReader {
-	return &jsonlReader{br: br, name: name, records: records}
-}
-
-// Next returns the record of the next non-blank line.
-func (l *jsonlReader) Next(ctx context.Context) (Record, error) {
-	for {
-		if rec, ok := l.pending.next(); ok {
-			return rec, nil
-		}
-		line, err := l.readLine()
-		if err != nil {
-			return Record{}, err
-		}
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		origin := l.name + ":" + strconv.Itoa(l.line)
-		if l.records == nil {
-			// Decoding is left to the consumer (Record.Decode), which may
-			// run it on several cores.
-			return Record{Raw: bytes.Clone(line), Origin: origin}, nil
-		}
-		v, err := decodeLine(line)
-		if err != nil {
-			return Record{}, &RecordError{Origin: origin, Raw: bytes.Clone(line), Err: err}
-		}
-		if err := l.pending.fill(ctx, l.records, v, origin); err != nil {
-			return Record{}, err
-		}
-	}
-}
-
-// readLine returns the next line; the slice is valid until the next call.
-func (l *jsonlReader) readLine() ([]byte, error) {
-	l.long = l.long[:0]
-	for {
-		b, err := l.br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			l.long = append(l.long, b...)
-			continue
-		}
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read %s: line %d: %w", l.name, l.line+1, err)
-		}
-		if err == io.EOF && len(b) == 0 && len(l.long) == 0 {
-			return nil, io.EOF
-		}
-		l.line++
-		if len(l.long) > 0 {
-			l.long = append(l.long, b...)
-			return l.long, nil
-		}
-		return b, nil
-	}
-}
-
-// decodeLine decodes exactly one JSON value with exact numbers
-// (json.Number). It is on the per-record path of JSON Lines, hence the
-// dedicated parser.
-func decodeLine(line []byte) (any, error) {
-	return parseJSON(line)
-}
-
-// Close does nothing: the file is closed by its owner.
-func (l *jsonlReader) Close() error { return nil }
-
-// pendingRecords holds the outputs of a records selector not yet returned.
-type pendingRecords struct {
-	values []any
-	origin string
-	i      int
-}
-
-// fill runs the selector over v; a jq error is a *RecordError.
-func (p *pendingRecords) fill(ctx context.Context, sel *mappings.Expr, v any, origin string) error {
-	out, err := sel.Eval(ctx, v)
-	if err != nil {
-		raw, _ := json.Marshal(v)
-		return &RecordError{Origin: origin, Raw: raw, Err: fmt.Errorf("%s %s: %w", exprPos("records", sel), sel.Src, err)}
-	}
-	p.values, p.origin, p.i = out, origin, 0
-	return nil
-}
-
-// next returns the next pending record. With several outputs the origin
-// gets the output's number.
-func (p *pendingRecords) next() (Record, bool) {
-	if p.i >= len(p.values) {
-		return Record{}, false
-	}
-	v := p.values[p.i]
-	p.i++
-	origin := p.origin
-	if len(p.values) > 1 {
-		origin += " [" + strconv.Itoa(p.i) + "]"
-	}
-	if p.i == len(p.values) {
-		p.values = nil
-	}
-	return Record{Value: v, Origin: origin}, true
-}

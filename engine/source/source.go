@@ -78,6 +78,15 @@ type Options struct {
 	// Now returns the current time, used for Retry-After dates and OAuth2
 	// token expiry (nil = time.Now).
 	Now func() time.Time
+	// CSVMaxRecordLines and CSVMaxRecordBytes bound one CSV record, line
+	// breaks included (0 = DefaultCSVMaxRecordLines, 1,000 lines, and
+	// DefaultCSVMaxRecordBytes, 1 MiB). A quoted field still open at a
+	// limit fails the record at its first line and reading resumes at the
+	// next line; a single line longer than CSVMaxRecordBytes fails and is
+	// skipped. They keep memory bounded and a stray quote from swallowing
+	// the rest of a file.
+	CSVMaxRecordLines int
+	CSVMaxRecordBytes int
 }
 
 // RecordError reports one record that could not be read; reading goes on
@@ -85,7 +94,12 @@ type Options struct {
 type RecordError struct {
 	// Origin is where the bad record is, e.g. "data/customers.jsonl:12".
 	Origin string
-	// Raw holds the record's raw bytes (the line or the CSV row).
+	// Raw holds the record's bytes as read, invalid UTF-8 included: the
+	// JSON Lines line, the JSON value (an HTTP array element as sent), or
+	// the CSV row's lines (only the first line when a quoted field starting
+	// there does not close; the first CSVMaxRecordBytes of an over-long
+	// line). For a records selector error it is the value re-encoded as
+	// JSON.
 	Raw []byte
 	// Err says what is wrong.
 	Err error
@@ -116,6 +130,12 @@ func Open(ctx context.Context, src *mappings.Source, opts Options) (Reader, erro
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.CSVMaxRecordLines <= 0 {
+		opts.CSVMaxRecordLines = DefaultCSVMaxRecordLines
+	}
+	if opts.CSVMaxRecordBytes <= 0 {
+		opts.CSVMaxRecordBytes = DefaultCSVMaxRecordBytes
 	}
 	switch {
 	case src.File != nil:
