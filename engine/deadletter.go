@@ -23,6 +23,9 @@ type DeadLetter struct {
 	// record that could not even be decoded, Raw holds its text instead.
 	Record any    `json:"record,omitempty"`
 	Raw    string `json:"raw,omitempty"`
+	// RawBase64 holds the raw bytes, base64-encoded, when they are not
+	// valid UTF-8 (JSON would replace the bad bytes in Raw).
+	RawBase64 []byte `json:"raw_base64,omitempty"`
 	// Document is the JSON:API document that was (or would have been) sent.
 	Document any `json:"document,omitempty"`
 	// Request is the request that failed, if one was sent.

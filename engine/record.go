@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orosync/orosync/engine/source"
 	"github.com/orosync/orosync/mappings"
@@ -118,8 +119,12 @@ func (r *record) failed(mapping string, stage Stage, err error) outcome {
 
 // readFailed is the outcome of a record the source could not read.
 func readFailed(mapping string, re *source.RecordError) outcome {
-	return outcome{status: Failed, dead: &DeadLetter{Time: time.Now().UTC(), Mapping: mapping, Origin: re.Origin,
-		Raw: string(re.Raw), Error: FailInfo{Stage: StageRead, Message: re.Err.Error()}}}
+	d := &DeadLetter{Time: time.Now().UTC(), Mapping: mapping, Origin: re.Origin,
+		Raw: string(re.Raw), Error: FailInfo{Stage: StageRead, Message: re.Err.Error()}}
+	if !utf8.Valid(re.Raw) {
+		d.RawBase64 = re.Raw // exactly as read: JSON would replace the bad bytes in raw
+	}
+	return outcome{status: Failed, dead: d}
 }
 
 // aborted is the outcome of a record that was read but not written because
