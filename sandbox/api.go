@@ -105,7 +105,12 @@ func (c *call) allowed(a resources.Action, collection bool, handle func() *respo
 	return handle()
 }
 
-// allow lists the methods enabled on the collection or item route.
+// allow lists the methods enabled on the collection or item route the way
+// Oro's Allow header does: OPTIONS first, then GET, PATCH, POST, DELETE in
+// that order, and "" when nothing but OPTIONS is left (platform ApiBundle
+// Processor/Shared/SetHttpAllowHeader::getAllowedHttpMethods;
+// SetHttpAllowHeaderForSingleItemTest expects "OPTIONS, GET, PATCH",
+// UpdateListTest "OPTIONS, GET, DELETE" for a collection).
 func (c *call) allow(collection bool) string {
 	var m []string
 	add := func(a resources.Action, method string) {
@@ -122,19 +127,34 @@ func (c *call) allow(collection bool) string {
 		add(resources.Update, http.MethodPatch)
 		add(resources.Delete, http.MethodDelete)
 	}
-	return strings.Join(m, ", ")
+	if len(m) == 0 {
+		return ""
+	}
+	return strings.Join(append([]string{http.MethodOptions}, m...), ", ")
 }
 
-// notAllowed is Oro's 405: an Allow header and no body.
+// notAllowed is Oro's 405: an Allow header and no body
+// (ErrorStatusCodesWithoutContentTrait). A route where nothing but OPTIONS
+// is allowed answers 404 instead (SetHttpAllowHeader sets 404 when no
+// method is left; the body of that 404 is unconfirmed, the stand-in sends
+// Oro's usual not-found document).
 func (c *call) notAllowed(collection bool) *response {
+	allow := c.allow(collection)
+	if allow == "" {
+		return c.fail(&apiError{Status: http.StatusNotFound, Title: titleNotFound, Detail: "No route found."})
+	}
 	resp := emptyResponse(http.StatusMethodNotAllowed)
-	resp.header.Set("Allow", c.allow(collection))
+	resp.header.Set("Allow", allow)
 	return resp
 }
 
 func (c *call) options(collection bool) *response {
+	allow := c.allow(collection)
+	if allow == "" {
+		return c.notAllowed(collection)
+	}
 	resp := emptyResponse(http.StatusOK)
-	resp.header.Set("Allow", strings.Join([]string{c.allow(collection), http.MethodOptions}, ", "))
+	resp.header.Set("Allow", allow)
 	return resp
 }
 
