@@ -171,8 +171,11 @@ func (c *call) ok(status int, doc any) *response {
 
 func (c *call) fail(errs ...*apiError) *response { return errorResponse(c.f, errs...) }
 
-func (c *call) notFound() *response {
-	return c.fail(&apiError{Status: http.StatusNotFound, Title: titleNotFound, Detail: detailNotFoundByID})
+func (c *call) notFound() *response { return c.fail(errNotFoundByID()) }
+
+// errNotFoundByID is Oro's 404 for a record id that does not exist.
+func errNotFoundByID() *apiError {
+	return &apiError{Status: http.StatusNotFound, Title: titleNotFound, Detail: detailNotFoundByID}
 }
 
 func (c *call) get(id string) *response {
