@@ -31,13 +31,15 @@ func (s *Server) handleAPI(r *http.Request, segs []string) *response {
 	if resp != nil {
 		return resp
 	}
-	sp := s.st.spec(segs[0])
-	if sp == nil {
+	origin := requestOrigin(r)
+	c := &call{s: s, r: r, f: f, origin: origin, base: origin + s.opts.APIPrefix, xinc: xInclude(r)}
+	if segs[0] == operationsType {
+		return c.operations(segs)
+	}
+	if c.sp = s.st.spec(segs[0]); c.sp == nil {
 		return errorResponse(f, &apiError{Status: http.StatusNotFound, Title: titleEntityType,
 			Detail: fmt.Sprintf("Unknown entity type: %s.", segs[0])})
 	}
-	origin := requestOrigin(r)
-	c := &call{s: s, r: r, f: f, sp: sp, origin: origin, base: origin + s.opts.APIPrefix, xinc: xInclude(r)}
 	switch {
 	case len(segs) == 1:
 		return c.collection()
@@ -77,10 +79,11 @@ func (c *call) collection() *response {
 		return c.allowed(resources.Create, true, c.create)
 	case http.MethodDelete:
 		return c.allowed(resources.DeleteList, true, c.deleteList)
+	case http.MethodPatch:
+		return c.updateList()
 	case http.MethodOptions:
 		return c.options(true)
 	}
-	// PATCH on a collection is the Batch API, which the sandbox does not emulate.
 	return c.notAllowed(true)
 }
 
@@ -120,6 +123,9 @@ func (c *call) allow(collection bool) string {
 	}
 	if collection {
 		add(resources.List, http.MethodGet)
+		if c.updateListEnabled() {
+			m = append(m, http.MethodPatch)
+		}
 		add(resources.Create, http.MethodPost)
 		add(resources.DeleteList, http.MethodDelete)
 	} else {
