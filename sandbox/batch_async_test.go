@@ -301,3 +301,13 @@ func TestBatchPermissions(t *testing.T) {
 	e.s.SetAsyncOperationPermissions(true, true)
 	e.req("GET", "/asyncoperations/"+id, "").must(t, 200)
 }
+
+func TestInventoryBatchFollowsItsBackport(t *testing.T) {
+	// update_list of inventory levels is in 5.1.7 and 6.0.1, not in 6.0.0
+	// (oro-api.md §10, §14).
+	body := `{"data":[{"type":"inventorylevels","id":"1","meta":{"update":true},"attributes":{"quantity":"5"}}]}`
+	for v, status := range map[string]int{"5.1.7": 202, "6.0.0": 405, "6.0.1": 202} {
+		e := newEnvOpts(t, Options{OroVersion: resources.MustVersion(v)})
+		e.req("PATCH", "/inventorylevels", body).must(t, status)
+	}
+}
