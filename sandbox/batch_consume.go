@@ -88,6 +88,7 @@ func (s *Server) split(op *operation) (*batchRun, int) {
 	now := s.opts.Now()
 	op.status, op.updatedAt = opRunning, now
 	file, detail := parseBatchFile(op.body)
+	op.body = nil // Oro deletes the stored file once it is split
 	switch {
 	case detail != "":
 	case op.sync && len(file.data) > s.opts.Batch.SyncLimit:

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -76,6 +77,9 @@ func (rp reply) opErrors(t *testing.T) []string {
 	for i := range data {
 		if rp.str("data", i, "type") != "asyncoperationerrors" {
 			t.Errorf("error item type %q", rp.str("data", i, "type"))
+		}
+		if _, isNumber := rp.get("data", i, "attributes", "status").(json.Number); !isNumber {
+			t.Errorf("error status %v is not a number", rp.get("data", i, "attributes", "status"))
 		}
 		attr := func(k ...any) string { return rp.str(append([]any{"data", i, "attributes"}, k...)...) }
 		out = append(out, strings.Join([]string{rp.str("data", i, "id"), attr("status"), attr("title"),
