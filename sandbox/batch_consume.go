@@ -132,6 +132,7 @@ func (s *Server) processChunk(op *operation, run *batchRun, ci, chunks int, cras
 	lo, hi := ci*size, min((ci+1)*size, len(run.file.data))
 	sum := opSummary{ReadCount: hi - lo}
 	if crash {
+		run.link(lo, hi)
 		op.addErrors(ci, []*apiError{errChunkCrash()})
 		sum.ErrorCount = 1
 		run.failed = true
@@ -200,6 +201,7 @@ func (s *Server) processSync(op *operation, run *batchRun, crash bool) {
 	var errs []*apiError
 	snap := s.st.snapshot()
 	if crash {
+		run.link(0, len(run.file.data))
 		errs = append(errs, errChunkCrash())
 		sum.ErrorCount = 1
 	} else {

@@ -53,6 +53,16 @@ func (b *batchRun) item(n int) (created bool, errs []*apiError) {
 	return created, errs
 }
 
+// link marks the included items that primary items lo to hi-1 reach as
+// linked, as Oro does when it loads a chunk, before anything can fail.
+func (b *batchRun) link(lo, hi int) {
+	for n := lo; n < hi; n++ {
+		if raw, ok := b.file.data[n].(map[string]any); ok {
+			b.subDocument(raw)
+		}
+	}
+}
+
 // subDocument builds the single request item n stands for: its data and
 // the unprocessed included items it reaches through relationships, directly
 // or through other included items (IncludeMapManager::getIncludedItems),
