@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/orosync/orosync/resources"
 	"github.com/orosync/orosync/sandbox"
 )
 
@@ -36,7 +38,22 @@ func (s *streams) sandboxCommand() *ucli.Command {
 			"                        token=true     also hit the token endpoint (default: API requests only)\n" +
 			"                        seed=N         the random seed (default 0)\n" +
 			"                      fractions are between 0 and 1 and add up to at most 1, e.g.\n\n" +
-			"   orosync sandbox --chaos 5xx=0.1,429=0.05,drop-before=0.02,drop-after=0.02,seed=1",
+			"   orosync sandbox --chaos 5xx=0.1,429=0.05,drop-before=0.02,drop-after=0.02,seed=1\n\n" +
+			"The Batch API (PATCH on a collection whose resource enables update_list) answers 202 and an\n" +
+			"operation to poll at asyncoperations/<id>, or with X-Mode: sync one answer for the whole batch.\n" +
+			"Its settings default to Oro's; the startup banner shows them:\n\n" +
+			"   --oro-version 6.0.3              behave as this Oro release (before 6.0.4 X-Mode is ignored and\n" +
+			"                                    every batch answers 202); default: the latest\n" +
+			"   --batch-chunk-size 100           primary records per chunk of an asynchronous operation\n" +
+			"   --batch-sync-limit 100           most primary records of a synchronous batch\n" +
+			"   --batch-sync-included-limit 50   most included records of a synchronous batch\n" +
+			"   --batch-sync-wait 25s            how long a synchronous batch waits before it answers 202\n" +
+			"   --batch-async-delay 2s           operations stay \"new\" this long (a busy message queue);\n" +
+			"                                    \"never\": the consumers are down, nothing starts\n" +
+			"   --batch-chunk-delay 500ms        every chunk takes this long (slow consumers)\n" +
+			"   --batch-deny create,view         take the CREATE and/or VIEW permission on asynchronous\n" +
+			"                                    operations: batches get 403 (and polls, without view)\n\n" +
+			"   orosync sandbox --batch-async-delay never --batch-sync-wait 5s",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "address to listen on"},
 			&ucli.StringFlag{Name: "client-id", Value: sandbox.DefaultClientID, Usage: "client id the token endpoint accepts"},
@@ -45,6 +62,14 @@ func (s *streams) sandboxCommand() *ucli.Command {
 			&ucli.DurationFlag{Name: "latency", Usage: "delay added to every request, e.g. 20ms"},
 			&ucli.DurationFlag{Name: "down", Usage: "answer 503 to every request for this long after start, e.g. 20s"},
 			&ucli.StringFlag{Name: "chaos", Usage: "random faults, e.g. 5xx=0.1,429=0.05,drop-before=0.02,drop-after=0.02,seed=1"},
+			&ucli.StringFlag{Name: "oro-version", Usage: "Oro release to behave as, e.g. 6.0.3 (default: the latest)"},
+			&ucli.IntFlag{Name: "batch-chunk-size", Value: sandbox.DefaultBatchChunkSize, Usage: "primary records per chunk of an asynchronous batch"},
+			&ucli.IntFlag{Name: "batch-sync-limit", Value: sandbox.DefaultSyncBatchLimit, Usage: "most primary records of a synchronous batch"},
+			&ucli.IntFlag{Name: "batch-sync-included-limit", Value: sandbox.DefaultSyncBatchIncludedLimit, Usage: "most included records of a synchronous batch"},
+			&ucli.DurationFlag{Name: "batch-sync-wait", Value: sandbox.DefaultSyncWaitTimeout, Usage: "how long a synchronous batch waits before it answers 202"},
+			&ucli.StringFlag{Name: "batch-async-delay", Value: "0s", Usage: `how long operations stay "new", e.g. 2s, or "never" (consumers down)`},
+			&ucli.DurationFlag{Name: "batch-chunk-delay", Usage: "time every batch chunk takes, e.g. 500ms"},
+			&ucli.StringFlag{Name: "batch-deny", Usage: "permissions on asynchronous operations to take: create, view or create,view"},
 		},
 		Action: func(c *ucli.Context) error {
 			opts, err := sandboxOptions(c)
@@ -87,7 +112,55 @@ func sandboxOptions(c *ucli.Context) (sandbox.Options, error) {
 		return opts, usageError("--%v (see orosync sandbox --help)", err) // "--chaos ...": ParseChaos errors start with "chaos"
 	}
 	opts.Chaos = chaos
-	return opts, nil
+	if v := c.String("oro-version"); v != "" {
+		if opts.OroVersion, err = resources.ParseVersion(v); err != nil {
+			return opts, usageError("--oro-version: %v", err)
+		}
+	}
+	opts.Batch, err = batchOptions(c)
+	return opts, err
+}
+
+// batchOptions reads and checks the Batch API flags; a bad value is a
+// usage error.
+func batchOptions(c *ucli.Context) (sandbox.BatchOptions, error) {
+	b := sandbox.BatchOptions{ChunkSize: c.Int("batch-chunk-size"), SyncLimit: c.Int("batch-sync-limit"),
+		SyncIncludedLimit: c.Int("batch-sync-included-limit"), SyncWaitTimeout: c.Duration("batch-sync-wait"),
+		ChunkDelay: c.Duration("batch-chunk-delay")}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"batch-chunk-size", b.ChunkSize}, {"batch-sync-limit", b.SyncLimit}, {"batch-sync-included-limit", b.SyncIncludedLimit}} {
+		if f.n < 1 {
+			return b, usageError("--%s %d: want at least 1", f.name, f.n)
+		}
+	}
+	switch {
+	case b.SyncWaitTimeout <= 0:
+		return b, usageError("--batch-sync-wait %v: want more than 0", b.SyncWaitTimeout)
+	case b.ChunkDelay < 0:
+		return b, usageError("--batch-chunk-delay %v: want 0 or more", b.ChunkDelay)
+	}
+	if delay := c.String("batch-async-delay"); delay == "never" {
+		b.ConsumersDown = true
+	} else if d, err := time.ParseDuration(delay); err != nil || d < 0 {
+		return b, usageError(`--batch-async-delay %q: want a duration of 0 or more, such as 2s, or "never"`, delay)
+	} else {
+		b.StartDelay = d
+	}
+	if deny := c.String("batch-deny"); deny != "" {
+		for p := range strings.SplitSeq(deny, ",") {
+			switch strings.TrimSpace(p) {
+			case "create":
+				b.DenyCreate = true
+			case "view":
+				b.DenyView = true
+			default:
+				return b, usageError("--batch-deny %q: want create, view or create,view", deny)
+			}
+		}
+	}
+	return b, nil
 }
 
 // serveUntilDone serves h on ln until ctx is cancelled; release runs before

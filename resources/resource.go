@@ -183,6 +183,11 @@ type Resource struct {
 	// resource when it is younger than 4.2 (e.g. update_list of addresses:
 	// 5.1.2, §10).
 	Since map[Action]Version
+	// SinceInNextLine gives, for an action whose Since is a patch release
+	// of an older line (a backport), the first release of the next line
+	// that has it, when that line's first releases lack it: update_list of
+	// inventory levels is in 5.1.7 and 6.0.1 but not in 6.0.0 (§10, §14).
+	SinceInNextLine map[Action]Version
 }
 
 // Lookup returns the resource of type typ.
@@ -221,8 +226,14 @@ func (r *Resource) AllowsIn(a Action, v Version) bool {
 	if !r.Allows(a) {
 		return false
 	}
-	since, ok := r.Since[a]
-	return !ok || v.IsZero() || !v.Less(since)
+	if v.IsZero() {
+		return true
+	}
+	if since, ok := r.Since[a]; ok && v.Less(since) {
+		return false
+	}
+	next, ok := r.SinceInNextLine[a]
+	return !ok || v.Major != next.Major || v.Minor != next.Minor || !v.Less(next)
 }
 
 // Attr returns the attribute name, or nil.

@@ -43,6 +43,11 @@ func TestTableIsConsistent(t *testing.T) {
 				t.Errorf("%s: Since names %s, which the resource does not enable", r.Type, a)
 			}
 		}
+		for a, next := range r.SinceInNextLine {
+			if since, ok := r.Since[a]; !ok || !since.Less(next) || since.Major == next.Major && since.Minor == next.Minor {
+				t.Errorf("%s: SinceInNextLine of %s must follow a Since of an older line", r.Type, a)
+			}
+		}
 		if r.RequiredFilter != "" && r.Filter(r.RequiredFilter) == nil {
 			t.Errorf("%s: required filter %q is not a filter", r.Type, r.RequiredFilter)
 		}
@@ -84,6 +89,10 @@ func TestCapabilities(t *testing.T) {
 		{"customeraddresses", func(r *Resource) bool { return r.AllowsIn(UpdateList, MustVersion("5.1.1")) }, false, "address batch from 5.1.2"},
 		{"customeraddresses", func(r *Resource) bool { return r.AllowsIn(UpdateList, MustVersion("6.0.0")) }, true, "address batch in 6.0"},
 		{"customeraddresses", func(r *Resource) bool { return r.AllowsIn(UpdateList, Version{}) }, true, "unknown version assumes present"},
+		{"inventorylevels", func(r *Resource) bool { return r.AllowsIn(UpdateList, MustVersion("5.1.7")) }, true, "inventory batch in 5.1.7"},
+		{"inventorylevels", func(r *Resource) bool { return r.AllowsIn(UpdateList, MustVersion("6.0.0")) }, false, "no inventory batch in 6.0.0"},
+		{"inventorylevels", func(r *Resource) bool { return r.AllowsIn(UpdateList, MustVersion("6.0.1")) }, true, "inventory batch from 6.0.1"},
+		{"inventorylevels", func(r *Resource) bool { return r.AllowsIn(UpdateList, MustVersion("6.1.0")) }, true, "inventory batch in 6.1"},
 		{"inventorylevels", func(r *Resource) bool { return r.Filter("product").AllowArray }, true, "association filters allow arrays"},
 		{"productprices", func(r *Resource) bool { return r.Filter("priceList").AllowArray }, false, "filter[priceList] takes one id (api.yml allow_array: false)"},
 		{"productprices", func(r *Resource) bool { return slices.Equal(r.Filter("priceList").Operators, []string{"eq"}) }, true, "filter[priceList] only has '=' (api.yml)"},

@@ -304,12 +304,12 @@ func productPrices() *Resource {
 
 // inventoryLevels: created by Oro per unit precision; create, delete and
 // delete_list are disabled; only quantity changes; batch update from 5.1.7
-// and 6.0.1 (§12.9, §14; Since cannot say that 6.0.0 lacks it, so a
-// 6.0.0 instance answers 405 and orosync falls back to single writes).
+// and 6.0.1, not in 6.0.0 (§12.9, §14).
 func inventoryLevels() *Resource {
 	return &Resource{Type: "inventorylevels", Actions: Read | Update | UpdateList,
-		Since: map[Action]Version{UpdateList: {5, 1, 7}},
-		Attrs: []Attr{{Name: "quantity", Kind: Decimal, Default: "0"}},
+		Since:           map[Action]Version{UpdateList: {5, 1, 7}},
+		SinceInNextLine: map[Action]Version{UpdateList: {6, 0, 1}},
+		Attrs:           []Attr{{Name: "quantity", Kind: Decimal, Default: "0"}},
 		Rels: []Rel{
 			{Name: "product", Target: "products", ReadOnly: true},
 			{Name: "productUnitPrecision", Target: "productunitprecisions", ReadOnly: true},

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 
 	"github.com/orosync/orosync/resources"
@@ -65,17 +66,21 @@ func (c *call) create() *response {
 	if resp != nil {
 		return resp
 	}
-	fields, err := upsertFields(doc.data)
+	old, err := c.createTarget(doc.data)
 	if err != nil {
 		return c.fail(err)
 	}
-	var old *Resource
-	if fields != nil {
-		if old, err = c.findUpsertTarget(doc.data, fields); err != nil {
-			return c.fail(err)
-		}
-	}
 	return c.write(doc, old)
+}
+
+// createTarget returns the record a create of o updates instead: the one
+// its meta.upsert matches; nil to create a record.
+func (c *call) createTarget(o *object) (*Resource, *apiError) {
+	fields, err := upsertFields(o)
+	if err != nil || fields == nil {
+		return nil, err
+	}
+	return c.findUpsertTarget(o, fields)
 }
 
 // findUpsertTarget finds the record a POST with meta.upsert updates; nil
@@ -139,19 +144,30 @@ func (c *call) update(id string) *response {
 		return c.fail(&apiError{Status: http.StatusConflict, Title: titleConflict, Pointer: "/data/id",
 			Detail: "The 'id' property of the primary data object should match 'id' parameter of the query string."})
 	}
-	fields, err := upsertFields(doc.data)
+	old, err := c.updateTarget(doc.data)
 	if err != nil {
 		return c.fail(err)
 	}
-	if fields != nil && (len(fields) != 1 || fields[0] != "id" || c.sp.IDs != resources.ClientID) {
-		return c.fail(badPointer(titleValue,
-			"The upsert operation is not supported for resources with auto-generated identifier value.", upsertPointer))
-	}
-	old := c.s.st.get(c.sp.Type, id)
-	if old == nil && fields == nil {
-		return c.notFound()
-	}
 	return c.write(doc, old)
+}
+
+// updateTarget returns the stored record an update of o changes, or nil
+// when its meta.upsert creates the record; 404 when there is no record to
+// update.
+func (c *call) updateTarget(o *object) (*Resource, *apiError) {
+	fields, err := upsertFields(o)
+	if err != nil {
+		return nil, err
+	}
+	if fields != nil && (len(fields) != 1 || fields[0] != "id" || c.sp.IDs != resources.ClientID) {
+		return nil, badPointer(titleValue,
+			"The upsert operation is not supported for resources with auto-generated identifier value.", upsertPointer)
+	}
+	old := c.s.st.get(c.sp.Type, o.id)
+	if old == nil && fields == nil {
+		return nil, errNotFoundByID()
+	}
+	return old, nil
 }
 
 // write runs the transaction and answers 201 (+ Location) for a create or
@@ -160,13 +176,12 @@ func (c *call) write(doc *document, old *Resource) *response {
 	if old == nil && !c.sp.Allows(resources.Create) {
 		return c.notAllowed(true)
 	}
-	t := newTx(c.s.st, c.s.opts.Now(), false)
-	rec, errs := t.run(c.sp, doc, old)
+	t, errs := c.runWrite(doc, old, nil)
 	if len(errs) > 0 {
 		return c.fail(errs...)
 	}
 	rd := c.renderer(nil)
-	out := map[string]any{"data": rd.resource(rec)}
+	out := map[string]any{"data": rd.resource(t.writes[0].rec)}
 	if len(t.writes) > 1 {
 		var inc []any
 		for _, w := range t.writes[1:] {
@@ -183,6 +198,19 @@ func (c *call) write(doc *document, old *Resource) *response {
 		return c.ok(http.StatusOK, out)
 	}
 	resp := c.ok(http.StatusCreated, out)
-	resp.header.Set("Location", c.location(rec))
+	resp.header.Set("Location", c.location(t.writes[0].rec))
 	return resp
+}
+
+// runWrite validates and stores the writes of doc (old is the record the
+// primary data updates, nil to create one) and returns the committed
+// transaction. resolved maps temporary ids that were already turned into
+// real ones, by earlier items of a batch.
+func (c *call) runWrite(doc *document, old *Resource, resolved map[Ref]string) (*tx, []*apiError) {
+	t := newTx(c.s.st, c.s.opts.Now(), false)
+	maps.Copy(t.temp, resolved)
+	if _, errs := t.run(c.sp, doc, old); len(errs) > 0 {
+		return nil, errs
+	}
+	return t, nil
 }

@@ -95,8 +95,8 @@ func TestWriteErrors(t *testing.T) {
 		{"patch missing record", "PATCH", "/customergroups/77", `{"data":{"type":"customergroups","id":"77","attributes":{"name":"x"}}}`,
 			404, titleNotFound, "does not exist", ""},
 		{"unknown resource type", "GET", "/widgets", "", 404, titleEntityType, "Unknown entity type: widgets.", ""},
-		{"batch list is not emulated", "POST", "/customers", `{"data":[{"type":"customers"}]}`,
-			400, titleRequestData, "Batch API", "/data"},
+		{"a list is not a primary data object", "POST", "/customers", `{"data":[{"type":"customers"}]}`,
+			400, titleRequestData, "should be an object", "/data"},
 	}
 	e := newEnv(t)
 	e.req("POST", "/customergroups", `{"data":{"type":"customergroups","attributes":{"name":"G"}}}`).must(t, 201)
@@ -153,16 +153,16 @@ func TestDisabledActions(t *testing.T) {
 	tests := []struct {
 		method, path, body, allow string
 	}{
-		{"POST", "/categories", `{"data":{"type":"categories"}}`, "GET"},
-		{"PATCH", "/categories/1", `{"data":{"type":"categories","id":"1"}}`, "GET"},
-		{"DELETE", "/categories/1", "", "GET"},
-		{"POST", "/inventorylevels", `{"data":{"type":"inventorylevels"}}`, "GET"},
-		{"DELETE", "/inventorylevels/1", "", "GET, PATCH"},
-		{"DELETE", "/inventorylevels?filter[product]=1", "", "GET"},
-		{"POST", "/countries", `{"data":{"type":"countries","id":"FR"}}`, "GET"},
-		{"POST", "/regions", `{"data":{"type":"regions","id":"FR-X"}}`, "GET"},
-		{"POST", "/addresstypes", `{"data":{"type":"addresstypes","id":"x"}}`, "GET"},
-		{"PATCH", "/customers", `{"data":[]}`, "GET, POST, DELETE"},
+		{"POST", "/categories", `{"data":{"type":"categories"}}`, "OPTIONS, GET"},
+		{"PATCH", "/categories/1", `{"data":{"type":"categories","id":"1"}}`, "OPTIONS, GET"},
+		{"DELETE", "/categories/1", "", "OPTIONS, GET"},
+		{"POST", "/inventorylevels", `{"data":{"type":"inventorylevels"}}`, "OPTIONS, GET, PATCH"},
+		{"DELETE", "/inventorylevels/1", "", "OPTIONS, GET, PATCH"},
+		{"DELETE", "/inventorylevels?filter[product]=1", "", "OPTIONS, GET, PATCH"},
+		{"POST", "/countries", `{"data":{"type":"countries","id":"FR"}}`, "OPTIONS, GET"},
+		{"POST", "/regions", `{"data":{"type":"regions","id":"FR-X"}}`, "OPTIONS, GET"},
+		{"POST", "/addresstypes", `{"data":{"type":"addresstypes","id":"x"}}`, "OPTIONS, GET"},
+		{"PATCH", "/customergroups", `{"data":[]}`, "OPTIONS, GET, POST, DELETE"},
 	}
 	e := newEnv(t)
 	for _, tc := range tests {
@@ -177,7 +177,7 @@ func TestDisabledActions(t *testing.T) {
 		})
 	}
 	rp := e.req("OPTIONS", "/customers", "").must(t, 200)
-	if got := rp.header.Get("Allow"); got != "GET, POST, DELETE, OPTIONS" {
+	if got := rp.header.Get("Allow"); got != "OPTIONS, GET, PATCH, POST, DELETE" {
 		t.Errorf("OPTIONS Allow = %q", got)
 	}
 }

@@ -28,7 +28,14 @@
 //     filter[f][op] (only on allowed fields), comma lists only where Oro
 //     allows them, id ranges, links.next, X-Include totalCount/noHateoas;
 //   - meta.upsert only where Oro allows it, and `included` objects with
-//     temporary ids and meta.includeId, or meta.update of an existing record.
+//     temporary ids and meta.includeId, or meta.update of an existing record;
+//   - the Batch API (PATCH on a collection whose resource enables
+//     update_list): 202 and an asyncoperations resource processed by an
+//     emulated message queue in chunks, partial success with errors paged
+//     at asyncoperations/{id}/errors under the request's pointers, or with
+//     X-Mode: sync (6.0.4+) one all-or-nothing answer within the limits and
+//     the wait timeout, else 202; each item validated exactly as a single
+//     create or update (batch_*.go, operation*.go).
 //
 // Resources come from orosync's one table of Oro resources (package
 // resources, which cites Oro's api.yml and entity code for every rule):
@@ -45,6 +52,10 @@
 // requests that hang, an HTML login page from the token endpoint), SetChaos
 // injects them at random with a fixed seed, Down answers 503 to everything
 // for a while, SetLatency slows every request, and Options.TokenTTL makes
-// tokens expire early. Stats counts the faults by kind. Requests never
-// records secrets.
+// tokens expire early. For the Batch API, Options.Batch and
+// SetConsumersDown keep operations "new" (busy or stopped consumers) or
+// slow them, InjectBatchFault delays or crashes an operation, and
+// SetAsyncOperationPermissions takes the permissions a batch needs. Stats
+// counts the faults by kind and the batch requests and operations.
+// Requests never records secrets.
 package sandbox

@@ -40,9 +40,11 @@ func parseDocument(body []byte) (*document, []*apiError) {
 	}
 	raw, ok := m["data"].(map[string]any)
 	if !ok {
+		// A list of objects is a batch, which only PATCH on the collection
+		// takes (batch_request.go); Oro's wording here is unconfirmed.
 		detail := "The primary data object should exist."
 		if _, isList := m["data"].([]any); isList {
-			detail = "The primary data object should be an object (the sandbox does not emulate the Batch API)."
+			detail = "The primary data object should be an object."
 		}
 		return nil, []*apiError{badPointer(titleRequestData, detail, "/data")}
 	}

@@ -68,7 +68,7 @@ func (s *Server) ActiveFaults() []string {
 	if n := len(s.faults); n > 0 {
 		out = append(out, fmt.Sprintf("%d scripted fault(s) pending", n))
 	}
-	return out
+	return append(out, s.batchFaultLines()...)
 }
 
 // faultBanner is the banner's warning about active faults, "" when none.

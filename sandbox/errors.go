@@ -36,6 +36,7 @@ const (
 	titleEntityID         = "entity identifier constraint"
 	titleCount            = "count constraint"
 	titleActionNotAllowed = "action not allowed exception"
+	titleAccessDenied     = "access denied exception"
 	titleInjected         = "injected fault"
 	detailNotBlank        = "This value should not be blank."
 	detailNoEntity        = "The entity does not exist."
@@ -113,6 +114,9 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	// await, when set, computes the real answer after the server's lock
+	// is released: a synchronous batch waits for its operation.
+	await func() *response
 }
 
 func newResponse(status int) *response {

@@ -43,6 +43,8 @@ const (
 	FaultDelay FaultKind = "delay"
 	// FaultDown: answered 503 because the stand-in was "down" (Down).
 	FaultDown FaultKind = "down"
+	// FaultBatch: a batch operation met an injected BatchFault.
+	FaultBatch FaultKind = "batch"
 )
 
 // Fault makes matching requests fail (test hook). The zero Method and Type

@@ -25,7 +25,8 @@ var noRetry = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
 // try sends an API request (path under the API prefix) or, for a path
 // starting with TokenPath, a token request, and reports what came back.
-func (e *env) try(ctx context.Context, method, path, body string) outcome {
+// hdr adds headers (name, value, ...).
+func (e *env) try(ctx context.Context, method, path, body string, hdr ...string) outcome {
 	e.t.Helper()
 	u := e.srv.URL + DefaultAPIPrefix + path
 	if strings.HasPrefix(path, TokenPath) {
@@ -47,6 +48,9 @@ func (e *env) try(ctx context.Context, method, path, body string) outcome {
 		if body != "" {
 			r.Header.Set("Content-Type", mediaJSONAPI)
 		}
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := noRetry.Do(r)
 	if err != nil {

@@ -31,6 +31,24 @@ type Stats struct {
 	// Requests counts requests by "METHOD type", e.g. "POST customers" or
 	// "POST oauth2-token".
 	Requests map[string]int
+	// Batch counts the Batch API's requests and operations.
+	Batch BatchStats
+}
+
+// BatchStats counts what the Batch API has seen.
+type BatchStats struct {
+	// SyncRequests and AsyncRequests count the batch requests that created
+	// an operation, synchronous (X-Mode: sync, where honoured) or not.
+	SyncRequests, AsyncRequests int
+	// SyncFallbacks counts synchronous requests answered 202 because their
+	// operation outlasted SyncWaitTimeout.
+	SyncFallbacks int
+	// Operations counts the operations created, also those a synchronous
+	// answer deleted.
+	Operations int
+	// ByStatus counts the operations kept now by status ("new", "running",
+	// "success", "failed").
+	ByStatus map[string]int
 }
 
 // Stats returns a snapshot of the counters.
@@ -40,6 +58,10 @@ func (s *Server) Stats() Stats {
 	out := s.stats
 	out.Requests = maps.Clone(s.stats.Requests)
 	out.Faults = maps.Clone(s.stats.Faults)
+	out.Batch.ByStatus = map[string]int{}
+	for _, op := range s.ops {
+		out.Batch.ByStatus[op.status]++
+	}
 	return out
 }
 
@@ -155,7 +177,8 @@ type RequestLog struct {
 	ContentType string
 	Accept      string
 	XInclude    string
-	Status      int // 0 when the connection was dropped by a fault
+	XMode       string // the Batch API's processing mode header
+	Status      int    // 0 when the connection was dropped by a fault
 }
 
 // Requests returns the requests answered so far, oldest first (test hook).
@@ -175,7 +198,7 @@ func (s *Server) record(r *http.Request, rt route, status int) {
 	}
 	entry := RequestLog{Method: r.Method, Path: r.URL.Path, Query: redactQuery(r.URL.RawQuery),
 		ContentType: r.Header.Get("Content-Type"), Accept: r.Header.Get("Accept"),
-		XInclude: r.Header.Get("X-Include"), Status: status}
+		XInclude: r.Header.Get("X-Include"), XMode: r.Header.Get("X-Mode"), Status: status}
 	if len(s.log) >= maxLog {
 		s.log = append(s.log[:0:0], s.log[1:]...)
 	}

@@ -100,7 +100,7 @@ func TestOwnedRecordsCannotBeDeletedOnTheirOwn(t *testing.T) {
 	e := newEnv(t)
 	p := createNamedProduct(t, e, "A-1")
 	rp := e.req("DELETE", "/productnames/"+p.localName, "").must(t, 405)
-	if rp.header.Get("Allow") != "GET, PATCH" || rp.raw != "" {
+	if rp.header.Get("Allow") != "OPTIONS, GET, PATCH" || rp.raw != "" {
 		t.Errorf("Allow %q, body %q", rp.header.Get("Allow"), rp.raw)
 	}
 }

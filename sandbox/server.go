@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/orosync/orosync/resources"
 )
 
 // Default option values.
@@ -42,6 +44,14 @@ type Options struct {
 	// panics if it is invalid: check it with Chaos.Validate or build it
 	// with ParseChaos.
 	Chaos Chaos
+	// OroVersion is the Oro release the stand-in behaves as where releases
+	// differ (the zero Version: the latest). Before 6.0.4 the Batch API
+	// ignores X-Mode and always answers asynchronously (oro-api.md §10.2,
+	// §14); update_list of some resources is younger than the Batch API
+	// (resources.Resource.Since); before 4.1.3 there is no Batch API.
+	OroVersion resources.Version
+	// Batch configures the Batch API (see BatchOptions).
+	Batch BatchOptions
 }
 
 func (o Options) withDefaults() Options {
@@ -61,6 +71,7 @@ func (o Options) withDefaults() Options {
 	if o.APIPrefix == "/" {
 		o.APIPrefix = DefaultAPIPrefix
 	}
+	o.Batch = o.Batch.withDefaults()
 	return o
 }
 
@@ -78,6 +89,15 @@ type Server struct {
 	downUntil time.Time     // "down" until then (down.go)
 	latency   time.Duration // added to every request
 	release   chan struct{} // closed to release hanging requests
+
+	// Batch API (batch_*.go, operation*.go)
+	ops           map[int]*operation // kept asynchronous operations
+	lastOpID      int
+	consumersDown bool         // operations wait in pendingOps
+	denyCreate    bool         // no CREATE permission on asynchronous operations
+	denyView      bool         // no VIEW permission on asynchronous operations
+	pendingOps    []*operation // new operations no consumer took
+	batchFaults   []*BatchFault
 }
 
 // New returns a Server seeded with Oro's reference data (organization,
@@ -85,7 +105,9 @@ type Server struct {
 func New(opts Options) *Server {
 	s := &Server{opts: opts.withDefaults(), st: newStore(), tokens: map[string]time.Time{},
 		stats:   Stats{Requests: map[string]int{}, Faults: map[FaultKind]int{}},
-		latency: opts.Latency, release: make(chan struct{})}
+		latency: opts.Latency, release: make(chan struct{}),
+		ops: map[int]*operation{}, consumersDown: opts.Batch.ConsumersDown,
+		denyCreate: opts.Batch.DenyCreate, denyView: opts.Batch.DenyView}
 	if err := s.SetChaos(opts.Chaos); err != nil {
 		panic(fmt.Sprintf("sandbox.New: Options.Chaos: %v", err))
 	}
@@ -108,8 +130,9 @@ func (s *Server) Banner() string {
 func (s *Server) banner() string {
 	return fmt.Sprintf(`orosync sandbox: an in-memory STAND-IN for the OroCommerce back-office API.
 This is NOT OroCommerce. It imitates the parts of Oro's JSON:API that matter
-for trying mappings (auth, headers, documents, errors, filters), and nothing
-else: no storefront, no price recalculation, no Batch API, no ACL.
+for trying mappings (auth, headers, documents, errors, filters, the Batch API),
+and nothing else: no storefront, no price recalculation, no ACL but the
+Batch API's, no message queue but its own for batch operations.
 All data lives in memory and is LOST when the process exits.
 
   API base:      http://<listen address>%s   (try GET %s/organizations?page[size]=1)
@@ -117,7 +140,8 @@ All data lives in memory and is LOST when the process exits.
   Client id:     %s
   Client secret: %s
   Tokens expire after %s.
-`, s.opts.APIPrefix, s.opts.APIPrefix, TokenPath, s.opts.ClientID, s.bannerSecret(), s.opts.TokenTTL)
+%s`, s.opts.APIPrefix, s.opts.APIPrefix, TokenPath, s.opts.ClientID, s.bannerSecret(), s.opts.TokenTTL,
+		s.batchBanner())
 }
 
 // bannerSecret shows the well-known default secret but never one that was
@@ -242,7 +266,17 @@ func bufferBody(r *http.Request) bool {
 	return true
 }
 
+// dispatch handles a request; an answer that must wait (a synchronous
+// batch) waits after the lock is released.
 func (s *Server) dispatch(r *http.Request, rt route) *response {
+	resp := s.dispatchLocked(r, rt)
+	if resp.await != nil {
+		return resp.await()
+	}
+	return resp
+}
+
+func (s *Server) dispatchLocked(r *http.Request, rt route) *response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {

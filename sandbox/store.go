@@ -188,3 +188,27 @@ func compareIDs(a, b string) int {
 
 // jsonInt returns n as a json.Number.
 func jsonInt(n int) json.Number { return json.Number(strconv.Itoa(n)) }
+
+// snapshot is a deep copy of the records of every table, to undo a
+// synchronous batch that fails (its items are stored all or none).
+type snapshot map[string]map[string]*Resource
+
+func (st *store) snapshot() snapshot {
+	out := snapshot{}
+	for typ, t := range st.tables {
+		rows := make(map[string]*Resource, len(t.rows))
+		for id, r := range t.rows {
+			rows[id] = r.clone()
+		}
+		out[typ] = rows
+	}
+	return out
+}
+
+// restore puts the records of snap back. The auto-increment counters stay
+// where they are, as a database sequence does after a rollback.
+func (st *store) restore(snap snapshot) {
+	for typ, rows := range snap {
+		st.tables[typ].rows = rows
+	}
+}
