@@ -97,3 +97,28 @@ func (g *gate) GetWith(ctx context.Context, typ, id string, q url.Values) (*oro.
 	defer g.leave()
 	return g.oro.GetWith(ctx, typ, id, q)
 }
+
+// batchClient returns the client's Batch API, which batch writes need
+// (batchMode checks it exists before a batcher is made).
+func (g *gate) batchClient() BatchClient { return g.oro.(BatchClient) }
+
+// UpdateList implements BatchClient.
+func (g *gate) UpdateList(ctx context.Context, typ string, doc []byte, sync bool) (*oro.BatchAnswer, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.leave()
+	return g.batchClient().UpdateList(ctx, typ, doc, sync)
+}
+
+// AsyncOperation implements BatchClient. Polling is not refused after a
+// stop: an operation Oro accepted is followed until the write context
+// ends.
+func (g *gate) AsyncOperation(ctx context.Context, id string) (*oro.AsyncOperation, error) {
+	return g.batchClient().AsyncOperation(ctx, id)
+}
+
+// AsyncOperationErrors implements BatchClient.
+func (g *gate) AsyncOperationErrors(ctx context.Context, id string) ([]oro.ErrorObject, error) {
+	return g.batchClient().AsyncOperationErrors(ctx, id)
+}

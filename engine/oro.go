@@ -27,5 +27,6 @@ func fillOroError(fi *FailInfo, err error) {
 				Pointer: e.Pointer, Parameter: e.Parameter})
 		}
 	}
-	fi.MayHaveWritten = oro.MayHaveWritten(err)
+	var uo *unknownOutcome
+	fi.MayHaveWritten = oro.MayHaveWritten(err) || errors.As(err, &uo)
 }

@@ -15,7 +15,10 @@ import (
 type RequestLine struct {
 	Method string `json:"method"`
 	URL    string `json:"url"`
-	Body   any    `json:"body,omitempty"`
+	// Headers are request headers besides the ones every request carries
+	// (a batch's X-Mode).
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    any               `json:"body,omitempty"`
 }
 
 // apiURL joins the API base and path segments, for dry-run lines and dead
@@ -62,11 +65,24 @@ func (l *lineWriter) Flush() error {
 
 // requestLine encodes a dry-run line. body is already JSON.
 func requestLine(method, u string, body []byte) []byte {
+	return requestLineWith(method, u, nil, body)
+}
+
+// requestLineWith is requestLine with extra headers.
+func requestLineWith(method, u string, header map[string]string, body []byte) []byte {
 	b := make([]byte, 0, len(body)+len(u)+40)
 	b = append(b, `{"method":`...)
 	b = strconv.AppendQuote(b, method)
 	b = append(b, `,"url":`...)
 	b, _ = mappings.AppendJSON(b, u) // strings always encode
+	if len(header) > 0 {
+		h := make(map[string]any, len(header))
+		for k, v := range header {
+			h[k] = v
+		}
+		b = append(b, `,"headers":`...)
+		b, _ = mappings.AppendJSON(b, h)
+	}
 	if body != nil {
 		b = append(b, `,"body":`...)
 		b = append(b, body...)

@@ -63,7 +63,7 @@ func (mr *mappingRun) track(ctx context.Context, rec *record) []*record {
 	mr.mu.Lock()
 	defer mr.mu.Unlock()
 	var wait []*record
-	for _, k := range mr.selfRefs(rec) {
+	for _, k := range selfRefs(rec) {
 		if p := mr.lastByKey[k]; p != nil {
 			wait = append(wait, p)
 		}

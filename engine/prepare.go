@@ -46,7 +46,7 @@ func (mr *mappingRun) prepare(parent context.Context, rec *record) bool {
 		return false
 	}
 	for i, d := range docs {
-		doc := &document{doc: d, key: rec.key}
+		doc := &document{doc: d, key: rec.key, parents: mr.parentsOf(d)}
 		if rec.key != "" && len(docs) > 1 {
 			doc.key += "#" + strconv.Itoa(i)
 		}

@@ -79,6 +79,9 @@ type document struct {
 	key  string            // the id-map key: the record's key, "#i" appended when a record has several documents
 	body []byte            // the encoded document, once resolved
 	hash string            // hash of body, computed by hashOf
+	// parents are the keys of records of the same mapping the document
+	// refers to with ref() (read before the placeholders are resolved).
+	parents []string
 }
 
 // outcome is what became of a record.

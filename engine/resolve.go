@@ -115,19 +115,26 @@ func dryRunPlaceholder(p mappings.Placeholder) string {
 	return fmt.Sprintf("<lookup %s %s>", p.Type, desc)
 }
 
-// selfRefs returns the keys of this mapping that a record's documents
-// refer to with ref(), for waiting on parents still being written.
-func (mr *mappingRun) selfRefs(rec *record) []string {
+// parentsOf returns the keys of this mapping that a document refers to
+// with ref(), for waiting on parents still being written.
+func (mr *mappingRun) parentsOf(doc mappings.Document) []string {
 	if !mr.placeholders {
 		return nil
 	}
 	var keys []string
-	for _, d := range rec.docs {
-		for _, p := range mappings.Placeholders(d.doc) {
-			if p.Kind == mappings.KindRef && p.Mapping == mr.m.Name {
-				keys = append(keys, p.Key)
-			}
+	for _, p := range mappings.Placeholders(doc) {
+		if p.Kind == mappings.KindRef && p.Mapping == mr.m.Name {
+			keys = append(keys, p.Key)
 		}
+	}
+	return keys
+}
+
+// selfRefs returns the parents of all of a record's documents.
+func selfRefs(rec *record) []string {
+	var keys []string
+	for _, d := range rec.docs {
+		keys = append(keys, d.parents...)
 	}
 	return keys
 }

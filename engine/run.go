@@ -14,6 +14,7 @@ import (
 	"github.com/orosync/orosync/engine/source"
 	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/mappings"
+	"github.com/orosync/orosync/resources"
 )
 
 // Source yields the records of one mapping; io.EOF ends it. An error of type
@@ -77,6 +78,19 @@ type Options struct {
 	VerifyOlderThan time.Duration
 	// Force writes every document, unchanged ones included.
 	Force bool
+	// OroVersion is the Oro version of the instance, when known: it decides
+	// which Batch API a mapping uses (zero: the newest).
+	OroVersion resources.Version
+	// BatchSize and BatchIncluded bound a batch: primary and included
+	// records per Batch API request (defaults 100 and 50, Oro's limits of
+	// the synchronous Batch API).
+	BatchSize, BatchIncluded int
+	// BatchDeadline bounds the wait for an asynchronous batch operation
+	// (default 30 minutes).
+	BatchDeadline time.Duration
+	// BatchPoll is the first wait between polls of an asynchronous
+	// operation, doubled up to 10 s (default 250 ms).
+	BatchPoll time.Duration
 	// StopAfterSameErrors stops a mapping whose first records all fail
 	// with the same answer from Oro (status, title, pointer), this many in
 	// a row with no success before: a configuration error (default 10;
@@ -136,6 +150,15 @@ func (o *Options) setDefaults() {
 		o.StopGrace = 10 * time.Second
 	}
 	o.Retry = o.Retry.WithDefaults(httpkit.Policy{MaxAttempts: 5, Backoff: time.Second, MaxBackoff: 30 * time.Second, MaxWait: 2 * time.Minute})
+	if o.BatchSize <= 0 {
+		o.BatchSize = 100
+	}
+	if o.BatchIncluded <= 0 {
+		o.BatchIncluded = 50
+	}
+	if o.BatchDeadline <= 0 {
+		o.BatchDeadline = 30 * time.Minute
+	}
 	if o.StopAfterSameErrors == 0 {
 		o.StopAfterSameErrors = 10
 	}
@@ -195,6 +218,9 @@ type mappingRun struct {
 	placeholders bool
 	// oro sends the mapping's requests; nil in a dry run.
 	oro *gate
+	// batch collects the mapping's writes into Batch API requests; nil
+	// when each record is its own request.
+	batch *batcher
 	// stop ends the mapping's context (a fatal error).
 	stop context.CancelCauseFunc
 
@@ -237,6 +263,9 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	if r.opts.Oro != nil {
 		mr.oro = newGate(r.opts.Oro, r.slots, ctx)
 	}
+	if mode := mr.batchMode(); mode != "" {
+		mr.batch = newBatcher(mr, mode)
+	}
 	src, err := mr.open(ctx)
 	if err != nil {
 		mr.fail(err)
@@ -248,6 +277,9 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 		mr.fail(fmt.Errorf("close source: %w", err))
 	}
 	mr.planDeferred(ctx, writeCtx)
+	if mr.batch != nil {
+		mr.batch.close(writeCtx)
+	}
 	return mr.report(ctx, start, readAll)
 }
 

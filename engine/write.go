@@ -28,8 +28,17 @@ func failure(stage Stage, err error) writeResult {
 	return writeResult{status: Failed, err: err, stage: stage}
 }
 
-// write carries out the decision for one document.
+// write carries out the decision for one document: in a batch when the
+// mapping's writes go through the Batch API, else with its own request.
 func (mr *mappingRun) write(ctx context.Context, d *document, a action) writeResult {
+	if mr.batch != nil && (a.kind == actPost || a.kind == actUpsert || a.kind == actPatch) {
+		return mr.batch.write(ctx, d, a)
+	}
+	return mr.writeOne(ctx, d, a)
+}
+
+// writeOne carries out the decision for one document with its own request.
+func (mr *mappingRun) writeOne(ctx context.Context, d *document, a action) writeResult {
 	switch a.kind {
 	case actUnchanged:
 		return writeResult{status: Unchanged}

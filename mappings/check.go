@@ -16,6 +16,7 @@ import (
 func (m *Mapping) Check(oro resources.Version) ErrorList {
 	var out ErrorList
 	out = append(out, m.checkNativeUpsert(oro)...)
+	out = append(out, m.checkBatch(oro)...)
 	out = append(out, m.rerunWarnings()...)
 	return out.sort()
 }
@@ -68,6 +69,36 @@ func (m *Mapping) rerunWarnings() ErrorList {
 	if records.IsPath() {
 		out = append(out, m.Warnf(at, "%s yields one record per output, so an array there is ONE record; write %s[] for its elements",
 			records.Src, strings.TrimSpace(records.Src)))
+	}
+	return out
+}
+
+// checkBatch checks target.batch against the resource and the version: an
+// explicit sync or async needs the Batch API (update_list) for the
+// resource, sync needs Oro 6.0.4, and async needs a natural key, since the
+// asynchronous Batch API does not tell the ids of the records it creates
+// (oro-api.md §10.1): orosync finds them again by target.match.
+func (m *Mapping) checkBatch(oro resources.Version) ErrorList {
+	const at = "target.batch"
+	mode := m.Target.Batch
+	if mode != BatchSync && mode != BatchAsync {
+		return nil
+	}
+	var out ErrorList
+	r, known := resources.Lookup(m.Target.Type)
+	switch {
+	case known && !r.Allows(resources.UpdateList):
+		out = append(out, m.Errorf(at, "Oro has no Batch API (update_list) for %q: use batch: off (or auto)", m.Target.Type))
+	case known && !r.AllowsIn(resources.UpdateList, oro):
+		out = append(out, m.Errorf(at, "Oro %s has no Batch API for %q yet: use batch: off (or auto)", oro, m.Target.Type))
+	case !known:
+		out = append(out, m.Warnf(at, "orosync does not know whether Oro has the Batch API (update_list) for %q; a 405 answer makes orosync write one record at a time", m.Target.Type))
+	}
+	if mode == BatchSync && !resources.SyncBatch.In(oro) {
+		out = append(out, m.Errorf(at, "Oro %s has no synchronous Batch API (added in %s): use batch: async or auto", oro, resources.SyncBatch.Since))
+	}
+	if mode == BatchAsync && len(m.Target.Match) == 0 && m.Target.Write != "update" {
+		out = append(out, m.Errorf(at, "async needs target.match: the asynchronous Batch API does not tell the ids of the records it creates, so orosync finds them again by their natural key"))
 	}
 	return out
 }

@@ -239,7 +239,20 @@ type Target struct {
 	// MaxDocuments caps the documents the transform may produce for one
 	// record (default 100); a record that produces more fails.
 	MaxDocuments int `yaml:"max_documents"`
+	// Batch says how writes are sent: auto (default: Oro's synchronous
+	// Batch API where the resource has it and the mapping has a natural
+	// key, single requests otherwise), sync, async (the asynchronous Batch
+	// API, for large volumes) or off (one request per record).
+	Batch string `yaml:"batch"`
 }
+
+// Batch modes of target.batch.
+const (
+	BatchAuto  = "auto"
+	BatchSync  = "sync"
+	BatchAsync = "async"
+	BatchOff   = "off"
+)
 
 // RelationshipPolicy is how an update treats one to-many relationship of
 // a record that exists in Oro.

@@ -29,6 +29,8 @@ func (p *parser) validateTarget(t *Target) {
 	t.OnMissing = or(t.OnMissing, "fail")
 	p.validateRelationships(t)
 	p.validateCreateOnly(t)
+	p.oneOf(at+".batch", t.Batch, BatchAuto, BatchSync, BatchAsync, BatchOff)
+	t.Batch = or(t.Batch, BatchAuto)
 	switch {
 	case t.MaxDocuments < 0:
 		p.errAt(at+".max_documents", "must be a positive number of documents per record (default %d)", DefaultMaxDocuments)

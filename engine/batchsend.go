@@ -1,0 +1,246 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orosync/orosync/engine/oro"
+)
+
+// This file sends one batch and gives every item its own outcome.
+
+// sendBatch sends items as Batch API requests until each has an outcome:
+//
+//   - 200 (a synchronous batch, processed in order and atomically): every
+//     item gets its id;
+//   - 202 (an asynchronous operation, or a synchronous batch Oro turned
+//     asynchronous): see awaitOperation;
+//   - an error document whose pointers name items (/data/N, /included/M):
+//     those items failed with their own errors, and since a synchronous
+//     batch is all or nothing, the others are sent again without them; an
+//     error without a pointer splits the batch in halves, so one bad record
+//     never costs its neighbours;
+//   - a lost answer: the batch may have been stored, so its new records are
+//     looked up by their natural key before the rest is sent again;
+//   - 405 or 403 (no Batch API for the resource or version, no permission
+//     on asynchronous operations): the mapping goes on one request per
+//     record.
+func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchItem) {
+	policy := mr.r.opts.Retry
+	var waited time.Duration
+	for attempt := 1; len(items) > 0; attempt++ {
+		body, owner, err := batchBody(items)
+		if err != nil {
+			finishAll(items, failure(StageTransform, err))
+			return
+		}
+		req := &RequestLine{Method: http.MethodPatch, URL: mr.collectionURL}
+		ans, err := mr.oro.UpdateList(ctx, mr.m.Target.Type, body, b.sync)
+		switch {
+		case err == nil && ans.Status == http.StatusAccepted:
+			mr.awaitOperation(ctx, items, ans.Operation)
+			return
+		case err == nil:
+			mr.batchWritten(ctx, items, ans)
+			return
+		case batchRefused(err):
+			b.refuse()
+			mr.r.logf("%s: Oro refused a batch (%v); writing one record per request", mr.m.Name, err)
+			mr.writeEachOne(ctx, items)
+			return
+		case errors.Is(err, errNotSent):
+			for _, it := range items {
+				it.res <- writeResult{status: Failed, err: err, stage: StageWrite, req: req}
+			}
+			return
+		}
+		if failed, rest, ok := itemErrors(err, items, owner); ok {
+			for i, e := range failed {
+				items[i].res <- writeResult{status: Failed, err: e, stage: StageWrite, req: req}
+			}
+			items = rest
+			continue
+		}
+		if oro.MayHaveWritten(err) {
+			wait := policy.Delay(attempt, nil, time.Now())
+			if attempt >= policy.MaxAttempts || !policy.Within(waited, wait) || mr.oro.refused() != nil {
+				finishAll(items, writeResult{status: Failed, err: err, stage: StageWrite, req: req})
+				return
+			}
+			items = mr.afterLostBatch(ctx, items, err)
+			if sleep(ctx, wait) != nil {
+				finishAll(items, writeResult{status: Failed, err: err, stage: StageWrite, req: req})
+				return
+			}
+			waited += wait
+			continue
+		}
+		if len(items) > 1 && !oro.IsFatal(err) {
+			half := len(items) / 2
+			mr.sendBatch(ctx, b, items[:half])
+			mr.sendBatch(ctx, b, items[half:])
+			return
+		}
+		finishAll(items, writeResult{status: Failed, err: err, stage: StageWrite, req: req})
+		return
+	}
+}
+
+// finishAll gives every item the same result.
+func finishAll(items []*batchItem, res writeResult) {
+	for _, it := range items {
+		it.res <- res
+	}
+}
+
+// writeEachOne writes the items one request each.
+func (mr *mappingRun) writeEachOne(ctx context.Context, items []*batchItem) {
+	for _, it := range items {
+		it.res <- mr.writeOne(ctx, it.d, action{kind: it.kind, id: it.id})
+	}
+}
+
+// batchRefused reports an answer that means "no Batch API here": 405 (the
+// resource has no update_list, or the version not yet) or 403 (the
+// integration user may not create or view asynchronous operations).
+func batchRefused(err error) bool {
+	var oe *oro.Error
+	return errors.As(err, &oe) && (oe.Status == http.StatusMethodNotAllowed || oe.Status == http.StatusForbidden)
+}
+
+// batchWritten records the ids of a processed synchronous batch: its data
+// comes back in request order.
+func (mr *mappingRun) batchWritten(ctx context.Context, items []*batchItem, ans *oro.BatchAnswer) {
+	if len(ans.Data) != len(items) {
+		err := fmt.Errorf("PATCH %s: Oro answered %d records to a batch of %d", mr.collectionURL, len(ans.Data), len(items))
+		finishAll(items, writeResult{status: Failed, err: err, stage: StageWrite})
+		return
+	}
+	for i, it := range items {
+		it.res <- mr.itemWritten(it, ans.Data[i].ID)
+	}
+}
+
+// itemWritten records one item Oro stored with id.
+func (mr *mappingRun) itemWritten(it *batchItem, id string) writeResult {
+	st := Created
+	if it.kind == actPatch {
+		st = Updated
+	}
+	if it.d.key != "" {
+		if err := mr.r.ids.remember(mr.m.Name, it.d.key, id, it.d.hashOf()); err != nil {
+			return failure(StageState, err)
+		}
+	}
+	return writeResult{status: st}
+}
+
+// itemErrors splits a refused batch by the pointers of Oro's errors: the
+// items they name, each with its errors, and the rest. ok is false when
+// some error names no item.
+func itemErrors(err error, items []*batchItem, owner []int) (failed map[int]error, rest []*batchItem, ok bool) {
+	var oe *oro.Error
+	if !errors.As(err, &oe) || len(oe.Errors) == 0 || oe.Status >= 500 {
+		return nil, nil, false
+	}
+	byItem := map[int][]oro.ErrorObject{}
+	for _, e := range oe.Errors {
+		i, ok := pointerItem(e.Pointer, len(items), owner)
+		if !ok {
+			return nil, nil, false
+		}
+		e.Pointer = itemPointer(e.Pointer, i, owner)
+		byItem[i] = append(byItem[i], e)
+	}
+	failed = map[int]error{}
+	for i, errs := range byItem {
+		failed[i] = &oro.Error{Method: oe.Method, URL: oe.URL, Status: oe.Status, Header: oe.Header, Errors: errs}
+	}
+	for i, it := range items {
+		if _, bad := failed[i]; !bad {
+			rest = append(rest, it)
+		}
+	}
+	return failed, rest, true
+}
+
+// pointerItem returns the item a JSON pointer of a batch names:
+// /data/N/... is item N, /included/M/... the item that included M.
+func pointerItem(p string, n int, owner []int) (int, bool) {
+	parts := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 3)
+	if len(parts) < 2 {
+		return 0, false
+	}
+	k, err := strconv.Atoi(parts[1])
+	if err != nil || k < 0 {
+		return 0, false
+	}
+	switch parts[0] {
+	case "data":
+		return k, k < n
+	case "included":
+		if k < len(owner) {
+			return owner[k], true
+		}
+	}
+	return 0, false
+}
+
+// itemPointer rewrites a batch pointer as the pointer of the item's own
+// document (/data/3/attributes/name → /data/attributes/name), as the
+// dead-letter file shows a record's document.
+func itemPointer(p string, item int, owner []int) string {
+	parts := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 3)
+	rest := ""
+	if len(parts) == 3 {
+		rest = "/" + parts[2]
+	}
+	if parts[0] == "data" {
+		return "/data" + rest
+	}
+	k, _ := strconv.Atoi(parts[1])
+	pos := 0
+	for j := 0; j < k; j++ {
+		if owner[j] == item {
+			pos++
+		}
+	}
+	return "/included/" + strconv.Itoa(pos) + rest
+}
+
+// afterLostBatch handles a batch whose answer was lost: a synchronous
+// batch is stored whole or not at all, an asynchronous one may be stored
+// in part. Updates can be sent again as they are; new records are looked
+// up by their natural key and finish when Oro has them. It returns the
+// items to send again.
+func (mr *mappingRun) afterLostBatch(ctx context.Context, items []*batchItem, lost error) []*batchItem {
+	var again []*batchItem
+	for _, it := range items {
+		if it.kind == actPatch {
+			again = append(again, it)
+			continue
+		}
+		if len(mr.m.Target.Match) == 0 {
+			it.res <- writeResult{status: Failed, err: lost, stage: StageWrite}
+			continue
+		}
+		found, err := mr.match(ctx, it.d)
+		switch {
+		case err != nil:
+			it.res <- failure(stageOfLookup(err), fmt.Errorf("%w; looking it up by target.match failed too: %v", lost, err))
+		case found != "":
+			it.res <- mr.itemWritten(it, found)
+		default:
+			again = append(again, it)
+		}
+	}
+	if len(again) > 0 {
+		mr.r.logf("%s: the answer to a batch was lost (%v); %d of its records are not in Oro and are sent again", mr.m.Name, lost, len(again))
+	}
+	return again
+}
