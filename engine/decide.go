@@ -94,7 +94,7 @@ func (mr *mappingRun) unchanged(ctx context.Context, d *document, e state.Entry)
 	if !due || opts.DryRun {
 		return action{kind: actUnchanged}, "", nil
 	}
-	_, err := mr.r.lookups.find(ctx, mr.m.Target.Type, map[string]any{"id": e.ID})
+	_, err := mr.r.lookups.find(ctx, mr.oro, mr.m.Target.Type, map[string]any{"id": e.ID})
 	switch {
 	case errors.Is(err, errNotFound):
 		return action{kind: actGone, id: e.ID}, "", nil
@@ -115,22 +115,22 @@ func (mr *mappingRun) match(ctx context.Context, d *document) (string, error) {
 	if err != nil || filter == nil {
 		return "", err
 	}
-	q, desc, err := filterQuery(filter)
+	_, desc, err := filterQuery(filter)
 	if err != nil {
 		return "", fmt.Errorf("target.match: %w", err)
 	}
 	typ := mr.m.Target.Type
-	res, err := mr.oro.List(ctx, typ, q, 2)
+	ids, err := mr.r.lookups.match(ctx, mr.oro, typ, filter)
 	if err != nil {
 		return "", fmt.Errorf("find %s by %s: %w", typ, desc, err)
 	}
-	switch len(res) {
+	switch len(ids) {
 	case 0:
 		return "", nil
 	case 1:
-		return res[0].ID, mr.claim(d, res[0].ID, desc)
+		return ids[0], mr.claim(d, ids[0], desc)
 	}
-	return "", &conflictError{msg: fmt.Sprintf("conflict: several %s match %s (ids %s and %s at least); orosync never guesses: make the records unique in Oro or fix target.match", typ, desc, res[0].ID, res[1].ID)}
+	return "", &conflictError{msg: fmt.Sprintf("conflict: several %s match %s (ids %s and %s at least); orosync never guesses: make the records unique in Oro or fix target.match", typ, desc, ids[0], ids[1])}
 }
 
 // claim checks that the Oro record a natural key found is not the record

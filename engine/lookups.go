@@ -16,13 +16,15 @@ import (
 	"github.com/orosync/orosync/resources"
 )
 
-// lookups resolves lookup() placeholders against Oro. Every distinct query
-// is asked once per run (its answer is cached), and lookups by one filter
-// that accepts comma lists (filter[sku]=a,b,c) that arrive together are
-// sent as one request.
+// lookups finds Oro records by filters, for lookup() placeholders, for
+// natural keys (target.match) and for --verify. Queries by one filter that
+// accepts comma lists (filter[sku]=a,b,c; the resources table's
+// AllowArray) that arrive together are sent as one request of up to 100
+// values. lookup() answers are cached for the run (reference data does
+// not change under a run); natural-key answers are not, since the run's
+// own writes change them.
 type lookups struct {
-	oro OroClient
-	// window is how long a batchable lookup waits for others to join its
+	// window is how long a batchable query waits for others to join its
 	// request; maxBatch caps the values per request.
 	window   time.Duration
 	maxBatch int
@@ -30,7 +32,7 @@ type lookups struct {
 	group   singleflight.Group
 	mu      sync.Mutex
 	cache   map[string]lookupResult
-	batches map[string]*lookupBatch // open batch per type and filter
+	batches map[batchKey]*lookupBatch // open batch per type, filter and caching
 }
 
 type lookupResult struct {
@@ -38,16 +40,27 @@ type lookupResult struct {
 	err error
 }
 
-// lookupWindow is how long a batchable lookup waits for others.
-var lookupWindow = 5 * time.Millisecond
-
-func newLookups(c OroClient) *lookups {
-	return &lookups{oro: c, window: lookupWindow, maxBatch: 100,
-		cache: map[string]lookupResult{}, batches: map[string]*lookupBatch{}}
+// batchKey names an open batch: queries of one type by one filter, and
+// whether their answers go to the cache.
+type batchKey struct {
+	typ, field string
+	cached     bool
 }
 
-// find returns the id of the one record of typ matching filter.
-func (l *lookups) find(ctx context.Context, typ string, filter map[string]any) (string, error) {
+// lookupWindow is how long a batchable query waits for others.
+var lookupWindow = 5 * time.Millisecond
+
+// newLookups returns the run's lookups. Each query is sent through the
+// client its caller gives: the caller's mapping gate, which stops sending
+// when the mapping stops.
+func newLookups() *lookups {
+	return &lookups{window: lookupWindow, maxBatch: 100,
+		cache: map[string]lookupResult{}, batches: map[batchKey]*lookupBatch{}}
+}
+
+// find returns the id of the one record of typ matching filter, for
+// lookup(): no record is a *missingError, several are an error.
+func (l *lookups) find(ctx context.Context, c OroClient, typ string, filter map[string]any) (string, error) {
 	q, desc, err := filterQuery(filter)
 	if err != nil {
 		return "", err
@@ -59,34 +72,57 @@ func (l *lookups) find(ctx context.Context, typ string, filter map[string]any) (
 	if ok {
 		return r.id, r.err
 	}
+	var ids []string
 	if field, value, ok := batchable(typ, q); ok {
-		return l.findBatched(ctx, typ, field, value, desc)
+		ids, err = l.batched(ctx, c, batchKey{typ, field, true}, value)
+	} else {
+		var v any
+		v, err, _ = l.group.Do(cacheKey, func() (any, error) { return list(ctx, c, typ, q) })
+		ids, _ = v.([]string)
 	}
-	v, err, _ := l.group.Do(cacheKey, func() (any, error) {
-		res, err := l.oro.List(ctx, typ, q, 2)
-		if err != nil {
-			return nil, err // not cached: it may be transient
-		}
-		r := resultOf(res, typ, desc)
-		l.store(cacheKey, r)
-		return r, nil
-	})
 	if err != nil {
-		return "", err
+		return "", err // not cached: it may be transient
 	}
-	r = v.(lookupResult)
+	r = resultOf(ids, typ, desc)
+	l.store(cacheKey, r)
 	return r.id, r.err
 }
 
-// resultOf turns the records matching one lookup into its answer.
-func resultOf(res []oro.Resource, typ, desc string) lookupResult {
-	switch len(res) {
+// match returns the ids of up to two records of typ matching filter, asked
+// afresh (a natural key).
+func (l *lookups) match(ctx context.Context, c OroClient, typ string, filter map[string]any) ([]string, error) {
+	q, _, err := filterQuery(filter)
+	if err != nil {
+		return nil, err
+	}
+	if field, value, ok := batchable(typ, q); ok {
+		return l.batched(ctx, c, batchKey{typ, field, false}, value)
+	}
+	return list(ctx, c, typ, q)
+}
+
+// list reads the ids of up to two records matching q.
+func list(ctx context.Context, c OroClient, typ string, q url.Values) ([]string, error) {
+	res, err := c.List(ctx, typ, q, 2)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(res))
+	for i, r := range res {
+		ids[i] = r.ID
+	}
+	return ids, nil
+}
+
+// resultOf turns the records matching one lookup() into its answer.
+func resultOf(ids []string, typ, desc string) lookupResult {
+	switch len(ids) {
 	case 0:
 		return lookupResult{err: &missingError{what: fmt.Sprintf("lookup(%q; %s)", typ, desc)}}
 	case 1:
-		return lookupResult{id: res[0].ID}
+		return lookupResult{id: ids[0]}
 	}
-	return lookupResult{err: fmt.Errorf("several Oro records match (%s, %s, …): make the filter unique", res[0].ID, res[1].ID)}
+	return lookupResult{err: fmt.Errorf("several Oro records match (%s, %s, …): make the filter unique", ids[0], ids[1])}
 }
 
 func (l *lookups) store(cacheKey string, r lookupResult) {
@@ -95,7 +131,7 @@ func (l *lookups) store(cacheKey string, r lookupResult) {
 	l.mu.Unlock()
 }
 
-// batchable reports whether a lookup is by one filter that accepts comma
+// batchable reports whether a query is by one filter that accepts comma
 // lists (the resources table's AllowArray), with a value that contains no
 // comma.
 func batchable(typ string, q url.Values) (field, value string, ok bool) {
@@ -115,103 +151,101 @@ func batchable(typ string, q url.Values) (field, value string, ok bool) {
 
 // lookupBatch is one request for several values of one filter.
 type lookupBatch struct {
-	typ, field string
-	values     []string
-	full       chan struct{} // closed when values reached the batch size
-	done       chan struct{} // closed when results (or err) are set
-	results    map[string]lookupResult
-	err        error
+	key     batchKey
+	values  []string
+	full    chan struct{} // closed when values reached the batch size
+	done    chan struct{} // closed when matches (or err) are set
+	matches map[string][]string
+	err     error
 }
 
-// findBatched joins (or opens) the batch for typ and field and waits for
-// its answer. The caller that opens a batch waits for others to join it
-// (up to the window, or until it is full) and then sends it.
-func (l *lookups) findBatched(ctx context.Context, typ, field, value, desc string) (string, error) {
-	b, opened := l.join(typ, field, value)
+// batched joins (or opens) the batch of key and returns the ids of the
+// records whose field has value. The caller that opens a batch waits for
+// others to join it (up to the window, or until it is full) and sends it.
+func (l *lookups) batched(ctx context.Context, c OroClient, key batchKey, value string) ([]string, error) {
+	b, opened := l.join(key, value)
 	if opened {
 		select {
 		case <-time.After(l.window):
 		case <-b.full:
 		case <-ctx.Done():
 		}
-		l.flush(ctx, b)
+		l.flush(ctx, c, b)
 	}
 	select {
 	case <-b.done:
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return nil, ctx.Err()
 	}
 	if b.err != nil {
-		return "", b.err
+		return nil, b.err
 	}
-	r, ok := b.results[value]
-	if !ok {
-		r = lookupResult{err: &missingError{what: fmt.Sprintf("lookup(%q; %s)", typ, desc)}}
-	}
-	return r.id, r.err
+	return b.matches[value], nil
 }
 
-// join adds value to the open batch of typ and field, opening one when
-// there is none; a batch that reaches the size limit is closed to others.
-func (l *lookups) join(typ, field, value string) (b *lookupBatch, opened bool) {
-	k := typ + "\x00" + field
+// join adds value to the open batch of key, opening one when there is
+// none; a batch that reaches the size limit is closed to others.
+func (l *lookups) join(key batchKey, value string) (b *lookupBatch, opened bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b = l.batches[k]
+	b = l.batches[key]
 	if b == nil {
-		b = &lookupBatch{typ: typ, field: field, full: make(chan struct{}), done: make(chan struct{})}
-		l.batches[k] = b
+		b = &lookupBatch{key: key, full: make(chan struct{}), done: make(chan struct{})}
+		l.batches[key] = b
 		opened = true
 	}
 	if !slices.Contains(b.values, value) {
 		b.values = append(b.values, value)
 	}
 	if len(b.values) >= l.maxBatch {
-		delete(l.batches, k)
+		delete(l.batches, key)
 		close(b.full)
 	}
 	return b, opened
 }
 
-// flush sends the batch's request and caches every value's answer.
-func (l *lookups) flush(ctx context.Context, b *lookupBatch) {
+// flush sends the batch's request and sorts the records found by value
+// (caching lookup() answers).
+func (l *lookups) flush(ctx context.Context, c OroClient, b *lookupBatch) {
 	l.mu.Lock()
-	if l.batches[b.typ+"\x00"+b.field] == b {
-		delete(l.batches, b.typ+"\x00"+b.field)
+	if l.batches[b.key] == b {
+		delete(l.batches, b.key)
 	}
 	values := slices.Clone(b.values)
 	l.mu.Unlock()
 	defer close(b.done)
 
-	q := url.Values{"filter[" + b.field + "]": {strings.Join(values, ",")}}
-	if b.field != "id" {
+	typ, field := b.key.typ, b.key.field
+	q := url.Values{"filter[" + field + "]": {strings.Join(values, ",")}}
+	if field != "id" {
 		// Only the field is needed to tell the answers apart. By id the
 		// records come whole: whether Oro accepts fields[type]=id on every
 		// version is not confirmed, so the safe form is none.
-		q.Set("fields["+b.typ+"]", b.field)
+		q.Set("fields["+typ+"]", field)
 	}
-	res, err := l.oro.List(ctx, b.typ, q, 0)
+	res, err := c.List(ctx, typ, q, 0)
 	if err != nil {
 		b.err = err // not cached: it may be transient
 		return
 	}
-	byValue := map[string][]oro.Resource{}
-	byFolded := map[string][]oro.Resource{} // Oro may compare without case
+	byValue := map[string][]string{}
+	byFolded := map[string][]string{} // Oro may compare without case
 	for _, r := range res {
-		v := filterFieldValue(r, b.field)
-		byValue[v] = append(byValue[v], r)
-		byFolded[strings.ToLower(v)] = append(byFolded[strings.ToLower(v)], r)
+		v := filterFieldValue(r, field)
+		byValue[v] = append(byValue[v], r.ID)
+		byFolded[strings.ToLower(v)] = append(byFolded[strings.ToLower(v)], r.ID)
 	}
-	b.results = make(map[string]lookupResult, len(values))
+	b.matches = make(map[string][]string, len(values))
 	for _, v := range values {
-		single := url.Values{"filter[" + b.field + "]": {v}}
-		matches, ok := byValue[v]
+		ids, ok := byValue[v]
 		if !ok {
-			matches = byFolded[strings.ToLower(v)]
+			ids = byFolded[strings.ToLower(v)]
 		}
-		r := resultOf(matches, b.typ, "{"+b.field+"="+v+"}")
-		b.results[v] = r
-		l.store(b.typ+"?"+single.Encode(), r)
+		b.matches[v] = ids
+		if b.key.cached {
+			single := url.Values{"filter[" + field + "]": {v}}
+			l.store(typ+"?"+single.Encode(), resultOf(ids, typ, "{"+field+"="+v+"}"))
+		}
 	}
 }
 

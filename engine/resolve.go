@@ -97,7 +97,7 @@ func (mr *mappingRun) resolveOne(ctx context.Context, p mappings.Placeholder) (s
 		if mr.r.opts.DryRun || mr.r.lookups == nil {
 			return "", errDryRunLookup
 		}
-		return mr.r.lookups.find(ctx, p.Type, p.Filter)
+		return mr.r.lookups.find(ctx, mr.oro, p.Type, p.Filter)
 	}
 	return "", fmt.Errorf("unknown placeholder kind %q", p.Kind)
 }

@@ -121,7 +121,7 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 	defer r.ids.close()
 	r.slots = make(chan struct{}, opts.Concurrency)
 	if opts.Oro != nil {
-		r.lookups = newLookups(newGate(opts.Oro, r.slots, ctx))
+		r.lookups = newLookups()
 	}
 	start := time.Now()
 	rep := &Report{DryRun: opts.DryRun, Verified: opts.Verify, Started: start.UTC()}
