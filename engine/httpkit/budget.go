@@ -41,9 +41,11 @@ func (b *Budget) Exclude(d time.Duration) {
 	}
 }
 
-// Spent returns the time charged at now.
+// Spent returns the time charged at now: the time since NewBudget minus
+// what was excluded, and never less than the waits granted (should the
+// clock not have moved with them).
 func (b *Budget) Spent(now time.Time) time.Duration {
-	return max(now.Sub(b.start)-b.excluded, 0)
+	return max(now.Sub(b.start)-b.excluded, b.waited)
 }
 
 // Attempts returns the number of failed attempts recorded by Next.

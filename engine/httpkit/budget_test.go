@@ -68,3 +68,17 @@ func TestBudgetRetryAfterCapped(t *testing.T) {
 		t.Errorf("Next(Retry-After: a date in 10m) = %v, %v, want 30s, true", w, ok)
 	}
 }
+
+func TestBudgetCountsWaitsWhenTheClockStands(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := http.Header{"Retry-After": {"4"}}
+	b := NewBudget(Policy{MaxAttempts: 100, MaxBackoff: time.Minute, MaxWait: 10 * time.Second}, now)
+	for i := range 2 {
+		if _, ok := b.Next(h, now); !ok {
+			t.Fatalf("wait %d of 4s: ok = false, want true within 10s", i+1)
+		}
+	}
+	if _, ok := b.Next(h, now); ok {
+		t.Error("third wait of 4s with a clock that did not move: ok = true, want false (12s > 10s)")
+	}
+}
