@@ -80,24 +80,31 @@ func newTestClient(t *testing.T, cfg Config) (*Client, *testClock) {
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	clock := &testClock{now: time.Now()}
+	clock := &testClock{start: time.Now()}
 	c.now, c.sleep = clock.Now, clock.Sleep
 	return c, clock
 }
 
 // testClock is a fake clock whose Sleep advances it at once and records
-// the wait. Attempts themselves take no fake time.
+// the wait. Attempts themselves take no fake time, unless real is set:
+// then the clock also runs with real time (a hung request's timeout
+// counts, the waits still do not take time).
 type testClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
+	mu     sync.Mutex
+	start  time.Time
+	offset time.Duration
+	real   bool
+	waits  []time.Duration
 }
 
 // Now returns the fake time.
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.now
+	if c.real {
+		return time.Now().Add(c.offset)
+	}
+	return c.start.Add(c.offset)
 }
 
 // Sleep advances the clock by d, or fails if ctx ended.
@@ -107,7 +114,7 @@ func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	c.offset += d
 	c.waits = append(c.waits, d)
 	return nil
 }
@@ -143,6 +150,12 @@ func (f *fakeOro) token(w http.ResponseWriter, r *http.Request) {
 		f.tokenAnswer(w, r)
 		return
 	}
+	f.issue(w, r)
+}
+
+// issue is the real token endpoint: a token for the right credentials,
+// 401 invalid_client otherwise.
+func (f *fakeOro) issue(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
 		http.Error(w, "bad token request", 400)
 		return
