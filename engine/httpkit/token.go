@@ -97,9 +97,12 @@ type TokenSource struct {
 	mu      sync.Mutex
 	cur     *Token
 	gen     uint64
-	waiting int                // callers waiting for the shared fetch
-	pausing context.CancelFunc // ends the shared fetch's wait between attempts
+	waiting int    // callers waiting for the shared fetch
+	pausing *pause // the shared fetch's wait between attempts, if it waits
 }
+
+// pause is a wait between two attempts of the shared fetch.
+type pause struct{ end context.CancelFunc }
 
 // NewTokenSource returns a TokenSource for cfg. It sends nothing: the first
 // token is fetched by the first call to Token.
@@ -192,7 +195,7 @@ func (ts *TokenSource) leave() {
 	defer ts.mu.Unlock()
 	ts.waiting--
 	if ts.waiting == 0 && ts.pausing != nil {
-		ts.pausing()
+		ts.pausing.end()
 		ts.pausing = nil
 		ts.group.Forget(tokenKey)
 	}
@@ -225,7 +228,7 @@ func (ts *TokenSource) refresh(ctx context.Context) (*Token, error) {
 		if ts.onRetry != nil {
 			ts.onRetry(attempt, te, wait)
 		}
-		if !ts.pause(wait) {
+		if !ts.wait(wait) {
 			return nil, te
 		}
 	}
@@ -252,23 +255,26 @@ func (ts *TokenSource) fetch(ctx context.Context) (*Token, *TokenError, http.Hea
 	return ts.store(ot), nil, nil
 }
 
-// pause waits d between two attempts of the shared fetch. It returns false
+// wait waits d between two attempts of the shared fetch. It returns false
 // at once, or as soon as the last caller leaves, when nobody waits for the
 // token: the fetch is then dropped (see leave).
-func (ts *TokenSource) pause(d time.Duration) bool {
+func (ts *TokenSource) wait(d time.Duration) bool {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	p := &pause{end: cancel}
 	ts.mu.Lock()
 	if ts.waiting == 0 {
 		ts.group.Forget(tokenKey)
 		ts.mu.Unlock()
 		return false
 	}
-	ts.pausing = cancel
+	ts.pausing = p
 	ts.mu.Unlock()
 	err := ts.sleep(ctx, d)
 	ts.mu.Lock()
-	ts.pausing = nil
+	if ts.pausing == p { // a new fetch may wait by now, if this one was dropped
+		ts.pausing = nil
+	}
 	ts.mu.Unlock()
 	return err == nil
 }
