@@ -27,14 +27,16 @@
 // connections and hang, and its tokens expire mid-run. Every attempt of
 // every request, token requests included, gets a deliberate answer:
 //
-//	answer                        GET, HEAD       PATCH, PUT, DELETE   POST
-//	429                           retried         retried              retried
-//	502, 503, 504 (HTML too)      retried         retried              returned: MayHaveWritten
-//	timeout, connection lost      retried         retried              returned: MayHaveWritten
-//	connection not opened         retried         retried              retried
-//	500 and other 5xx             retried, ≤ 3    returned (record)    returned (record), MayHaveWritten
-//	401                           new token, repeated once; a second 401 is fatal
-//	anything else                 returned, classified by IsFatal
+//	answer                          GET, HEAD       PATCH, PUT, DELETE   POST
+//	429                             retried         retried              retried
+//	502, 503, 504 (HTML pages too)  retried         retried              returned: MayHaveWritten
+//	timeout, connection lost        retried         retried              returned: MayHaveWritten
+//	connection not opened           retried         retried              retried
+//	500, other 5xx but 501 and 505  retried, ≤ 3    returned (record)    returned (record), MayHaveWritten
+//	401                             new token, repeated once; a second 401 is fatal
+//	anything else                   returned, classified by IsFatal
+//
+// (OPTIONS is treated like GET; other methods like POST.)
 //
 // Why, per row:
 //
@@ -44,11 +46,11 @@
 //     exponential backoff with jitter.
 //   - After a 502, 503, 504, a timeout or a connection lost once the
 //     request was sent, Oro may have carried the request out. Repeating a
-//     read is harmless; a PATCH sets the same values again (to-many sets
-//     included; a PATCH whose included section creates records may leave
-//     an orphan from the lost attempt, which Oro's owned collections
-//     remove); a repeated DELETE may answer 404 when the lost attempt did
-//     delete the record, which the caller must accept as done
+//     read is harmless; a PATCH sets the same values again, to-many sets
+//     included (one caveat: a PATCH whose "included" section creates new
+//     related records creates them again, and the set then holds the
+//     second copies); a repeated DELETE may answer 404 when the lost
+//     attempt did delete the record, which the caller must accept as done
 //     ([Error].Attempts > 1 tells it so). A POST is not repeated here: it
 //     may have created the record, and only the engine can look it up by
 //     its natural key first; the error returned says [MayHaveWritten], and
