@@ -88,3 +88,26 @@ func certificateError(err error) bool {
 	var invalid x509.CertificateInvalidError
 	return errors.As(err, &cv) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }
+
+// Safe reports whether method only reads (GET, HEAD, OPTIONS): repeating it
+// changes nothing, whatever the first attempt did.
+func Safe(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// Idempotent reports whether repeating a request with method has the same
+// effect as sending it once (RFC 9110 §9.2.2): the safe methods, PUT and
+// DELETE, and PATCH as the Oro client uses it (a PATCH that sets values sets
+// the same values again). POST and unknown methods are not idempotent: a
+// POST that may have reached the server must not be repeated blindly.
+func Idempotent(method string) bool {
+	switch method {
+	case http.MethodPut, http.MethodDelete, http.MethodPatch:
+		return true
+	}
+	return Safe(method)
+}

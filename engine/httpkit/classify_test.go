@@ -163,3 +163,24 @@ func TestNetworkErrors(t *testing.T) {
 		t.Error("Transient(nil) = true, want false")
 	}
 }
+
+func TestSafeAndIdempotent(t *testing.T) {
+	tests := []struct {
+		method           string
+		safe, idempotent bool
+	}{
+		{http.MethodGet, true, true},
+		{http.MethodHead, true, true},
+		{http.MethodOptions, true, true},
+		{http.MethodPatch, false, true},
+		{http.MethodPut, false, true},
+		{http.MethodDelete, false, true},
+		{http.MethodPost, false, false},
+		{"LINK", false, false},
+	}
+	for _, tc := range tests {
+		if Safe(tc.method) != tc.safe || Idempotent(tc.method) != tc.idempotent {
+			t.Errorf("%s: Safe %v, Idempotent %v, want %v, %v", tc.method, Safe(tc.method), Idempotent(tc.method), tc.safe, tc.idempotent)
+		}
+	}
+}

@@ -32,9 +32,27 @@ type TokenConfig struct {
 	// fetched, so that the caller's messages hide them too. Errors of the
 	// TokenSource hide them either way.
 	Redactor *Redactor
-	// Now returns the current time, for expiry; nil means time.Now.
+	// Now returns the current time, for expiry and the retry budget; nil
+	// means time.Now.
 	Now func() time.Time
+	// Retry is the policy for failed token requests that may succeed on
+	// another attempt ([TokenError.Retryable]): the attempts and the time
+	// one fetch may take. The zero value means a single attempt.
+	Retry Policy
+	// RetryIf, when set, decides instead of [TokenError.Retryable] whether
+	// the failed attempt number attempt (from 1) is tried again. It is
+	// asked only while the budget allows another attempt.
+	RetryIf func(attempt int, err *TokenError) bool
+	// Sleep waits between attempts, or fails when ctx ends; nil means a
+	// timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// OnRetry, when set, is called before each wait with the number of the
+	// failed attempt, its error and the wait, e.g. to log it.
+	OnRetry func(attempt int, err *TokenError, wait time.Duration)
 }
+
+// tokenKey is the singleflight key of the shared fetch.
+const tokenKey = "token"
 
 // Token is an access token handed out by a [TokenSource].
 type Token struct {
@@ -58,27 +76,39 @@ func (t *Token) GoString() string { return t.String() }
 // goroutines. Concurrent fetches are collapsed into one, the token is
 // replaced shortly before it expires (expires_in), and [TokenSource.Invalidate]
 // drops only the token a 401 was answered to, so that concurrent 401s cause
-// a single refresh. Errors are *TokenError and never contain the client
-// secret or a token. It is safe for concurrent use.
+// a single refresh. A fetch that fails for a reason that may go away is
+// tried again under [TokenConfig].Retry; it stops waiting for the next
+// attempt once no caller waits for it any more. Errors are *TokenError and
+// never contain the client secret or a token. It is safe for concurrent use.
 type TokenSource struct {
 	conf    clientcredentials.Config
 	client  http.Client
 	timeout time.Duration
 	red     *Redactor
 	now     func() time.Time
+	retry   Policy
+	retryIf func(int, *TokenError) bool
+	sleep   func(context.Context, time.Duration) error
+	onRetry func(int, *TokenError, time.Duration)
 
 	group    singleflight.Group
 	requests atomic.Int64
 
-	mu  sync.Mutex
-	cur *Token
-	gen uint64
+	mu      sync.Mutex
+	cur     *Token
+	gen     uint64
+	waiting int    // callers waiting for the shared fetch
+	pausing *pause // the shared fetch's wait between attempts, if it waits
 }
+
+// pause is a wait between two attempts of the shared fetch.
+type pause struct{ end context.CancelFunc }
 
 // NewTokenSource returns a TokenSource for cfg. It sends nothing: the first
 // token is fetched by the first call to Token.
 func NewTokenSource(cfg TokenConfig) *TokenSource {
-	ts := &TokenSource{conf: cfg.Credentials, timeout: cfg.Timeout, red: cfg.Redactor, now: cfg.Now}
+	ts := &TokenSource{conf: cfg.Credentials, timeout: cfg.Timeout, red: cfg.Redactor, now: cfg.Now,
+		retry: cfg.Retry, retryIf: cfg.RetryIf, sleep: cfg.Sleep, onRetry: cfg.OnRetry}
 	if cfg.Client != nil {
 		ts.client = *cfg.Client
 	}
@@ -92,6 +122,12 @@ func NewTokenSource(cfg TokenConfig) *TokenSource {
 	if ts.now == nil {
 		ts.now = time.Now
 	}
+	if ts.retryIf == nil {
+		ts.retryIf = func(_ int, te *TokenError) bool { return te.Retryable() }
+	}
+	if ts.sleep == nil {
+		ts.sleep = sleep
+	}
 	return ts
 }
 
@@ -99,14 +135,16 @@ func NewTokenSource(cfg TokenConfig) *TokenSource {
 func (ts *TokenSource) Requests() int { return int(ts.requests.Load()) }
 
 // Token returns a valid token, fetching one if there is none. Waiting ends
-// when ctx ends; the shared fetch itself is bounded by the timeout only, so
-// that one caller giving up does not fail the others.
+// when ctx ends; an attempt of the shared fetch is bounded by the timeout
+// only, so that one caller giving up does not fail the others.
 func (ts *TokenSource) Token(ctx context.Context) (*Token, error) {
 	if t := ts.valid(); t != nil {
 		return t, nil
 	}
+	ts.join()
+	defer ts.leave()
 	fetchCtx := context.WithoutCancel(ctx)
-	ch := ts.group.DoChan("token", func() (any, error) { return ts.refresh(fetchCtx) })
+	ch := ts.group.DoChan(tokenKey, func() (any, error) { return ts.refresh(fetchCtx) })
 	select {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for an access token from %s: %w", ts.shownURL(), ctx.Err())
@@ -142,11 +180,63 @@ func (ts *TokenSource) valid() *Token {
 	return ts.cur
 }
 
-// refresh fetches a new token unless another caller just did.
+// join records a caller waiting for the shared fetch.
+func (ts *TokenSource) join() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.waiting++
+}
+
+// leave records that a caller stopped waiting. When it was the last one and
+// the fetch is waiting between attempts, the fetch is dropped: nobody needs
+// its token, and the next caller starts a new one.
+func (ts *TokenSource) leave() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.waiting--
+	if ts.waiting == 0 && ts.pausing != nil {
+		ts.pausing.end()
+		ts.pausing = nil
+		ts.group.Forget(tokenKey)
+	}
+}
+
+// refresh fetches a new token unless another caller just did, with
+// retries.
 func (ts *TokenSource) refresh(ctx context.Context) (*Token, error) {
 	if t := ts.valid(); t != nil {
 		return t, nil
 	}
+	b := NewBudget(ts.retry, ts.now())
+	for {
+		t, te, h := ts.fetch(ctx)
+		if te == nil {
+			return t, nil
+		}
+		attempt := b.Attempts() + 1
+		te.Attempts = attempt
+		if !ts.retryIf(attempt, te) {
+			te.Spent = b.Spent(ts.now())
+			return nil, te
+		}
+		wait, ok := b.Next(h, ts.now())
+		te.Spent = b.Spent(ts.now())
+		if !ok {
+			te.Exhausted = true
+			return nil, te
+		}
+		if ts.onRetry != nil {
+			ts.onRetry(attempt, te, wait)
+		}
+		if !ts.wait(wait) {
+			return nil, te
+		}
+	}
+}
+
+// fetch sends one token request, bounded by the timeout. On failure it
+// returns the answer's headers (Retry-After), if there was an answer.
+func (ts *TokenSource) fetch(ctx context.Context) (*Token, *TokenError, http.Header) {
 	if ts.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, ts.timeout)
@@ -160,9 +250,45 @@ func (ts *TokenSource) refresh(ctx context.Context) (*Token, error) {
 	}
 	ot, err := ts.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, &hc))
 	if err != nil {
-		return nil, ts.tokenError(err, probe)
+		return nil, ts.tokenError(err, probe), probe.header
 	}
-	return ts.store(ot), nil
+	return ts.store(ot), nil, nil
+}
+
+// wait waits d between two attempts of the shared fetch. It returns false
+// at once, or as soon as the last caller leaves, when nobody waits for the
+// token: the fetch is then dropped (see leave).
+func (ts *TokenSource) wait(d time.Duration) bool {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := &pause{end: cancel}
+	ts.mu.Lock()
+	if ts.waiting == 0 {
+		ts.group.Forget(tokenKey)
+		ts.mu.Unlock()
+		return false
+	}
+	ts.pausing = p
+	ts.mu.Unlock()
+	err := ts.sleep(ctx, d)
+	ts.mu.Lock()
+	if ts.pausing == p { // a new fetch may wait by now, if this one was dropped
+		ts.pausing = nil
+	}
+	ts.mu.Unlock()
+	return err == nil
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // store caches a fetched token, expiring it a little before the server does.
@@ -194,6 +320,7 @@ type probeTransport struct {
 	status      int
 	contentType string
 	location    string
+	header      http.Header
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -204,6 +331,7 @@ func (p *probeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		p.status = res.StatusCode
 		p.contentType = res.Header.Get("Content-Type")
 		p.location = res.Header.Get("Location")
+		p.header = res.Header
 	}
 	return res, err
 }

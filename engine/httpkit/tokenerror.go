@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -34,15 +35,44 @@ type TokenError struct {
 	Reason string
 	// Err is the network error when there was no answer (Status 0).
 	Err error
+	// Attempts is the number of token requests this fetch sent, the last
+	// one included; Spent is the time they and the waits between them
+	// took.
+	Attempts int
+	Spent    time.Duration
+	// Exhausted is set when the failure may have gone away on another
+	// attempt, but the retry budget ([TokenConfig].Retry) ran out.
+	Exhausted bool
 }
 
 // Error renders "token request to URL → STATUS: reason", or
-// "token request to URL: reason" when there was no answer.
+// "token request to URL: reason" when there was no answer, followed by
+// "(N attempts in D)" after retries.
 func (e *TokenError) Error() string {
+	var msg string
 	if e.Status == 0 {
-		return fmt.Sprintf("token request to %s: %s", e.TokenURL, e.Reason)
+		msg = fmt.Sprintf("token request to %s: %s", e.TokenURL, e.Reason)
+	} else {
+		msg = fmt.Sprintf("token request to %s → %d %s: %s", e.TokenURL, e.Status, http.StatusText(e.Status), e.Reason)
 	}
-	return fmt.Sprintf("token request to %s → %d %s: %s", e.TokenURL, e.Status, http.StatusText(e.Status), e.Reason)
+	if e.Attempts > 1 {
+		msg += fmt.Sprintf(" (%d attempts in %s)", e.Attempts, e.Spent.Round(time.Millisecond))
+	}
+	return msg
+}
+
+// Retryable reports whether another attempt may succeed: no answer for a
+// reason that may go away (a timeout, a refused or reset connection; not a
+// certificate problem, an unknown host or a canceled request), or an answer
+// 429 or 5xx except 501 and 505, whatever its content type (a proxy's HTML
+// error page included). Every other answer, such as 400 invalid_request,
+// 401 invalid_client, a redirect or a 200 HTML login page, would be the
+// same again.
+func (e *TokenError) Retryable() bool {
+	if e.Status == 0 {
+		return e.Err != nil && !errors.Is(e.Err, context.Canceled) && Transient(e.Err)
+	}
+	return Throttled(e.Status) || ServerError(e.Status)
 }
 
 // Unwrap returns Err (a network error), never the raw answer.

@@ -3,12 +3,12 @@ package oro
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/orosync/orosync/engine/httpkit"
@@ -18,7 +18,7 @@ import (
 const maxBodySize = 256 << 20
 
 // defaultRetry is the retry policy used for the zero fields of Config.Retry.
-var defaultRetry = httpkit.Policy{MaxAttempts: 3, Backoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
+var defaultRetry = httpkit.Policy{MaxAttempts: DefaultMaxAttempts, Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, MaxWait: DefaultMaxWait}
 
 // Client talks to one Oro back-office API. It is safe for concurrent use.
 // NewClient sends nothing: the first token request happens with the first
@@ -33,8 +33,17 @@ type Client struct {
 	tokens    *httpkit.TokenSource
 	red       *httpkit.Redactor
 	retry     httpkit.Policy
+	limiter   *httpkit.Limiter
+	pacer     *httpkit.Pacer
+	log       func(string)
+	stats     stats
+	// answered is set by the first HTTP answer from the API or the token
+	// endpoint: until then a connection that cannot be opened is more
+	// likely a wrong URL than a restarting Oro.
+	answered atomic.Bool
 	// sleep waits between attempts and now reads the clock (Retry-After
-	// dates, token expiry); tests replace them.
+	// dates, token expiry, retry budgets, the rate limit); tests replace
+	// them.
 	sleep func(ctx context.Context, d time.Duration) error
 	now   func() time.Time
 }
@@ -71,21 +80,34 @@ func NewClient(cfg Config) (*Client, error) {
 	if ua == "" {
 		ua = "orosync"
 	}
+	maxInFlight := cfg.MaxInFlight
+	if maxInFlight == 0 {
+		maxInFlight = DefaultMaxInFlight
+	}
 	c := &Client{
 		base:      base,
 		tokenURL:  tokenURL,
 		clientID:  cfg.ClientID,
 		userAgent: ua,
 		timeout:   timeout,
-		http:      &http.Client{Transport: rt, CheckRedirect: noRedirect},
 		red:       &httpkit.Redactor{},
 		retry:     cfg.Retry.WithDefaults(defaultRetry),
+		pacer:     httpkit.NewPacer(cfg.MaxRPS),
+		log:       cfg.Log,
 		sleep:     sleep,
 		now:       time.Now,
 	}
-	c.tokens = newTokenSource(cfg, tokenURL, rt, timeout, c.red, func() time.Time { return c.now() })
+	c.limiter = httpkit.NewLimiter(maxInFlight, c.limitChanged)
+	rt = &answerProbe{base: rt, seen: &c.answered}
+	c.http = &http.Client{Transport: rt, CheckRedirect: noRedirect}
+	c.tokens = c.newTokenSource(cfg, tokenURL, rt)
 	return c, nil
 }
+
+// Retry returns the client's retry policy, defaults applied: what a caller
+// needs to bound an operation of several calls the same way (see
+// [Client.NewRetrier]).
+func (c *Client) Retry() httpkit.Policy { return c.retry }
 
 // String describes the client without secrets.
 func (c *Client) String() string {
@@ -113,8 +135,7 @@ type call struct {
 // Do sends one API request and returns its 2xx answer; any other answer is
 // an *Error. path is relative to APIURL ("customers", "customers/42") with
 // segments already escaped; query may be nil; body nil means no body and no
-// Content-Type. 401 is retried once with a fresh token; GET is retried on
-// network errors, 429, 502, 503 and 504.
+// Content-Type. Faults are retried as the package documentation lists.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body []byte) (*Response, error) {
 	u, err := c.resolve(path, query)
 	if err != nil {
@@ -141,103 +162,6 @@ func (c *Client) resolve(path string, query url.Values) (string, error) {
 		u += "?" + strings.NewReplacer("%5B", "[", "%5D", "]").Replace(query.Encode())
 	}
 	return u, nil
-}
-
-// roundTrip runs the attempts of one call.
-func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
-	refreshed, attempt := false, 1
-	var waited time.Duration
-	for {
-		tok, err := c.token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		res, err := c.send(ctx, cl, tok)
-		var wait time.Duration
-		switch {
-		case err != nil:
-			if !c.retryNetError(ctx, cl.method, err, attempt) {
-				return nil, err
-			}
-			wait = c.retry.Delay(attempt, nil, c.now())
-		case res.Status == http.StatusUnauthorized && !refreshed:
-			refreshed = true
-			c.tokens.Invalidate(tok)
-			continue // Oro rejects a stale token before processing: the same attempt again
-		case res.Status >= 200 && res.Status < 300 && !isHTML(res.Header.Get("Content-Type"), res.Body):
-			return res, nil
-		default:
-			d, ok := c.retryStatus(cl.method, res, attempt)
-			if !ok {
-				return nil, c.newError(cl, res)
-			}
-			wait = d
-		}
-		if !c.retry.Within(waited, wait) {
-			return nil, c.finalError(cl, res, err)
-		}
-		if c.sleep(ctx, wait) != nil {
-			return nil, c.finalError(cl, res, err)
-		}
-		attempt, waited = attempt+1, waited+wait
-	}
-}
-
-// token returns the access token to send, or an *AuthError.
-func (c *Client) token(ctx context.Context) (*httpkit.Token, error) {
-	tok, err := c.tokens.Token(ctx)
-	var te *httpkit.TokenError
-	if errors.As(err, &te) {
-		return nil, c.authError(te)
-	}
-	return tok, err
-}
-
-// finalError is the error to report when waiting for a retry was canceled.
-func (c *Client) finalError(cl call, res *Response, err error) error {
-	if err != nil {
-		return err
-	}
-	return c.newError(cl, res)
-}
-
-// retryNetError: GET is retried on any network error; writes only when the
-// connection could not be opened, so the request never left.
-func (c *Client) retryNetError(ctx context.Context, method string, err error, attempt int) bool {
-	var ne *NetError
-	if attempt >= c.retry.MaxAttempts || ctx.Err() != nil || !errors.As(err, &ne) {
-		return false
-	}
-	return !isWrite(method) || !ne.Sent
-}
-
-// retryStatus says whether (and after how long) to retry a GET answered
-// 429, 502, 503 or 504. A Retry-After longer than the policy's MaxBackoff
-// ends the retries: the answer is returned instead of waiting.
-func (c *Client) retryStatus(method string, res *Response, attempt int) (time.Duration, bool) {
-	if isWrite(method) || attempt >= c.retry.MaxAttempts {
-		return 0, false
-	}
-	if !httpkit.Throttled(res.Status) && !httpkit.Unavailable(res.Status) {
-		return 0, false
-	}
-	now := c.now()
-	if d, ok := httpkit.RetryAfter(res.Header, now); ok && d > c.retry.MaxBackoff {
-		return 0, false
-	}
-	return c.retry.Delay(attempt, res.Header, now), true
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // send makes one attempt, bounded by the request timeout.
@@ -281,14 +205,15 @@ func (c *Client) setHeaders(req *http.Request, hasBody bool, tok *httpkit.Token)
 	h["User-Agent"] = []string{c.userAgent}
 }
 
+// netError builds the *NetError of an attempt that got no answer.
 func (c *Client) netError(cl call, err error, sent bool) *NetError {
-	return &NetError{Method: cl.method, URL: cl.url, Sent: sent, Err: err, timeout: c.timeout}
+	return &NetError{Method: cl.method, URL: cl.url, Sent: sent, Err: err, Attempts: 1, timeout: c.timeout}
 }
 
 // newError builds the *Error for an unusable answer, secrets removed.
 func (c *Client) newError(cl call, res *Response) *Error {
 	e := &Error{
-		Method: cl.method, URL: cl.url, Status: res.Status, Header: res.Header,
+		Method: cl.method, URL: cl.url, Status: res.Status, Header: res.Header, Attempts: 1,
 		resType: cl.resType, collection: cl.collection,
 		html: isHTML(res.Header.Get("Content-Type"), res.Body),
 	}

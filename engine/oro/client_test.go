@@ -133,8 +133,10 @@ func TestHTMLBadGateway(t *testing.T) {
 	if !strings.Contains(err.Error(), `502 the server answered with an HTML page instead of JSON:API: "502 Bad Gateway"`) {
 		t.Errorf("Error() = %q, want the page title", err)
 	}
-	if !IsFatal(err) || !MayHaveWritten(err) {
-		t.Errorf("IsFatal = %v, MayHaveWritten = %v, want true, true", IsFatal(err), MayHaveWritten(err))
+	// A proxy's 502 to a POST: the record may exist now, so the engine
+	// looks it up before sending it again; the run goes on.
+	if IsFatal(err) || !MayHaveWritten(err) {
+		t.Errorf("IsFatal = %v, MayHaveWritten = %v, want false, true", IsFatal(err), MayHaveWritten(err))
 	}
 	if got := f.apiCalls.Load(); got != 1 {
 		t.Errorf("POST attempts = %d, want 1 (never retried)", got)
@@ -142,14 +144,15 @@ func TestHTMLBadGateway(t *testing.T) {
 
 	before := f.apiCalls.Load()
 	_, err = c.Get(context.Background(), "customers", "1")
-	if !errors.As(err, &e) || e.Status != 502 {
-		t.Fatalf("Get() = %v, want *Error 502", err)
+	var xe *ExhaustedError
+	if !errors.As(err, &xe) || !errors.As(err, &e) || e.Status != 502 {
+		t.Fatalf("Get() = %v, want *ExhaustedError over *Error 502", err)
 	}
-	if got := f.apiCalls.Load() - before; got != int64(defaultRetry.MaxAttempts) {
-		t.Errorf("GET attempts = %d, want %d", got, defaultRetry.MaxAttempts)
+	if got := f.apiCalls.Load() - before; got != int64(xe.Attempts) || got < 2 {
+		t.Errorf("GET attempts = %d, ExhaustedError.Attempts = %d, want the same, at least 2", got, xe.Attempts)
 	}
-	if MayHaveWritten(err) {
-		t.Error("MayHaveWritten(GET) = true, want false")
+	if !IsFatal(err) || MayHaveWritten(err) {
+		t.Errorf("GET: IsFatal = %v, MayHaveWritten = %v, want true, false", IsFatal(err), MayHaveWritten(err))
 	}
 }
 
@@ -197,13 +200,10 @@ func TestRequestTimeouts(t *testing.T) {
 	})
 	cfg := f.config()
 	cfg.Timeout = 100 * time.Millisecond
-	c, err := NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.retry.Backoff = time.Millisecond
+	cfg.Retry = httpkit.Policy{MaxAttempts: 3}
+	c, _ := newTestClient(t, cfg)
 
-	_, err = c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
+	_, err := c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
 	var ne *NetError
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("Create() = %v, want a timeout *NetError", err)
@@ -220,11 +220,12 @@ func TestRequestTimeouts(t *testing.T) {
 
 	before := f.apiCalls.Load()
 	_, err = c.Get(context.Background(), "customers", "1")
-	if !errors.As(err, &ne) || !ne.Timeout() || MayHaveWritten(err) {
-		t.Fatalf("Get() = %v, want a timeout *NetError that wrote nothing", err)
+	var xe *ExhaustedError
+	if !errors.As(err, &xe) || !errors.As(err, &ne) || !ne.Timeout() || MayHaveWritten(err) || !IsFatal(err) {
+		t.Fatalf("Get() = %v, want a fatal *ExhaustedError over a timeout *NetError that wrote nothing", err)
 	}
-	if got := f.apiCalls.Load() - before; got != int64(defaultRetry.MaxAttempts) {
-		t.Errorf("GET attempts = %d, want %d", got, defaultRetry.MaxAttempts)
+	if got := f.apiCalls.Load() - before; got != 3 {
+		t.Errorf("GET attempts = %d, want 3", got)
 	}
 }
 
@@ -233,13 +234,9 @@ func TestConnectionRefused(t *testing.T) {
 	cfg := f.config()
 	cfg.TokenURL = f.srv.URL + "/oauth2-token"
 	cfg.APIURL = strings.TrimSuffix(closedURL(t), "/oauth2-token") + "/admin/api"
-	c, err := NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var attempts atomic.Int64
-	c.sleep = func(context.Context, time.Duration) error { attempts.Add(1); return nil }
-	_, err = c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
+	cfg.Retry = httpkit.Policy{MaxAttempts: 5}
+	c, clock := newTestClient(t, cfg)
+	_, err := c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
 	var ne *NetError
 	if !errors.As(err, &ne) || ne.Sent {
 		t.Fatalf("Create() = %v, want an unsent *NetError", err)
@@ -247,41 +244,44 @@ func TestConnectionRefused(t *testing.T) {
 	if !IsFatal(err) || MayHaveWritten(err) {
 		t.Errorf("IsFatal = %v, MayHaveWritten = %v, want true, false", IsFatal(err), MayHaveWritten(err))
 	}
-	if got := attempts.Load(); got != int64(defaultRetry.MaxAttempts-1) {
-		t.Errorf("retries = %d, want %d (a refused POST never left, so it is retried)", got, defaultRetry.MaxAttempts-1)
+	// The token endpoint answered, so Oro is there: a refused POST never
+	// left, and is retried like any request.
+	if waits, _ := clock.Waits(); len(waits) != 4 {
+		t.Errorf("retries = %d, want 4 (a refused POST never left, so it is retried)", len(waits))
 	}
 	if !strings.Contains(err.Error(), "cannot connect") || !strings.Contains(err.Error(), cfg.APIURL) {
 		t.Errorf("Error() = %q, want it to name the URL", err)
 	}
 }
 
-func TestRetryAfterOnGet(t *testing.T) {
-	f := newFakeOro(t)
-	var n atomic.Int64
-	f.setAPI(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			w.Header().Set("Retry-After", "0")
-			w.WriteHeader(429)
-			return
-		}
-		writeDoc(w, 200, `{"data":{"type":"customers","id":"1"}}`)
-	})
-	c := f.client(t)
-	if _, err := c.Get(context.Background(), "customers", "1"); err != nil {
-		t.Fatalf("Get: %v", err)
-	}
-	if got := n.Load(); got != 2 {
-		t.Errorf("attempts = %d, want 2", got)
-	}
-
-	n.Store(0)
-	_, err := c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
-	var e *Error
-	if !errors.As(err, &e) || e.Status != 429 || e.Header.Get("Retry-After") != "0" {
-		t.Fatalf("Create() = %v, want *Error 429 with its Retry-After", err)
-	}
-	if got := n.Load(); got != 1 {
-		t.Errorf("POST attempts = %d, want 1", got)
+func TestThrottledRetriedForEveryMethod(t *testing.T) {
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		t.Run(method, func(t *testing.T) {
+			f := newFakeOro(t)
+			var n atomic.Int64
+			f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+				if n.Add(1) == 1 {
+					w.Header().Set("Retry-After", "3")
+					w.WriteHeader(429)
+					return
+				}
+				writeDoc(w, 201, `{"data":{"type":"customers","id":"1"}}`)
+			})
+			c, clock := newTestClient(t, f.config())
+			var body []byte
+			if method != http.MethodGet && method != http.MethodDelete {
+				body = []byte(`{"data":{"type":"customers"}}`)
+			}
+			if _, err := c.Do(context.Background(), method, "customers", nil, body); err != nil {
+				t.Fatalf("%s: %v", method, err)
+			}
+			if got := n.Load(); got != 2 {
+				t.Errorf("attempts = %d, want 2 (429: the request was not processed)", got)
+			}
+			if waits, _ := clock.Waits(); len(waits) != 1 || waits[0] != 3*time.Second {
+				t.Errorf("waits = %v, want [3s] (Retry-After)", waits)
+			}
+		})
 	}
 }
 
@@ -499,14 +499,17 @@ func TestRetryPolicyFromConfig(t *testing.T) {
 		name       string
 		retry      httpkit.Policy
 		retryAfter string
-		want       int64 // GET attempts
+		attempts   int64         // GET attempts; 0: any up to DefaultMaxAttempts
+		wait       time.Duration // every wait; 0: any
 	}{
-		{"defaults", httpkit.Policy{Backoff: time.Millisecond}, "", 3},
-		{"more attempts", httpkit.Policy{MaxAttempts: 5, Backoff: time.Millisecond}, "", 5},
-		{"one attempt", httpkit.Policy{MaxAttempts: 1}, "", 1},
-		{"retry-after within the cap", httpkit.Policy{Backoff: time.Millisecond}, "0", 3},
-		{"retry-after beyond the cap", httpkit.Policy{Backoff: time.Millisecond}, "31", 1},
-		{"retry-after beyond a tuned cap", httpkit.Policy{MaxBackoff: time.Second}, "2", 1},
+		{name: "defaults"},
+		{name: "more attempts", retry: httpkit.Policy{MaxAttempts: 5, Backoff: time.Millisecond}, attempts: 5},
+		{name: "one attempt", retry: httpkit.Policy{MaxAttempts: 1}, attempts: 1},
+		{name: "retry-after zero", retryAfter: "0", attempts: DefaultMaxAttempts, wait: -1},
+		// Four waits of 30s (the cap) fill the two minutes of MaxWait.
+		{name: "retry-after beyond the cap", retryAfter: "31", attempts: 5, wait: DefaultMaxBackoff},
+		{name: "retry-after beyond a tuned cap", retry: httpkit.Policy{MaxBackoff: time.Second}, retryAfter: "2", attempts: DefaultMaxAttempts, wait: time.Second},
+		{name: "tuned max wait", retry: httpkit.Policy{MaxWait: 10 * time.Second, MaxBackoff: 4 * time.Second}, retryAfter: "4", attempts: 3, wait: 4 * time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -519,17 +522,26 @@ func TestRetryPolicyFromConfig(t *testing.T) {
 			})
 			cfg := f.config()
 			cfg.Retry = tc.retry
-			c, err := NewClient(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Get(context.Background(), "customers", "1")
+			c, clock := newTestClient(t, cfg)
+			_, err := c.Get(context.Background(), "customers", "1")
 			var e *Error
-			if !errors.As(err, &e) || e.Status != 503 {
-				t.Fatalf("Get() = %v, want *Error 503", err)
+			var xe *ExhaustedError
+			if !errors.As(err, &xe) || !errors.As(err, &e) || e.Status != 503 || !IsFatal(err) {
+				t.Fatalf("Get() = %v, want a fatal *ExhaustedError over *Error 503", err)
 			}
-			if got := f.apiCalls.Load(); got != tc.want {
-				t.Errorf("GET attempts = %d, want %d", got, tc.want)
+			got := f.apiCalls.Load()
+			if tc.attempts != 0 && got != tc.attempts || got < 1 || got > DefaultMaxAttempts || int64(xe.Attempts) != got {
+				t.Errorf("GET attempts = %d (ExhaustedError says %d), want %d", got, xe.Attempts, tc.attempts)
+			}
+			waits, total := clock.Waits()
+			if limit := c.Retry().MaxWait; total > limit {
+				t.Errorf("waits %v total %v, want at most MaxWait %v", waits, total, limit)
+			}
+			for _, w := range waits {
+				if tc.wait == -1 && w != 0 || tc.wait > 0 && w != tc.wait {
+					t.Errorf("waits = %v, want each %v", waits, max(tc.wait, 0))
+					break
+				}
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +17,29 @@ import (
 const (
 	// DefaultTimeout is the per-request timeout used when Config.Timeout is zero.
 	DefaultTimeout = 30 * time.Second
+	// DefaultMaxInFlight is the bound on requests in flight used when
+	// Config.MaxInFlight is zero: Oro's own advice is 4 to 8 parallel
+	// requests, since every write runs a Doctrine flush and MQ work.
+	DefaultMaxInFlight = 4
+
+	// The retry defaults ride through a proxy hiccup (one or two 502s), a
+	// short throttling episode and an Oro or PHP-FPM restart of a minute or
+	// two, and stop a run within about MaxWait + Timeout (2.5 minutes) when
+	// Oro stays away: waits of 0.5s, 1s, 2s... 16s, then 30s each, with
+	// jitter, until two minutes are spent. MaxAttempts is high enough that
+	// MaxWait, not the count, is what normally ends the retries (even with
+	// the shortest jittered waits, fifteen attempts span about two
+	// minutes), and low enough that a throttled Oro sees few requests.
+
+	// DefaultMaxAttempts is the default of Retry.MaxAttempts.
+	DefaultMaxAttempts = 15
+	// DefaultBackoff is the default of Retry.Backoff.
+	DefaultBackoff = 500 * time.Millisecond
+	// DefaultMaxBackoff is the default of Retry.MaxBackoff.
+	DefaultMaxBackoff = 30 * time.Second
+	// DefaultMaxWait is the default of Retry.MaxWait.
+	DefaultMaxWait = 2 * time.Minute
+
 	// tokenPath is Oro's token endpoint, never under the back-office prefix.
 	tokenPath = "/oauth2-token"
 )
@@ -42,11 +66,32 @@ type Config struct {
 	HTTPClient *http.Client `json:"-"`
 	// UserAgent is sent as User-Agent; empty means "orosync".
 	UserAgent string
-	// Retry tunes the retries of GET requests (network errors, 429, 502,
-	// 503, 504) and of writes that never left. Zero fields take the
-	// defaults: 3 attempts, waits of 500ms doubling with jitter, at most
-	// 30s each; a Retry-After longer than MaxBackoff ends the retries.
+	// Retry bounds the retries of every request, token requests included
+	// (see the package documentation for what is retried): MaxAttempts
+	// counts the attempts of one request; Backoff is the first wait, which
+	// doubles with every attempt, with jitter (between half and all of
+	// it); MaxBackoff caps one wait, a Retry-After included; MaxWait bounds
+	// the time from the first attempt to the start of the last one, the
+	// attempts' own time included (queueing for a slot excluded), so that a
+	// request ends within MaxWait + Timeout even when Oro hangs. Zero
+	// fields take the defaults: DefaultMaxAttempts, DefaultBackoff,
+	// DefaultMaxBackoff and DefaultMaxWait. Running out of budget on a
+	// transient fault is fatal (*ExhaustedError).
 	Retry httpkit.Policy
+	// MaxInFlight bounds the API requests in flight at once (token requests
+	// aside): the run's --concurrency. Zero means DefaultMaxInFlight. The
+	// client halves the bound on 429 and 503 and raises it again by one
+	// after as many clean answers as the bound (see httpkit.Limiter and
+	// Stats.Limit).
+	MaxInFlight int
+	// MaxRPS caps the API request attempts started per second, retries
+	// included, token requests aside (a token bucket with a burst of one);
+	// 0 means no cap.
+	MaxRPS float64
+	// Log, when set, receives one line per retry (method, redacted URL,
+	// what happened, the wait) and per change of the concurrency limit.
+	// The lines never contain the client secret or a token.
+	Log func(line string) `json:"-"`
 }
 
 // Validate reports every missing or malformed setting, naming the
@@ -72,6 +117,12 @@ func (c Config) Validate() error {
 	}
 	if r := c.Retry; r.MaxAttempts < 0 || r.Backoff < 0 || r.MaxBackoff < 0 || r.MaxWait < 0 {
 		errs = append(errs, fmt.Errorf("the retry policy %+v has negative values: use 0 for the defaults", r))
+	}
+	if c.MaxInFlight < 0 {
+		errs = append(errs, fmt.Errorf("the concurrency %d is negative: use a positive number, or 0 for %d", c.MaxInFlight, DefaultMaxInFlight))
+	}
+	if c.MaxRPS < 0 || math.IsNaN(c.MaxRPS) || math.IsInf(c.MaxRPS, 0) {
+		errs = append(errs, fmt.Errorf("the rate limit %g requests per second is not a positive number: use 0 for no limit", c.MaxRPS))
 	}
 	return errors.Join(errs...)
 }

@@ -66,6 +66,11 @@ type Error struct {
 	Body string
 	// Err says why a 2xx answer could not be used.
 	Err error
+	// Attempts is how many times the request was sent, this answer's
+	// included (1 when it was not retried). A DELETE answered 404 after a
+	// retry was most likely carried out by an attempt whose answer was
+	// lost.
+	Attempts int
 
 	resType    string // first path segment, e.g. "customers"
 	collection bool   // the route was a collection (/{type})
@@ -142,9 +147,14 @@ func (e *Error) hint() string {
 	return ""
 }
 
-// fatal reports whether the answer means the run cannot proceed.
+// fatal reports whether the answer means the run cannot proceed. An HTML
+// page with 502, 503 or 504 is a proxy saying that Oro is unavailable for
+// now, not a wrong URL: the client retries what it safely can, and a
+// running out of retries is reported as a fatal *ExhaustedError instead.
 func (e *Error) fatal() bool {
 	switch {
+	case e.html && httpkit.Unavailable(e.Status):
+		return false
 	case e.html, e.Status >= 300 && e.Status < 400:
 		return true
 	case e.Status >= 200 && e.Status < 300:
@@ -171,27 +181,38 @@ type NetError struct {
 	Sent bool
 	// Err is the underlying network error.
 	Err error
+	// Attempts is how many times the request was sent, this one included.
+	Attempts int
 
 	timeout time.Duration // the per-request timeout, for the message
 }
 
 // Error says what happened and, for writes, that Oro may have the write.
 func (e *NetError) Error() string {
-	var msg string
-	switch {
-	case errors.Is(e.Err, context.Canceled):
-		msg = "canceled"
-	case e.Timeout():
-		msg = fmt.Sprintf("no answer within %s (the request timeout)", e.timeout)
-	case !e.Sent:
-		msg = fmt.Sprintf("cannot connect: %v; check ORO_API_URL and that Oro is reachable", e.Err)
-	default:
-		msg = fmt.Sprintf("connection lost: %v", e.Err)
+	msg := e.reason()
+	if !e.Sent && !errors.Is(e.Err, context.Canceled) {
+		msg += "; check ORO_API_URL and that Oro is reachable"
+	}
+	if e.Attempts > 1 {
+		msg += fmt.Sprintf(" (%d attempts)", e.Attempts)
 	}
 	if e.Sent && isWrite(e.Method) {
 		msg += "; the write may have reached Oro"
 	}
 	return fmt.Sprintf("%s %s: %s", e.Method, e.URL, msg)
+}
+
+// reason says what happened, without the request and without advice.
+func (e *NetError) reason() string {
+	switch {
+	case errors.Is(e.Err, context.Canceled):
+		return "canceled"
+	case e.Timeout():
+		return fmt.Sprintf("no answer within %s (the request timeout)", e.timeout)
+	case !e.Sent:
+		return fmt.Sprintf("cannot connect: %v", e.Err)
+	}
+	return fmt.Sprintf("connection lost: %v", e.Err)
 }
 
 // Unwrap returns Err.
@@ -219,6 +240,8 @@ type AuthError struct {
 	Reason string
 	// Err is the network error, if there was no answer.
 	Err error
+	// Attempts is how many token requests were sent before giving up.
+	Attempts int
 }
 
 // Error renders the token URL and the reason.
@@ -233,31 +256,34 @@ func (e *AuthError) Unwrap() error { return e.Err }
 // later request would fail the same way:
 //
 //   - no access token (an *AuthError: bad credentials, API disabled, token
-//     URL wrong or unreachable);
+//     URL wrong, or the token endpoint unreachable or failing beyond the
+//     retry budget);
+//   - a transient fault (429, 502, 503, 504, a timeout, a lost or refused
+//     connection) that lasted beyond the retry budget (an *ExhaustedError):
+//     Oro is down or overloaded for longer than the run may wait;
 //   - an answer Oro gives to a misconfigured client (an *Error): 401 to a
 //     fresh token, 403, 404 on a collection route (API disabled or a wrong
-//     resource type), 405, 406, 415, a redirect, an HTML page, or a 2xx
-//     answer that is not JSON:API;
+//     resource type), 405, 406, 415, a redirect, an HTML page other than a
+//     proxy's 502/503/504 page, or a 2xx answer that is not JSON:API;
 //   - no connection at all (a *NetError whose request was never sent);
 //   - the caller's context canceled.
 //
-// Errors of one record are not fatal: 400, 409, 404 on an item, a 5xx
-// answer with a JSON:API body, a timeout or a connection lost after the
-// request was sent.
+// Errors of one record are not fatal: 400, 409, 404 on an item, a 500
+// answer, a 502/503/504 answer or a timeout or a connection lost after the
+// request was sent that the client did not retry (a POST: see
+// [MayHaveWritten]).
 func IsFatal(err error) bool {
 	if err == nil {
 		return false
 	}
 	var ae *AuthError
-	if errors.As(err, &ae) {
+	var xe *ExhaustedError
+	if errors.As(err, &ae) || errors.As(err, &xe) || errors.Is(err, context.Canceled) {
 		return true
 	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.fatal()
-	}
-	if errors.Is(err, context.Canceled) {
-		return true
 	}
 	var ne *NetError
 	return errors.As(err, &ne) && !ne.Sent

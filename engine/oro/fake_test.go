@@ -1,6 +1,7 @@
 package oro
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -67,12 +68,66 @@ func (f *fakeOro) config() Config {
 
 func (f *fakeOro) client(t *testing.T) *Client {
 	t.Helper()
-	c, err := NewClient(f.config())
+	c, _ := newTestClient(t, f.config())
+	return c
+}
+
+// newTestClient returns a client for cfg whose waits between attempts
+// advance a fake clock instead of taking time.
+func newTestClient(t *testing.T, cfg Config) (*Client, *testClock) {
+	t.Helper()
+	c, err := NewClient(cfg)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	c.retry.Backoff = time.Millisecond
-	return c
+	clock := &testClock{start: time.Now()}
+	c.now, c.sleep = clock.Now, clock.Sleep
+	return c, clock
+}
+
+// testClock is a fake clock whose Sleep advances it at once and records
+// the wait. Attempts themselves take no fake time, unless real is set:
+// then the clock also runs with real time (a hung request's timeout
+// counts, the waits still do not take time).
+type testClock struct {
+	mu     sync.Mutex
+	start  time.Time
+	offset time.Duration
+	real   bool
+	waits  []time.Duration
+}
+
+// Now returns the fake time.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.real {
+		return time.Now().Add(c.offset)
+	}
+	return c.start.Add(c.offset)
+}
+
+// Sleep advances the clock by d, or fails if ctx ended.
+func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+	c.waits = append(c.waits, d)
+	return nil
+}
+
+// Waits returns the waits so far and their total.
+func (c *testClock) Waits() ([]time.Duration, time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var total time.Duration
+	for _, d := range c.waits {
+		total += d
+	}
+	return append([]time.Duration(nil), c.waits...), total
 }
 
 func (f *fakeOro) setAPI(h http.HandlerFunc) {
@@ -95,6 +150,12 @@ func (f *fakeOro) token(w http.ResponseWriter, r *http.Request) {
 		f.tokenAnswer(w, r)
 		return
 	}
+	f.issue(w, r)
+}
+
+// issue is the real token endpoint: a token for the right credentials,
+// 401 invalid_client otherwise.
+func (f *fakeOro) issue(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
 		http.Error(w, "bad token request", 400)
 		return

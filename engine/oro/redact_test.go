@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orosync/orosync/engine/httpkit"
 )
 
 // assertClean fails if s contains the client secret or any issued token.
@@ -147,16 +149,17 @@ func TestErrorsNeverContainSecrets(t *testing.T) {
 			}
 			cfg := f.config()
 			cfg.Timeout = 100 * time.Millisecond
+			cfg.Retry = httpkit.Policy{MaxAttempts: 2}
+			var logs strings.Builder
+			cfg.Log = func(line string) { logs.WriteString(line + "\n") }
 			if tc.cfg != nil {
 				tc.cfg(&cfg)
 			}
-			c, err := NewClient(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.retry.Backoff = time.Millisecond
-			_, err = c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
+			c, _ := newTestClient(t, cfg)
+			_, err := c.Create(context.Background(), "customers", []byte(`{"data":{}}`))
 			assertCleanError(t, err)
+			assertClean(t, "log", logs.String())
+			assertClean(t, "Stats", fmt.Sprintf("%+v", c.Stats()))
 			if tc.write && !MayHaveWritten(err) {
 				t.Errorf("MayHaveWritten(%v) = false, want true", err)
 			}

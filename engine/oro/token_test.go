@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/orosync/orosync/engine/httpkit"
 )
 
 // fakeClock is a controllable clock for token expiry.
@@ -197,11 +199,12 @@ func TestConcurrentUnauthorizedCollapseIntoOneRefresh(t *testing.T) {
 func TestTokenEndpointErrors(t *testing.T) {
 	closed := closedURL(t)
 	tests := []struct {
-		name   string
-		opts   func(*fakeOro)
-		cfg    func(*Config)
-		want   string
-		status int
+		name     string
+		opts     func(*fakeOro)
+		cfg      func(*Config)
+		want     string
+		status   int
+		requests int // token requests; 0 means 1
 	}{
 		{
 			name:   "invalid client",
@@ -249,9 +252,12 @@ func TestTokenEndpointErrors(t *testing.T) {
 			status: 301,
 		},
 		{
-			name: "connection refused",
-			cfg:  func(c *Config) { c.TokenURL = closed },
-			want: "Oro token request to " + closed + " failed: cannot connect",
+			// Oro never answered: more likely a wrong URL than a restart,
+			// so only coldAttempts attempts.
+			name:     "connection refused",
+			cfg:      func(c *Config) { c.TokenURL = closed },
+			want:     "Oro token request to " + closed + " failed: cannot connect",
+			requests: coldAttempts,
 		},
 	}
 	for _, tc := range tests {
@@ -265,11 +271,8 @@ func TestTokenEndpointErrors(t *testing.T) {
 			if tc.cfg != nil {
 				tc.cfg(&cfg)
 			}
-			c, err := NewClient(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = c.Ping(context.Background())
+			c, _ := newTestClient(t, cfg)
+			err := c.Ping(context.Background())
 			var ae *AuthError
 			if !errors.As(err, &ae) {
 				t.Fatalf("Ping() = %v, want *AuthError", err)
@@ -283,8 +286,8 @@ func TestTokenEndpointErrors(t *testing.T) {
 			if !IsFatal(err) {
 				t.Error("IsFatal = false, want true")
 			}
-			if got := c.TokenRequests(); got != 1 {
-				t.Errorf("TokenRequests() = %d, want 1", got)
+			if got := c.TokenRequests(); got != max(tc.requests, 1) {
+				t.Errorf("TokenRequests() = %d, want %d", got, max(tc.requests, 1))
 			}
 			if f.apiCalls.Load() != 0 {
 				t.Errorf("API calls = %d, want 0", f.apiCalls.Load())
@@ -297,17 +300,18 @@ func TestTokenEndpointTimeout(t *testing.T) {
 	f := newFakeOro(t, func(f *fakeOro) { f.tokenDelay = 300 * time.Millisecond })
 	cfg := f.config()
 	cfg.Timeout = 50 * time.Millisecond
-	c, err := NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = c.Ping(context.Background())
+	cfg.Retry = httpkit.Policy{MaxAttempts: 2}
+	c, _ := newTestClient(t, cfg)
+	err := c.Ping(context.Background())
 	var ae *AuthError
 	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "no answer within 50ms") {
 		t.Fatalf("Ping() = %v, want an *AuthError about the 50ms timeout", err)
 	}
-	if !IsFatal(err) {
-		t.Error("IsFatal = false, want true")
+	if !strings.Contains(err.Error(), "it kept failing for") || !strings.Contains(err.Error(), "(2 attempts)") || ae.Attempts != 2 {
+		t.Errorf("Ping() = %q, want it to say that 2 attempts timed out", err)
+	}
+	if !IsFatal(err) || c.TokenRequests() != 2 {
+		t.Errorf("IsFatal = %v, TokenRequests = %d, want true, 2 (a timeout is retried)", IsFatal(err), c.TokenRequests())
 	}
 }
 

@@ -1,0 +1,84 @@
+package oro
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/orosync/orosync/engine/httpkit"
+)
+
+// Retrier paces and bounds an operation that spans several client calls
+// because the client may not repeat it by itself. The engine's create is
+// one: a POST answered 502, 503 or 504, or whose connection was lost after
+// it was sent, may have created the record, so the client returns at once
+// ([MayHaveWritten]) and the engine looks the record up by its natural key
+// before sending it again. A Retrier makes that loop wait like the client's
+// own retries (the same [httpkit.Policy], Retry-After honoured) and stop
+// within the same budget, with the same fatal *ExhaustedError:
+//
+//	r := client.NewRetrier()
+//	res, err := client.Create(ctx, typ, doc)
+//	for err != nil && oro.MayHaveWritten(err) && !oro.IsFatal(err) {
+//		if err = r.Wait(ctx, err); err != nil {
+//			break // an *ExhaustedError (fatal), or ctx ended
+//		}
+//		// look the record up by its natural key: found means done
+//		res, err = client.Create(ctx, typ, doc)
+//	}
+//
+// Wait before looking up, not after: a POST whose gateway timed out may
+// still be committing in Oro. A Retrier belongs to one operation and is not
+// safe for concurrent use.
+type Retrier struct {
+	b     *httpkit.Budget
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+	c     *Client // nil: no stats, no log
+}
+
+// NewRetrier returns a Retrier with the client's policy ([Client.Retry]),
+// clock and log, whose waits and give-ups count in [Client.Stats].
+func (c *Client) NewRetrier() *Retrier {
+	return &Retrier{b: httpkit.NewBudget(c.retry, c.now()), now: c.now, sleep: c.sleep, c: c}
+}
+
+// NewRetrier returns a Retrier for callers without a *Client (a test's
+// stand-in): policy p, zero fields taken from the client's defaults, and
+// the real clock.
+func NewRetrier(p httpkit.Policy) *Retrier {
+	return &Retrier{b: httpkit.NewBudget(p.WithDefaults(defaultRetry), time.Now()), now: time.Now, sleep: sleep}
+}
+
+// Wait records that a try failed with err and waits before the next one.
+// It returns nil when the caller may try again, and otherwise the error to
+// report: err itself when it is nil or fatal; a fatal *ExhaustedError
+// wrapping err when the budget ran out; err wrapped with the reason when
+// ctx ends first or its deadline comes before the next try.
+func (r *Retrier) Wait(ctx context.Context, err error) error {
+	if err == nil || IsFatal(err) {
+		return err
+	}
+	now := r.now()
+	wait, ok := r.b.Next(headerOf(err), now)
+	if !ok {
+		method, url := requestOf(err)
+		if r.c != nil {
+			r.c.stats.gaveUp()
+		}
+		return &ExhaustedError{Method: method, URL: url, Attempts: r.b.Attempts(), Spent: r.b.Spent(now), Policy: r.b.Policy(), Err: err}
+	}
+	if dl, ok := ctx.Deadline(); ok && now.Add(wait).After(dl) {
+		return fmt.Errorf("%w (not tried again: the deadline comes before the next try, in %s)", err, wait)
+	}
+	if r.c != nil {
+		r.c.stats.retried(reasonOf(err), wait)
+		method, url := requestOf(err)
+		r.c.logf("%s %s → %s; trying again in %s after a look-up (try %d of %d)",
+			method, r.c.shownURL(url), lastFailure(err), wait.Round(time.Millisecond), r.b.Attempts()+1, r.b.Policy().MaxAttempts)
+	}
+	if serr := r.sleep(ctx, wait); serr != nil {
+		return fmt.Errorf("%w; stopped waiting to try again: %w", err, serr)
+	}
+	return nil
+}

@@ -1,0 +1,222 @@
+package oro
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/orosync/orosync/engine/httpkit"
+)
+
+const (
+	// serverErrorAttempts caps the attempts of a GET or HEAD answered 500
+	// (or another 5xx that is not 502, 503 or 504): Oro's application error
+	// may be a passing deadlock, or the same failure every time.
+	serverErrorAttempts = 3
+	// coldAttempts caps the attempts of a request whose connection cannot
+	// be opened while neither the API nor the token endpoint has ever
+	// answered: a wrong ORO_API_URL or ORO_TOKEN_URL is then more likely
+	// than a restarting Oro, and is reported within about a second and a
+	// half instead of after the whole budget.
+	coldAttempts = 3
+)
+
+// verdict is what to do about a failed attempt.
+type verdict struct {
+	retry  bool
+	reason RetryReason
+	// transient: running out of budget on this fault stops the run.
+	transient bool
+	// limit caps the attempts below the policy's MaxAttempts (0: no cap).
+	limit int
+}
+
+// verdict decides whether a failed attempt of method is sent again: res is
+// its answer, or err says why there was none.
+func (c *Client) verdict(method string, res *Response, err error) verdict {
+	if err != nil {
+		var ne *NetError
+		if !errors.As(err, &ne) || errors.Is(ne.Err, context.Canceled) || !httpkit.Transient(ne.Err) {
+			return verdict{} // canceled, a certificate, an unknown host, a malformed answer
+		}
+		if !ne.Sent { // nothing left: safe for every method
+			v := verdict{retry: true, reason: RetryNetwork, transient: true}
+			if !c.answered.Load() {
+				v.limit = coldAttempts
+			}
+			return v
+		}
+		return verdict{retry: httpkit.Idempotent(method), reason: RetryNetwork, transient: true}
+	}
+	switch {
+	case httpkit.Throttled(res.Status): // refused before processing
+		return verdict{retry: true, reason: RetryThrottled, transient: true}
+	case httpkit.Unavailable(res.Status): // a POST may have been processed
+		return verdict{retry: httpkit.Idempotent(method), reason: RetryServer, transient: true}
+	case httpkit.ServerError(res.Status): // a write answered 500 is the record's error
+		return verdict{retry: httpkit.Safe(method), reason: RetryServer, limit: serverErrorAttempts}
+	}
+	return verdict{}
+}
+
+// roundTrip runs the attempts of one call.
+func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
+	b := httpkit.NewBudget(c.retry, c.now())
+	refreshed := false
+	for {
+		t0 := c.now()
+		tok, err := c.token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.Exclude(c.now().Sub(t0)) // the token fetch has its own budget
+		res, queued, err := c.attempt(ctx, cl, tok)
+		b.Exclude(queued)
+		switch {
+		case err == nil && res.Status == http.StatusUnauthorized && !refreshed:
+			// Oro rejects a stale token before processing: the same attempt again.
+			refreshed = true
+			c.stats.retried(RetryUnauthorized, 0)
+			c.logf("%s %s → 401 Unauthorized: fetching a new token and repeating the request once", cl.method, c.shownURL(cl.url))
+			c.tokens.Invalidate(tok)
+			continue
+		case err == nil && res.Status >= 200 && res.Status < 300 && !isHTML(res.Header.Get("Content-Type"), res.Body):
+			return res, nil
+		}
+		attempt := b.Attempts() + 1
+		failure := c.failure(cl, res, err, attempt)
+		v := c.verdict(cl.method, res, err)
+		if !v.retry || ctx.Err() != nil || v.limit > 0 && attempt >= v.limit {
+			return nil, failure
+		}
+		var h http.Header
+		if res != nil {
+			h = res.Header
+		}
+		now := c.now()
+		wait, ok := b.Next(h, now)
+		switch {
+		case !ok && v.transient:
+			c.stats.gaveUp()
+			return nil, &ExhaustedError{Method: cl.method, URL: cl.url, Attempts: attempt, Spent: b.Spent(now), Policy: c.retry, Err: failure}
+		case !ok:
+			return nil, failure
+		}
+		if dl, ok := ctx.Deadline(); ok && now.Add(wait).After(dl) {
+			return nil, fmt.Errorf("%w (not retried: the deadline comes before the next attempt, in %s)", failure, wait)
+		}
+		c.stats.retried(v.reason, wait)
+		c.logf("%s %s → %s; retrying in %s (attempt %d of %d)", cl.method, c.shownURL(cl.url), lastFailure(failure),
+			wait.Round(time.Millisecond), attempt+1, c.retry.MaxAttempts)
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return nil, fmt.Errorf("%w; stopped waiting to retry: %w", failure, serr)
+		}
+	}
+}
+
+// attempt sends the call once within the concurrency limit and the rate
+// limit, and reports how long it waited for them.
+func (c *Client) attempt(ctx context.Context, cl call, tok *httpkit.Token) (*Response, time.Duration, error) {
+	t0 := c.now()
+	release, err := c.limiter.Acquire(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s %s: %w", cl.method, cl.url, err)
+	}
+	if _, err := c.pacer.Wait(ctx, c.now, c.sleep); err != nil {
+		release(httpkit.Ignored)
+		return nil, 0, fmt.Errorf("%s %s: %w", cl.method, cl.url, err)
+	}
+	queued := c.now().Sub(t0)
+	c.stats.queued(queued)
+	res, err := c.send(ctx, cl, tok)
+	status := 0
+	if res != nil {
+		status = res.Status
+	}
+	release(httpkit.OutcomeOf(status))
+	c.stats.request(cl.method, status)
+	return res, queued, err
+}
+
+// failure is the error of a failed attempt: the *Error of an unusable
+// answer, or err (a *NetError, or a local problem) with the attempt count.
+func (c *Client) failure(cl call, res *Response, err error, attempt int) error {
+	var ne *NetError
+	if errors.As(err, &ne) {
+		ne.Attempts = attempt
+	}
+	if err != nil {
+		return err
+	}
+	e := c.newError(cl, res)
+	e.Attempts = attempt
+	return e
+}
+
+// token returns the access token to send, or an *AuthError.
+func (c *Client) token(ctx context.Context) (*httpkit.Token, error) {
+	tok, err := c.tokens.Token(ctx)
+	var te *httpkit.TokenError
+	if errors.As(err, &te) {
+		return nil, c.authError(te)
+	}
+	return tok, err
+}
+
+// limitChanged logs and counts a change of the concurrency limit.
+func (c *Client) limitChanged(from, to int, why httpkit.Outcome) {
+	if to < from {
+		c.stats.decreased()
+		c.logf("Oro asked to slow down (429 or 503): at most %d requests in flight now, down from %d", to, from)
+		return
+	}
+	c.logf("Oro answers cleanly again: at most %d requests in flight now, up from %d", to, from)
+}
+
+// logf sends one line to Config.Log, secrets removed.
+func (c *Client) logf(format string, args ...any) {
+	if c.log != nil {
+		c.log("oro: " + c.red.Redact(fmt.Sprintf(format, args...)))
+	}
+}
+
+// shownURL is a request URL as shown in logs: userinfo and secret-looking
+// query values masked.
+func (c *Client) shownURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return httpkit.Mask
+	}
+	return c.red.URL(u)
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// answerProbe records that the server answered at least once.
+type answerProbe struct {
+	base http.RoundTripper
+	seen *atomic.Bool
+}
+
+// RoundTrip implements http.RoundTripper.
+func (p *answerProbe) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := p.base.RoundTrip(req)
+	if err == nil {
+		p.seen.Store(true)
+	}
+	return res, err
+}
