@@ -36,8 +36,10 @@ func (s *streams) runCommand() *ucli.Command {
 	flags := append(connectionFlags(),
 		&ucli.BoolFlag{Name: "dry-run", Usage: "print one JSON line per request a real run would send; send nothing to Oro, change no state"},
 		&ucli.IntFlag{Name: "limit", Usage: "read at most `N` records per mapping (0 = all)"},
-		&ucli.IntFlag{Name: "concurrency", Usage: "records processed at once (default 4; a dry run uses every CPU)"},
+		&ucli.IntFlag{Name: "concurrency", Usage: "requests to Oro in flight at once (default 4); lowered on 429/503 and raised again when answers are clean"},
+		&ucli.Float64Flag{Name: "max-rps", Usage: "at most `N` requests to Oro per second (0 = no limit)"},
 		&ucli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "timeout of each request to Oro"},
+		&ucli.DurationFlag{Name: "retry-max-wait", Value: oro.DefaultMaxWait, Usage: "how long one request may keep retrying 429, 502/503/504, timeouts and lost connections before the mapping stops (Oro is down)"},
 		&ucli.DurationFlag{Name: "record-timeout", Value: 5 * time.Second, Usage: "time limit of the transform of one record"},
 		&ucli.StringFlag{Name: "dead-letter", EnvVars: []string{"OROSYNC_DEAD_LETTER"}, Value: "orosync-dead-letter.jsonl", Usage: "JSON Lines `FILE` for records that could not be written (created only when one fails)"},
 		&ucli.StringFlag{Name: "report", Usage: "write the machine-readable JSON run report to `FILE` (- for stdout)"},
@@ -161,6 +163,12 @@ func (s *streams) run(c *ucli.Context) error {
 // environment, or starts the in-process stand-in for --sandbox. A dry run
 // needs no settings at all.
 func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
+	concurrency := c.Int("concurrency")
+	if concurrency <= 0 {
+		concurrency = oro.DefaultMaxInFlight
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = concurrency + 2 // reuse a connection per request in flight (and the token's)
 	cfg := oro.Config{
 		APIURL:       c.String("api-url"),
 		TokenURL:     c.String("token-url"),
@@ -168,7 +176,12 @@ func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
 		ClientSecret: c.String("client-secret"),
 		Timeout:      c.Duration("timeout"),
 		UserAgent:    "orosync/" + version(),
+		MaxInFlight:  concurrency,
+		MaxRPS:       c.Float64("max-rps"),
+		HTTPClient:   &http.Client{Transport: transport},
+		Log:          func(line string) { fmt.Fprintln(s.err, line) },
 	}
+	cfg.Retry.MaxWait = c.Duration("retry-max-wait")
 	if !c.Bool("sandbox") {
 		if c.Bool("dry-run") {
 			return cfg, func() {}, nil

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/orosync/orosync/engine/oro"
 )
@@ -31,9 +30,8 @@ import (
 //     on asynchronous operations): the mapping goes on one request per
 //     record.
 func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchItem) {
-	policy := mr.r.opts.Retry
-	var waited time.Duration
-	for attempt := 1; len(items) > 0; attempt++ {
+	retry := mr.newRetrier()
+	for len(items) > 0 {
 		body, owner, err := batchBody(items)
 		if err != nil {
 			finishAll(items, failure(StageTransform, err))
@@ -66,18 +64,13 @@ func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchI
 			items = rest
 			continue
 		}
-		if oro.MayHaveWritten(err) {
-			wait := policy.Delay(attempt, nil, time.Now())
-			if attempt >= policy.MaxAttempts || !policy.Within(waited, wait) || mr.oro.refused() != nil {
-				finishAll(items, writeResult{status: Failed, err: err, stage: StageWrite, req: req})
+		if oro.MayHaveWritten(err) && !oro.IsFatal(err) && mr.oro.refused() == nil {
+			if werr := retry.Wait(ctx, err); werr != nil {
+				mr.failIfFatal(&record{origin: "batch"}, werr)
+				finishAll(items, writeResult{status: Failed, err: werr, stage: StageWrite, req: req})
 				return
 			}
 			items = mr.afterLostBatch(ctx, items, err)
-			if sleep(ctx, wait) != nil {
-				finishAll(items, writeResult{status: Failed, err: err, stage: StageWrite, req: req})
-				return
-			}
-			waited += wait
 			continue
 		}
 		if len(items) > 1 && !oro.IsFatal(err) {

@@ -65,9 +65,10 @@ type Options struct {
 	// a mapping stops (fatal error, interrupt), so that their outcome is
 	// recorded (default 10s).
 	StopGrace time.Duration
-	// Retry bounds how often a POST whose answer was lost is sent again
-	// after a natural-key lookup found nothing (default: 5 attempts, 1s
-	// doubling up to 30s, at most 2 minutes of waiting).
+	// Retry paces and bounds a POST (or batch) whose answer was lost and
+	// that is sent again after a natural-key lookup found nothing, when the
+	// client does not give its own (*oro.Client does: its retry policy);
+	// zero fields take the client's defaults.
 	Retry httpkit.Policy
 	// Verify checks that the Oro records the id map holds for unchanged
 	// documents still exist (batched GETs by id); a record deleted in Oro
@@ -149,7 +150,6 @@ func (o *Options) setDefaults() {
 	if o.StopGrace <= 0 {
 		o.StopGrace = 10 * time.Second
 	}
-	o.Retry = o.Retry.WithDefaults(httpkit.Policy{MaxAttempts: 5, Backoff: time.Second, MaxBackoff: 30 * time.Second, MaxWait: 2 * time.Minute})
 	if o.BatchSize <= 0 {
 		o.BatchSize = 100
 	}

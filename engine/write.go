@@ -162,38 +162,42 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 // create POSTs body. A POST whose answer was lost (a timeout, a dropped
 // connection, a 502/503/504 from a proxy) may have created the record: it
 // is never repeated blindly. With a natural key (target.match) orosync
-// looks the record up first and sends it again, after a backoff, only if
-// Oro does not have it, within Options.Retry; without one the record is
+// waits like the client's own retries, looks the record up, and sends it
+// again only if Oro does not have it, within the client's retry budget
+// (whose end is fatal: Oro is down); without one the record is
 // dead-lettered with may_have_written.
 func (mr *mappingRun) create(ctx context.Context, d *document, body []byte) (id string, st Status, err error) {
 	typ := mr.m.Target.Type
-	policy := mr.r.opts.Retry
-	var waited time.Duration
-	for attempt := 1; ; attempt++ {
-		res, err := mr.oro.Create(ctx, typ, body)
-		if err == nil {
-			return res.ID, statusOfCreate(res), nil
+	res, err := mr.oro.Create(ctx, typ, body)
+	retry := mr.newRetrier()
+	for err != nil && oro.MayHaveWritten(err) && !oro.IsFatal(err) && len(mr.m.Target.Match) > 0 && mr.oro.refused() == nil {
+		if err = retry.Wait(ctx, err); err != nil {
+			break
 		}
-		if !oro.MayHaveWritten(err) || len(mr.m.Target.Match) == 0 || ctx.Err() != nil || mr.oro.refused() != nil {
-			return "", Failed, err
-		}
-		mr.r.logf("%s: %s: %v; checking by target.match whether Oro stored it before sending it again", mr.m.Name, d.key, err)
+		mr.r.logf("%s: %s: checking by target.match whether Oro stored the record before sending it again", mr.m.Name, d.key)
 		found, lerr := mr.match(ctx, d)
 		if lerr != nil {
-			return "", Failed, fmt.Errorf("%w; looking it up by target.match failed too: %v", err, lerr)
+			return "", Failed, fmt.Errorf("the answer to the POST was lost; looking the record up by target.match failed: %w", lerr)
 		}
 		if found != "" {
 			return found, Created, nil
 		}
-		wait := policy.Delay(attempt, nil, time.Now())
-		if attempt >= policy.MaxAttempts || !policy.Within(waited, wait) {
-			return "", Failed, fmt.Errorf("%w; Oro does not have the record and %d attempts failed (raise --retry-max-wait if Oro is often this slow)", err, attempt)
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return "", Failed, err
-		}
-		waited += wait
+		res, err = mr.oro.Create(ctx, typ, body)
 	}
+	if err != nil {
+		return "", Failed, err
+	}
+	return res.ID, statusOfCreate(res), nil
+}
+
+// newRetrier paces one operation that spans several requests (a lost
+// POST, a lost batch): the client's policy and budget, or Options.Retry
+// for a client that has none.
+func (mr *mappingRun) newRetrier() *oro.Retrier {
+	if c, ok := mr.r.opts.Oro.(interface{ NewRetrier() *oro.Retrier }); ok {
+		return c.NewRetrier()
+	}
+	return oro.NewRetrier(mr.r.opts.Retry)
 }
 
 // sleep waits d or until ctx ends.

@@ -130,6 +130,20 @@ type call struct {
 	body       []byte
 	resType    string
 	collection bool
+	// header holds request headers besides the standard ones (X-Mode; an
+	// X-Include here replaces the default noHateoas).
+	header map[string]string
+	// creates marks a request that creates records whatever its method (a
+	// batch is a PATCH that creates): it is retried like a POST.
+	creates bool
+}
+
+// retryMethod is the method whose retry rules apply to the call.
+func (cl call) retryMethod() string {
+	if cl.creates {
+		return http.MethodPost
+	}
+	return cl.method
 }
 
 // Do sends one API request and returns its 2xx answer; any other answer is
@@ -177,6 +191,9 @@ func (c *Client) send(ctx context.Context, cl call, tok *httpkit.Token) (*Respon
 		return nil, fmt.Errorf("%s %s: cannot build the request: %w", cl.method, cl.url, err)
 	}
 	c.setHeaders(req, cl.body != nil, tok)
+	for k, v := range cl.header {
+		req.Header[k] = []string{v}
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		return nil, c.netError(cl, unwrapURLError(err), httpkit.Sent(err))

@@ -89,7 +89,7 @@ func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 		}
 		attempt := b.Attempts() + 1
 		failure := c.failure(cl, res, err, attempt)
-		v := c.verdict(cl.method, res, err)
+		v := c.verdict(cl.retryMethod(), res, err)
 		if !v.retry || ctx.Err() != nil || v.limit > 0 && attempt >= v.limit {
 			return nil, failure
 		}
