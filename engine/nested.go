@@ -203,7 +203,7 @@ func existingByKey(current *oro.Resource, existing []ref, p relPlan) (map[string
 			}
 		}
 		if rec == nil {
-			return nil, fmt.Errorf("Oro did not include %s %s, which it lists among the related records", e.Type, e.ID)
+			return nil, fmt.Errorf("the answer lists %s %s among the related records but does not include it", e.Type, e.ID)
 		}
 		k := keyValue(rec, p.key)
 		if _, dup := out[k]; dup {

@@ -157,7 +157,8 @@ func (c *Client) AsyncOperationErrors(ctx context.Context, id string) ([]ErrorOb
 				} `json:"source"`
 			} `json:"attributes"`
 		}
-		if err := decodeJSON(res.Body, &wd); err == nil {
+		err = decodeJSON(res.Body, &wd)
+		if err == nil {
 			err = decodeData(wd.Data, &items)
 		}
 		if err != nil {
