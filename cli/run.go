@@ -40,6 +40,7 @@ func (s *streams) runCommand() *ucli.Command {
 		&ucli.Float64Flag{Name: "max-rps", Usage: "at most `N` requests to Oro per second (0 = no limit)"},
 		&ucli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "timeout of each request to Oro"},
 		&ucli.DurationFlag{Name: "retry-max-wait", Value: oro.DefaultMaxWait, Usage: "how long one request may keep retrying 429, 502/503/504, timeouts and lost connections before the mapping stops (Oro is down)"},
+		&ucli.DurationFlag{Name: "retry-backoff", Value: oro.DefaultBackoff, Usage: "the first wait before retrying a request, doubled each time (with jitter) up to 30s; a Retry-After answer wins"},
 		&ucli.DurationFlag{Name: "record-timeout", Value: 5 * time.Second, Usage: "time limit of the transform of one record"},
 		&ucli.StringFlag{Name: "dead-letter", EnvVars: []string{"OROSYNC_DEAD_LETTER"}, Value: "orosync-dead-letter.jsonl", Usage: "JSON Lines `FILE` for records that could not be written (created only when one fails)"},
 		&ucli.StringFlag{Name: "report", Usage: "write the machine-readable JSON run report to `FILE` (- for stdout)"},
@@ -182,6 +183,7 @@ func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
 		Log:          func(line string) { fmt.Fprintln(s.err, line) },
 	}
 	cfg.Retry.MaxWait = c.Duration("retry-max-wait")
+	cfg.Retry.Backoff = c.Duration("retry-backoff")
 	if !c.Bool("sandbox") {
 		if c.Bool("dry-run") {
 			return cfg, func() {}, nil

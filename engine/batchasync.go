@@ -59,7 +59,7 @@ func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, id
 		case len(byItem[i]) > 0:
 			it.res <- writeResult{status: Failed, err: opErr(byItem[i]), stage: StageWrite}
 		case op.Status == "success" && len(whole) == 0 && it.kind == actPatch:
-			it.res <- mr.itemWritten(it, it.id)
+			it.res <- mr.itemWritten(ctx, it, it.id)
 		default:
 			it.res <- mr.confirmByKey(ctx, it, op, whole, opErr)
 		}
@@ -77,7 +77,7 @@ func (mr *mappingRun) confirmByKey(ctx context.Context, it *batchItem, op *oro.A
 	if len(mr.m.Target.Match) == 0 {
 		return writeResult{status: Failed, err: &unknownOutcome{err: fmt.Errorf("%w; without target.match orosync cannot find the record", why)}, stage: StageWrite}
 	}
-	found, err := mr.match(ctx, it.d)
+	found, err := mr.matchAfterLoss(ctx, it.d)
 	switch {
 	case err != nil:
 		return failure(stageOfLookup(err), fmt.Errorf("%v; finding the record by target.match failed: %w", why, err))
@@ -86,7 +86,7 @@ func (mr *mappingRun) confirmByKey(ctx context.Context, it *batchItem, op *oro.A
 	case found == "":
 		return writeResult{status: Failed, err: why, stage: StageWrite}
 	}
-	return mr.itemWritten(it, found)
+	return mr.itemWritten(ctx, it, found)
 }
 
 // errorStatus is the status of a set of errors, as Oro picks it: the

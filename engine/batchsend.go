@@ -115,12 +115,13 @@ func (mr *mappingRun) batchWritten(ctx context.Context, items []*batchItem, ans 
 		return
 	}
 	for i, it := range items {
-		it.res <- mr.itemWritten(it, ans.Data[i].ID)
+		it.res <- mr.itemWritten(ctx, it, ans.Data[i].ID)
 	}
 }
 
 // itemWritten records one item Oro stored with id.
-func (mr *mappingRun) itemWritten(it *batchItem, id string) writeResult {
+func (mr *mappingRun) itemWritten(ctx context.Context, it *batchItem, id string) writeResult {
+	mr.noteWritten(ctx, it.d, id)
 	st := Created
 	if it.kind == actPatch {
 		st = Updated
@@ -222,12 +223,12 @@ func (mr *mappingRun) afterLostBatch(ctx context.Context, items []*batchItem, lo
 			it.res <- writeResult{status: Failed, err: lost, stage: StageWrite}
 			continue
 		}
-		found, err := mr.match(ctx, it.d)
+		found, err := mr.matchAfterLoss(ctx, it.d)
 		switch {
 		case err != nil:
 			it.res <- failure(stageOfLookup(err), fmt.Errorf("%w; looking it up by target.match failed too: %v", lost, err))
 		case found != "":
-			it.res <- mr.itemWritten(it, found)
+			it.res <- mr.itemWritten(ctx, it, found)
 		default:
 			again = append(again, it)
 		}

@@ -111,6 +111,16 @@ func (mr *mappingRun) unchanged(ctx context.Context, d *document, e state.Entry)
 // match looks the document up in Oro by its natural key (target.match). It
 // returns "" when nothing matches, and a *conflictError on several matches.
 func (mr *mappingRun) match(ctx context.Context, d *document) (string, error) {
+	return mr.matchWith(ctx, d, true)
+}
+
+// matchAfterLoss is match after a write whose answer was lost: the key
+// index cannot know what the lost write stored, so Oro is asked.
+func (mr *mappingRun) matchAfterLoss(ctx context.Context, d *document) (string, error) {
+	return mr.matchWith(ctx, d, false)
+}
+
+func (mr *mappingRun) matchWith(ctx context.Context, d *document, indexOK bool) (string, error) {
 	filter, err := mr.matchFilter(ctx, d)
 	if err != nil || filter == nil {
 		return "", err
@@ -120,7 +130,7 @@ func (mr *mappingRun) match(ctx context.Context, d *document) (string, error) {
 		return "", fmt.Errorf("target.match: %w", err)
 	}
 	typ := mr.m.Target.Type
-	ids, err := mr.r.lookups.match(ctx, mr.oro, typ, filter)
+	ids, err := mr.findByKey(ctx, filter, indexOK)
 	if err != nil {
 		return "", fmt.Errorf("find %s by %s: %w", typ, desc, err)
 	}
@@ -131,6 +141,35 @@ func (mr *mappingRun) match(ctx context.Context, d *document) (string, error) {
 		return ids[0], mr.claim(d, ids[0], desc)
 	}
 	return "", &conflictError{msg: fmt.Sprintf("conflict: several %s match %s (ids %s and %s at least); orosync never guesses: make the records unique in Oro or fix target.match", typ, desc, ids[0], ids[1])}
+}
+
+// findByKey returns the ids of up to two records a natural key finds: from
+// the mapping's key index when it holds the collection, else from Oro
+// (batched where the filter takes comma lists).
+func (mr *mappingRun) findByKey(ctx context.Context, filter map[string]any, indexOK bool) ([]string, error) {
+	if x := mr.keys; x != nil && indexOK {
+		if v, err := filterValue(filter[x.field]); err == nil {
+			if ids, ok := x.lookup(ctx, mr.oro, v); ok {
+				return ids, nil
+			}
+		}
+	}
+	return mr.r.lookups.match(ctx, mr.oro, mr.m.Target.Type, filter)
+}
+
+// noteWritten tells the mapping's key index that Oro now has record id
+// with the document's natural key.
+func (mr *mappingRun) noteWritten(ctx context.Context, d *document, id string) {
+	if mr.keys == nil {
+		return
+	}
+	filter, err := mr.matchFilter(ctx, d)
+	if err != nil || filter == nil {
+		return
+	}
+	if v, err := filterValue(filter[mr.keys.field]); err == nil {
+		mr.keys.set(id, v)
+	}
 }
 
 // claim checks that the Oro record a natural key found is not the record

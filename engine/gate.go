@@ -122,3 +122,16 @@ func (g *gate) AsyncOperation(ctx context.Context, id string) (*oro.AsyncOperati
 func (g *gate) AsyncOperationErrors(ctx context.Context, id string) ([]oro.ErrorObject, error) {
 	return g.batchClient().AsyncOperationErrors(ctx, id)
 }
+
+// Count implements OroCounter.
+func (g *gate) Count(ctx context.Context, typ string, q url.Values) (int, error) {
+	c, ok := g.oro.(OroCounter)
+	if !ok {
+		return 0, fmt.Errorf("count %s: the Oro client cannot count", typ)
+	}
+	if err := g.enter(ctx); err != nil {
+		return 0, err
+	}
+	defer g.leave()
+	return c.Count(ctx, typ, q)
+}

@@ -221,6 +221,9 @@ type mappingRun struct {
 	// batch collects the mapping's writes into Batch API requests; nil
 	// when each record is its own request.
 	batch *batcher
+	// keys indexes the collection by the natural key when target.match is
+	// one field whose filter takes no list; nil otherwise.
+	keys *keyIndex
 	// stop ends the mapping's context (a fatal error).
 	stop context.CancelCauseFunc
 
@@ -266,6 +269,7 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	if mode := mr.batchMode(); mode != "" {
 		mr.batch = newBatcher(mr, mode)
 	}
+	mr.keys = mr.newKeyIndex()
 	src, err := mr.open(ctx)
 	if err != nil {
 		mr.fail(err)

@@ -89,6 +89,7 @@ func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, gon
 	if err != nil {
 		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
 	}
+	mr.noteWritten(ctx, d, id)
 	if d.key != "" {
 		if err := mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()); err != nil {
 			return failure(StageState, err)
@@ -151,6 +152,7 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 	if err != nil {
 		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
 	}
+	mr.noteWritten(ctx, d, id)
 	if d.key != "" {
 		if err := mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()); err != nil {
 			return failure(StageState, err)
@@ -175,7 +177,7 @@ func (mr *mappingRun) create(ctx context.Context, d *document, body []byte) (id 
 			break
 		}
 		mr.r.logf("%s: %s: checking by target.match whether Oro stored the record before sending it again", mr.m.Name, d.key)
-		found, lerr := mr.match(ctx, d)
+		found, lerr := mr.matchAfterLoss(ctx, d)
 		if lerr != nil {
 			return "", Failed, fmt.Errorf("the answer to the POST was lost; looking the record up by target.match failed: %w", lerr)
 		}
