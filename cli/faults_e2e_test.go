@@ -119,7 +119,9 @@ func TestFaultStorm(t *testing.T) {
 	if want := int(took/(2*time.Second)) + 3; tokens > 2*want {
 		t.Errorf("%d tokens for a run of %s with 2 s tokens; want about one per lifetime (≤ %d)", tokens, took.Round(time.Millisecond), 2*want)
 	}
-	var rep struct{ Total struct{ Read, Created, Failed int } }
+	var rep struct {
+		Total struct{ Read, Created, Failed int }
+	}
 	b, _ := os.ReadFile(report)
 	json.Unmarshal(b, &rep)
 	if rep.Total.Read != 2*n || rep.Total.Failed != 0 {
