@@ -140,3 +140,144 @@ func tail(s string, n int) string {
 }
 
 var _ = atomic.Int64{}
+
+// groupsSource writes n customer groups with increasing updated_at, read
+// incrementally, to dir; the mapping has no natural key when noMatch.
+func groupsSource(t *testing.T, dir string, n int, noMatch bool) string {
+	t.Helper()
+	writeJSONL(t, filepath.Join(dir, "groups.jsonl"), n, func(i int) string {
+		return fmt.Sprintf(`{"code":"G%05d","name":"Group %05d","updated_at":"2026-01-01T00:00:00Z"}`, i, i)
+	})
+	match := ", match: {name: .attributes.name}"
+	if noMatch {
+		match = ""
+	}
+	path := filepath.Join(dir, "groups.yaml")
+	writeFile(t, path, "version: 1\nname: groups\nsource: {file: groups.jsonl}\nincremental: {cursor: .updated_at}\n"+
+		"target: {type: customergroups, key: .code, write: upsert"+match+"}\n"+
+		"transform: '{type: \"customergroups\", attributes: {name: .name}}'\n")
+	return path
+}
+
+// whenWritten calls fn once the stand-in has seen n POSTs of typ.
+func whenWritten(oro *oroStandIn, typ string, n int, fn func()) {
+	go func() {
+		for oro.Stats().Requests["POST "+typ] < n {
+			time.Sleep(time.Millisecond)
+		}
+		fn()
+	}()
+}
+
+// uniqueNames counts the groups in the stand-in by name.
+func uniqueNames(oro *oroStandIn) (records, names int) {
+	seen := map[any]bool{}
+	for _, g := range oro.Records("customergroups") {
+		seen[g.Attributes["name"]] = true
+		records++
+	}
+	return records, len(seen)
+}
+
+// TestOroDownMidRun: Oro down for a while in the middle of a run (503 to
+// everything, the token endpoint included): within the retry budget the
+// run waits and finishes; beyond it the mapping stops with exit 3 and its
+// checkpoint untouched, and a rerun completes with no duplicate. (The
+// issue's 20 s outage is scaled down to keep the test fast; the rule is
+// the same.)
+func TestOroDownMidRun(t *testing.T) {
+	t.Setenv("ORO_CLIENT_SECRET", testSecret)
+	const n = 600
+
+	oro := newStandIn(t, sandbox.Options{Latency: time.Millisecond})
+	dir := t.TempDir()
+	mapping := groupsSource(t, dir, n, false)
+	whenWritten(oro, "customergroups", 100, func() { oro.Down(time.Second) })
+	start := time.Now()
+	r := runCLI(t, "", oro.runArgs(dir, "--retry-backoff", "50ms", "--retry-max-wait", "5s", mapping)...)
+	if r.code != 0 {
+		t.Fatalf("down 1s, budget 5s: exit %d after %s, want 0\n%s", r.code, time.Since(start), tail(r.stderr, 20))
+	}
+	if got, names := uniqueNames(oro); got != n || names != n || oro.Stats().Faults[sandbox.FaultDown] == 0 {
+		t.Errorf("Oro has %d groups (%d names), %d down answers; want %d once each after riding through the outage", got, names, oro.Stats().Faults[sandbox.FaultDown], n)
+	}
+
+	oro = newStandIn(t, sandbox.Options{Latency: time.Millisecond})
+	dir = t.TempDir()
+	mapping = groupsSource(t, dir, n, false)
+	whenWritten(oro, "customergroups", 100, func() { oro.Down(4 * time.Second) })
+	start = time.Now()
+	r = runCLI(t, "", oro.runArgs(dir, "--retry-backoff", "50ms", "--retry-max-wait", "1s", mapping)...)
+	took := time.Since(start)
+	if r.code != 3 || !strings.Contains(r.stderr, "Oro kept failing") {
+		t.Fatalf("down 4s, budget 1s: exit %d, want 3 naming the outage\n%s", r.code, tail(r.stderr, 20))
+	}
+	if took > 3*time.Second {
+		t.Errorf("the run took %s to give up; want about the 1 s budget (plus a request timeout)", took)
+	}
+	if cp := checkpointOf(t, filepath.Join(dir, "state"), "groups"); cp != "-" {
+		t.Errorf("checkpoint = %s after a stopped run, want none", cp)
+	}
+	oro.Up()
+	r = runCLI(t, "", oro.runArgs(dir, "--retry-backoff", "50ms", mapping)...)
+	if got, names := uniqueNames(oro); r.code != 0 || got != n || names != n {
+		t.Errorf("rerun: exit %d, %d groups (%d names); want %d, none twice\n%s", r.code, got, names, n, tail(r.stderr, 20))
+	}
+}
+
+// TestHungOroIsGivenUpOnWithinTheBound: an Oro that accepts connections and
+// never answers is given up on within the same bound as an unreachable one
+// (request timeout plus retry budget), not after hours.
+func TestHungOroIsGivenUpOnWithinTheBound(t *testing.T) {
+	t.Setenv("ORO_CLIENT_SECRET", testSecret)
+	oro := newStandIn(t, sandbox.Options{})
+	dir := t.TempDir()
+	mapping := groupsSource(t, dir, 300, false)
+	whenWritten(oro, "customergroups", 50, func() { oro.InjectFault(sandbox.Fault{Hang: true, Times: -1}) })
+	t.Cleanup(oro.ClearFaults)
+	start := time.Now()
+	r := runCLI(t, "", oro.runArgs(dir, "--timeout", "300ms", "--retry-backoff", "50ms", "--retry-max-wait", "1s", mapping)...)
+	took := time.Since(start)
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", r.code, tail(r.stderr, 20))
+	}
+	if took > 4*time.Second {
+		t.Errorf("gave up after %s; want within about timeout + budget\n%s", took, tail(r.stderr, 30))
+	}
+}
+
+// TestStoppedRunsNeverDuplicate: eight runs of a mapping without a natural
+// key, each stopped mid-run by a fatal answer while writes are in flight,
+// then one clean run: no record is in Oro twice, because a stop lets the
+// writes already sent finish and records them; an outcome that stays
+// unknown is dead-lettered with may_have_written.
+func TestStoppedRunsNeverDuplicate(t *testing.T) {
+	t.Setenv("ORO_CLIENT_SECRET", testSecret)
+	const n = 400
+	oro := newStandIn(t, sandbox.Options{Latency: 15 * time.Millisecond})
+	dir := t.TempDir()
+	mapping := groupsSource(t, dir, n, true)
+	for run := 1; run <= 8; run++ {
+		posts := oro.Stats().Requests["POST customergroups"]
+		whenWritten(oro, "customergroups", posts+30, func() {
+			oro.InjectFault(sandbox.Fault{Method: "POST", Type: "customergroups", Status: 403})
+		})
+		r := runCLI(t, "", oro.runArgs(dir, "--concurrency", "8", mapping)...)
+		if r.code != 3 {
+			t.Fatalf("run %d: exit %d, want 3 (stopped by a 403)\n%s", run, r.code, tail(r.stderr, 10))
+		}
+		for _, d := range readLines(t, filepath.Join(dir, "dead.jsonl")) {
+			e := d["error"].(map[string]any)
+			if e["stage"] == "write" && e["status"] != float64(403) && e["may_have_written"] != true {
+				t.Errorf("run %d: a write with an unknown outcome is not marked may_have_written: %v", run, d)
+			}
+		}
+	}
+	oro.ClearFaults()
+	if r := runCLI(t, "", oro.runArgs(dir, mapping)...); r.code != 0 {
+		t.Fatalf("clean run: exit %d\n%s", r.code, tail(r.stderr, 10))
+	}
+	if got, names := uniqueNames(oro); got != n || names != n {
+		t.Errorf("Oro has %d groups for %d names; want %d, none twice", got, names, n)
+	}
+}

@@ -41,6 +41,8 @@ type Client struct {
 	// endpoint: until then a connection that cannot be opened is more
 	// likely a wrong URL than a restarting Oro.
 	answered atomic.Bool
+	// health tracks whether Oro has been answering: see outage.
+	health health
 	// sleep waits between attempts and now reads the clock (Retry-After
 	// dates, token expiry, retry budgets, the rate limit); tests replace
 	// them.

@@ -212,6 +212,48 @@ func TestHungOroGivenUpWithinTimeoutPlusBudget(t *testing.T) {
 	}
 }
 
+// TestOutageEndsEveryRequestWithinOneBudget: once Oro has given no usable
+// answer for longer than the retry budget, every request gives up at its
+// first failed attempt, instead of each spending a budget of its own in
+// line behind the others.
+func TestOutageEndsEveryRequestWithinOneBudget(t *testing.T) {
+	f := newFakeOro(t)
+	var hang atomic.Bool
+	f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+		if hang.Load() {
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Content-Type", MediaType)
+		w.Write([]byte(`{"data":{"type":"customers","id":"7"}}`))
+	})
+	cfg := f.config()
+	cfg.Timeout = 50 * time.Millisecond
+	cfg.Retry = httpkit.Policy{MaxAttempts: 100, Backoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxWait: 200 * time.Millisecond}
+	c, clock := newTestClient(t, cfg)
+	clock.real = true
+	if _, err := c.Get(context.Background(), "customers", "7"); err != nil {
+		t.Fatal(err)
+	}
+	hang.Store(true)
+	if _, err := c.Get(context.Background(), "customers", "7"); !IsFatal(err) {
+		t.Fatalf("first request in the outage: %v, want a fatal exhaustion", err)
+	}
+	start := clock.Now()
+	_, err := c.Get(context.Background(), "customers", "8")
+	var xe *ExhaustedError
+	if !errors.As(err, &xe) || xe.Attempts != 1 {
+		t.Fatalf("second request: %v, want exhaustion after one attempt", err)
+	}
+	if took := clock.Now().Sub(start); took > cfg.Timeout+100*time.Millisecond {
+		t.Errorf("the second request took %s; want one timeout", took)
+	}
+	hang.Store(false)
+	if _, err := c.Get(context.Background(), "customers", "7"); err != nil {
+		t.Errorf("after the outage: %v; want Oro's answer", err)
+	}
+}
+
 func TestColdStartRefusedIsReportedQuickly(t *testing.T) {
 	f := newFakeOro(t)
 	cfg := f.config()

@@ -63,10 +63,31 @@ func (c *Client) verdict(method string, res *Response, err error) verdict {
 	return verdict{}
 }
 
+// health is when Oro last gave a usable answer and when a request last
+// met a transient fault, across all the client's requests (unix nanos).
+type health struct {
+	good, bad atomic.Int64
+}
+
+// outage returns how long Oro has given no usable answer while requests
+// kept meeting transient faults, when that is longer than the retry
+// budget: then every request gives up at once, so that a hung or dead Oro
+// stops a run within one budget, not after one budget per request in
+// line (each waits behind the others' timeouts).
+func (c *Client) outage(now time.Time) (time.Duration, bool) {
+	good, bad := c.health.good.Load(), c.health.bad.Load()
+	if c.retry.MaxWait <= 0 || bad <= good || good == 0 {
+		return 0, false
+	}
+	silent := now.Sub(time.Unix(0, good))
+	return silent, silent > c.retry.MaxWait
+}
+
 // roundTrip runs the attempts of one call.
 func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 	b := httpkit.NewBudget(c.retry, c.now())
 	refreshed := false
+	c.health.good.CompareAndSwap(0, c.now().UnixNano())
 	for {
 		t0 := c.now()
 		tok, err := c.token(ctx)
@@ -85,11 +106,22 @@ func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 			c.tokens.Invalidate(tok)
 			continue
 		case err == nil && res.Status >= 200 && res.Status < 300 && !isHTML(res.Header.Get("Content-Type"), res.Body):
+			c.health.good.Store(c.now().UnixNano())
 			return res, nil
 		}
 		attempt := b.Attempts() + 1
 		failure := c.failure(cl, res, err, attempt)
 		v := c.verdict(cl.retryMethod(), res, err)
+		now := c.now()
+		if !v.transient {
+			c.health.good.Store(now.UnixNano()) // Oro answered, if not as hoped
+		} else {
+			c.health.bad.Store(now.UnixNano())
+			if silent, out := c.outage(now); out {
+				c.stats.gaveUp()
+				return nil, &ExhaustedError{Method: cl.method, URL: cl.url, Attempts: attempt, Spent: silent, Policy: c.retry, Err: failure}
+			}
+		}
 		if !v.retry || ctx.Err() != nil || v.limit > 0 && attempt >= v.limit {
 			return nil, failure
 		}
@@ -97,7 +129,6 @@ func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 		if res != nil {
 			h = res.Header
 		}
-		now := c.now()
 		wait, ok := b.Next(h, now)
 		switch {
 		case !ok && v.transient:
