@@ -49,7 +49,10 @@ func (s *streams) runCommand() *ucli.Command {
 		&ucli.DurationFlag{Name: "verify-older-than", Usage: "like --verify, for the records Oro last confirmed longer ago than `DURATION` (e.g. 168h)"},
 		&ucli.BoolFlag{Name: "force", Usage: "write every document, also those the id map says are unchanged"},
 		&ucli.IntFlag{Name: "stop-after-errors", Value: 10, Usage: "stop a mapping whose first `N` records all fail with the same answer from Oro (a configuration error); 0 never stops"},
-		&ucli.StringFlag{Name: "oro-version", EnvVars: []string{"ORO_VERSION"}, Usage: "Oro version of the instance, e.g. 6.1.3, to check version-dependent features (meta.upsert needs 5.1.2+)"},
+		&ucli.StringFlag{Name: "oro-version", EnvVars: []string{"ORO_VERSION"}, Usage: "Oro version of the instance, e.g. 6.1.3: version-dependent features are checked and chosen by it (meta.upsert needs 5.1.2+, synchronous batches 6.0.4+; before 6.0.4 target.batch: auto sends asynchronous batches)"},
+		&ucli.IntFlag{Name: "batch-size", Value: 100, Usage: "at most `N` primary records per Batch API request (Oro's synchronous limit is 100 unless the instance raised it)"},
+		&ucli.IntFlag{Name: "batch-included", Value: 50, Usage: "at most `N` included records per Batch API request (Oro's synchronous limit is 50)"},
+		&ucli.DurationFlag{Name: "batch-deadline", Value: 30 * time.Minute, Usage: "how long to wait for an asynchronous batch operation before the mapping stops (its records are then unknown: a rerun looks them up by natural key)"},
 		&ucli.BoolFlag{Name: "sandbox", Usage: "run against a fresh in-process Oro stand-in (not Oro; data is discarded) with a temporary state store"},
 	)
 	return &ucli.Command{
@@ -80,6 +83,9 @@ func (s *streams) run(c *ucli.Context) error {
 		VerifyOlderThan:     c.Duration("verify-older-than"),
 		Force:               c.Bool("force"),
 		StopAfterSameErrors: c.Int("stop-after-errors"),
+		BatchSize:           c.Int("batch-size"),
+		BatchIncluded:       c.Int("batch-included"),
+		BatchDeadline:       c.Duration("batch-deadline"),
 		Out:                 s.out,
 		Log:                 s.err,
 	}
@@ -92,10 +98,17 @@ func (s *streams) run(c *ucli.Context) error {
 	case n == 0:
 		opts.StopAfterSameErrors = -1
 	}
+	if opts.BatchSize < 1 || opts.BatchIncluded < 1 {
+		return usageError("--batch-size and --batch-included must be 1 or more")
+	}
+	if opts.BatchDeadline <= 0 {
+		return usageError("--batch-deadline must be more than 0, e.g. 30m")
+	}
 	v, err := oroVersion(c)
 	if err != nil {
 		return err
 	}
+	opts.OroVersion = v
 	if err := checkMappings(ms, v, hideWarnings, s.err); err != nil {
 		return err
 	}
