@@ -54,7 +54,7 @@ func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, id
 	opErr := func(errs []oro.ErrorObject) error {
 		return &oro.Error{Method: "PATCH", URL: mr.collectionURL, Status: errorStatus(errs), Errors: errs}
 	}
-	for i, it := range items {
+	eachAtOnce(items, func(i int, it *batchItem) {
 		switch {
 		case len(byItem[i]) > 0:
 			it.res <- writeResult{status: Failed, err: opErr(byItem[i]), stage: StageWrite}
@@ -63,7 +63,7 @@ func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, id
 		default:
 			it.res <- mr.confirmByKey(ctx, it, op, whole, opErr)
 		}
-	}
+	})
 }
 
 // confirmByKey finds an item of a finished operation by its natural key:

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/orosync/orosync/engine/oro"
 )
@@ -213,15 +214,15 @@ func itemPointer(p string, item int, owner []int) string {
 // up by their natural key and finish when Oro has them. It returns the
 // items to send again.
 func (mr *mappingRun) afterLostBatch(ctx context.Context, items []*batchItem, lost error) []*batchItem {
-	var again []*batchItem
-	for _, it := range items {
+	resend := make([]bool, len(items))
+	eachAtOnce(items, func(i int, it *batchItem) {
 		if it.kind == actPatch {
-			again = append(again, it)
-			continue
+			resend[i] = true
+			return
 		}
 		if len(mr.m.Target.Match) == 0 {
 			it.res <- writeResult{status: Failed, err: lost, stage: StageWrite}
-			continue
+			return
 		}
 		found, err := mr.matchAfterLoss(ctx, it.d)
 		switch {
@@ -230,6 +231,12 @@ func (mr *mappingRun) afterLostBatch(ctx context.Context, items []*batchItem, lo
 		case found != "":
 			it.res <- mr.itemWritten(ctx, it, found)
 		default:
+			resend[i] = true
+		}
+	})
+	var again []*batchItem
+	for i, it := range items {
+		if resend[i] {
 			again = append(again, it)
 		}
 	}
@@ -237,4 +244,16 @@ func (mr *mappingRun) afterLostBatch(ctx context.Context, items []*batchItem, lo
 		mr.r.logf("%s: the answer to a batch was lost (%v); %d of its records are not in Oro and are sent again", mr.m.Name, lost, len(again))
 	}
 	return again
+}
+
+// eachAtOnce runs fn for every item concurrently and waits for all: the
+// natural-key lookups of a batch's items then join batched requests
+// (lookups.match) instead of going one after another. A batch is at most
+// Options.BatchSize items, and the client bounds the requests in flight.
+func eachAtOnce(items []*batchItem, fn func(i int, it *batchItem)) {
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Go(func() { fn(i, it) })
+	}
+	wg.Wait()
 }

@@ -102,6 +102,15 @@ func (c *Client) UpdateList(ctx context.Context, typ string, doc []byte, sync bo
 type wireListDocument struct {
 	Data     json.RawMessage `json:"data"`
 	Included []wireResource  `json:"included"`
+	// Links are the pagination links; nil when Oro sent none (X-Include:
+	// noHateoas, or the plain format).
+	Links map[string]json.RawMessage `json:"links"`
+}
+
+// hasNext reports whether the document links a next page.
+func (d *wireListDocument) hasNext() bool {
+	next, ok := d.Links["next"]
+	return ok && string(next) != "null" && string(next) != `""`
 }
 
 // AsyncOperation reads asyncoperations/{id}.
@@ -127,8 +136,9 @@ func (c *Client) AsyncOperation(ctx context.Context, id string) (*AsyncOperation
 }
 
 // operationErrorPage is how many errors one page of
-// asyncoperations/{id}/errors asks for.
-const operationErrorPage = 100
+// asyncoperations/{id}/errors asks for (a variable for tests that read
+// several pages of a few errors).
+var operationErrorPage = 100
 
 // AsyncOperationErrors reads every page of asyncoperations/{id}/errors
 // (oro-api.md §10.1: paginated, 10 per page by default). Pointers keep the
@@ -138,10 +148,19 @@ func (c *Client) AsyncOperationErrors(ctx context.Context, id string) ([]ErrorOb
 	for page := 1; ; page++ {
 		q := url.Values{"page[size]": {strconv.Itoa(operationErrorPage)}, "page[number]": {strconv.Itoa(page)}}
 		p := "asyncoperations/" + url.PathEscape(id) + "/errors"
-		res, err := c.Do(ctx, http.MethodGet, p, q, nil)
+		u, err := c.resolve(p, q)
 		if err != nil {
 			return out, err
 		}
+		// totalCount says when every error is read, whatever page size
+		// the server really serves (links say it too when it omits the
+		// count).
+		res, err := c.roundTrip(ctx, call{method: http.MethodGet, url: u, resType: "asyncoperations",
+			header: map[string]string{"X-Include": "totalCount"}})
+		if err != nil {
+			return out, err
+		}
+		total, countErr := strconv.Atoi(res.Header.Get("X-Include-Total-Count"))
 		var wd wireListDocument
 		var items []struct {
 			ID         any `json:"id"`
@@ -175,7 +194,16 @@ func (c *Client) AsyncOperationErrors(ctx context.Context, id string) ([]ErrorOb
 			}
 			out = append(out, e)
 		}
-		if len(items) < operationErrorPage {
+		var more bool
+		switch {
+		case countErr == nil:
+			more = len(out) < total
+		case wd.Links != nil:
+			more = wd.hasNext()
+		default:
+			more = len(items) >= operationErrorPage
+		}
+		if !more || len(items) == 0 {
 			return out, nil
 		}
 	}
