@@ -49,11 +49,21 @@ const testSecret = "s3cr3t-client-Secret-value"
 
 func newStandIn(t *testing.T, opts sandbox.Options) *oroStandIn {
 	t.Helper()
+	return newStandInBehind(t, opts, nil)
+}
+
+// newStandInBehind serves the stand-in through wrap (nil: directly), as a
+// proxy in front of Oro would.
+func newStandInBehind(t *testing.T, opts sandbox.Options, wrap func(http.Handler) http.Handler) *oroStandIn {
+	t.Helper()
 	if opts.ClientSecret == "" {
 		opts.ClientID, opts.ClientSecret = "test-client", testSecret
 	}
 	s := &oroStandIn{Server: sandbox.New(opts)}
 	h := s.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != sandbox.TokenPath {
 			h.ServeHTTP(w, r)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,8 +137,6 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-var _ = atomic.Int64{}
 
 // groupsSource writes n customer groups with increasing updated_at, read
 // incrementally, to dir; the mapping has no natural key when noMatch.
