@@ -5,17 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/orosync/orosync/engine/oro"
 )
+
+// slots bounds the requests to Oro in flight of a run
+// (Options.Concurrency) and tells how many wait for one.
+type slots struct {
+	sem     chan struct{}
+	waiting atomic.Int64
+}
+
+func newSlots(n int) *slots { return &slots{sem: make(chan struct{}, n)} }
+
+// busy reports whether a full round of requests waits for a slot: sending
+// one more request now would only queue it behind them.
+func (s *slots) busy() bool { return s.waiting.Load() >= int64(cap(s.sem)) }
 
 // gate is a mapping's way to Oro: it bounds the requests in flight, shared
 // with every mapping of the run (Options.Concurrency), and once the mapping
 // stops it refuses new requests, so that nothing is sent whose outcome the
 // stopping run would not wait for.
 type gate struct {
-	oro OroClient
-	sem chan struct{} // one slot per request in flight, shared by the run
+	oro   OroClient
+	slots *slots // shared by the run
 	// stopped is closed when the mapping stops; why says why.
 	stopped <-chan struct{}
 	why     func() error
@@ -23,8 +37,8 @@ type gate struct {
 
 // newGate returns the gate of a mapping (or of the run's lookups) that
 // stops with stop.
-func newGate(c OroClient, sem chan struct{}, stop context.Context) *gate {
-	return &gate{oro: c, sem: sem, stopped: stop.Done(), why: func() error { return context.Cause(stop) }}
+func newGate(c OroClient, s *slots, stop context.Context) *gate {
+	return &gate{oro: c, slots: s, stopped: stop.Done(), why: func() error { return context.Cause(stop) }}
 }
 
 // enter waits for a free slot. It fails once the mapping stopped (or when
@@ -34,17 +48,31 @@ func (g *gate) enter(ctx context.Context) error {
 		return err
 	}
 	select {
-	case g.sem <- struct{}{}:
+	case g.slots.sem <- struct{}{}:
+	default:
+		if err := g.wait(ctx); err != nil {
+			return err
+		}
+	}
+	if err := g.refused(); err != nil {
+		g.leave()
+		return err
+	}
+	return nil
+}
+
+// wait blocks until a slot is free, counted as waiting.
+func (g *gate) wait(ctx context.Context) error {
+	g.slots.waiting.Add(1)
+	defer g.slots.waiting.Add(-1)
+	select {
+	case g.slots.sem <- struct{}{}:
+		return nil
 	case <-g.stopped:
 		return g.refused()
 	case <-ctx.Done():
 		return fmt.Errorf("waiting to send a request: %w", context.Cause(ctx))
 	}
-	if err := g.refused(); err != nil {
-		<-g.sem
-		return err
-	}
-	return nil
 }
 
 // errNotSent marks a request the gate refused because the mapping stopped.
@@ -60,7 +88,7 @@ func (g *gate) refused() error {
 	}
 }
 
-func (g *gate) leave() { <-g.sem }
+func (g *gate) leave() { <-g.slots.sem }
 
 // Create implements OroClient.
 func (g *gate) Create(ctx context.Context, typ string, doc []byte) (*oro.Resource, error) {

@@ -22,14 +22,18 @@ import (
 type keyIndex struct {
 	typ, field string
 
-	mu      sync.Mutex
-	asked   int           // per-record lookups so far
-	cost    int           // requests reading the collection costs; 0 unknown
-	ready   bool          // ids holds the whole collection
-	failed  bool          // reading it failed once: per-record lookups for good
-	built   chan struct{} // closed when a build ended (nil: none started)
-	ids     map[string][]string
-	valueOf map[string]string // id → value, to move an id when its value changes
+	mu     sync.Mutex
+	asked  int           // per-record lookups so far
+	cost   int           // requests reading the collection costs; 0 unknown
+	ready  bool          // ids holds the whole collection
+	failed bool          // counting or reading it failed: per-record lookups for good
+	busy   chan struct{} // closed when the count or read under way ends
+	// building is set while the collection is read; the run's writes
+	// meanwhile wait in pending, as the pages may have been read before.
+	building bool
+	pending  [][2]string // id, value
+	ids      map[string][]string
+	valueOf  map[string]string // id → value, to move an id when its value changes
 }
 
 // keyIndexPage is the page size of reading a collection's keys.
@@ -60,48 +64,55 @@ func (mr *mappingRun) newKeyIndex() *keyIndex {
 }
 
 // lookup returns the ids of the records whose field is value, and ok when
-// the index answered; otherwise the caller asks Oro for this record, and
-// the index may have started to build.
+// the index answered; otherwise the caller asks Oro for this record. While
+// the collection is counted or read, lookups wait for it: its answer is
+// worth the wait, and asking Oro meanwhile would cost what the index
+// saves.
 func (x *keyIndex) lookup(ctx context.Context, c OroCounter, value string) (ids []string, ok bool) {
-	x.mu.Lock()
-	if x.ready {
-		ids = x.find(value)
-		x.mu.Unlock()
-		return ids, true
-	}
-	if x.failed || x.built != nil {
-		built := x.built
-		x.mu.Unlock()
-		if built == nil {
+	counted := false
+	for {
+		x.mu.Lock()
+		if x.ready {
+			ids = x.find(value)
+			x.mu.Unlock()
+			return ids, true
+		}
+		if x.failed {
+			x.mu.Unlock()
 			return nil, false
 		}
-		<-built // a build is under way: its answer is worth the wait
-		return x.lookupReady(value)
+		if busy := x.busy; busy != nil {
+			x.mu.Unlock()
+			select {
+			case <-busy:
+				continue
+			case <-ctx.Done():
+				return nil, false
+			}
+		}
+		if !counted {
+			x.asked++
+			counted = true
+		}
+		var work func()
+		switch {
+		case x.cost == 0 && x.asked >= countAfter:
+			work = func() { x.price(ctx, c) }
+		case x.cost > 0 && x.asked >= x.cost:
+			work = func() { x.build(ctx, c) }
+		default:
+			x.mu.Unlock()
+			return nil, false
+		}
+		busy := make(chan struct{})
+		x.busy = busy
+		x.mu.Unlock()
+		work()
+		x.mu.Lock()
+		x.busy = nil
+		close(busy)
+		x.mu.Unlock()
 	}
-	x.asked++
-	start := x.cost > 0 && x.asked >= x.cost
-	count := x.cost == 0 && x.asked == countAfter
-	if start {
-		x.built = make(chan struct{})
-	}
-	x.mu.Unlock()
-	switch {
-	case count:
-		x.price(ctx, c)
-	case start:
-		x.build(ctx, c)
-		return x.lookupReady(value)
-	}
-	return nil, false
-}
-
-func (x *keyIndex) lookupReady(value string) ([]string, bool) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.ready {
-		return nil, false
-	}
-	return x.find(value), true
 }
 
 // find answers from the index: exact matches, else matches without case
@@ -133,33 +144,43 @@ func (x *keyIndex) price(ctx context.Context, c OroCounter) {
 
 // build reads the field of every record of the collection.
 func (x *keyIndex) build(ctx context.Context, c OroCounter) {
+	x.mu.Lock()
+	x.building = true
+	x.mu.Unlock()
 	q := url.Values{"fields[" + x.typ + "]": {x.field}, "page[size]": {fmt.Sprint(keyIndexPage)}}
 	res, err := c.List(ctx, x.typ, q, 0)
 	x.mu.Lock()
-	defer func() {
-		close(x.built)
-		x.mu.Unlock()
-	}()
+	defer x.mu.Unlock()
+	x.building = false
+	pending := x.pending
+	x.pending = nil
 	if err != nil {
 		x.failed = true
 		return
 	}
 	x.ids, x.valueOf = map[string][]string{}, map[string]string{}
-	for _, r := range res {
-		v := filterFieldValue(r, x.field)
-		x.ids[v] = append(x.ids[v], r.ID)
-		x.valueOf[r.ID] = v
-	}
 	x.ready = true
+	for _, r := range res {
+		x.setLocked(r.ID, filterFieldValue(r, x.field))
+	}
+	for _, p := range pending {
+		x.setLocked(p[0], p[1])
+	}
 }
 
 // set records that the run wrote record id with field value.
 func (x *keyIndex) set(id, value string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if !x.ready {
-		return
+	switch {
+	case x.building:
+		x.pending = append(x.pending, [2]string{id, value})
+	case x.ready:
+		x.setLocked(id, value)
 	}
+}
+
+func (x *keyIndex) setLocked(id, value string) {
 	if old, ok := x.valueOf[id]; ok {
 		if old == value {
 			return

@@ -25,9 +25,16 @@ import (
 // own writes change them.
 type lookups struct {
 	// window is how long a batchable query waits for others to join its
-	// request; maxBatch caps the values per request.
+	// request; maxBatch caps the values per request. While busy reports
+	// that a full round of requests already waits for a slot, the query
+	// keeps waiting, window after window, up to maxWait: sent now it
+	// would only queue, and meanwhile more queries join it (records admitted
+	// one by one as others finish would otherwise make requests of 2 or 3
+	// values).
 	window   time.Duration
+	maxWait  time.Duration
 	maxBatch int
+	busy     func() bool
 
 	group   singleflight.Group
 	mu      sync.Mutex
@@ -47,14 +54,19 @@ type batchKey struct {
 	cached     bool
 }
 
-// lookupWindow is how long a batchable query waits for others.
-var lookupWindow = 5 * time.Millisecond
+// lookupWindow is how long a batchable query waits for others, and
+// lookupMaxWait how long at most while requests queue for a slot.
+var (
+	lookupWindow  = 5 * time.Millisecond
+	lookupMaxWait = 250 * time.Millisecond
+)
 
-// newLookups returns the run's lookups. Each query is sent through the
-// client its caller gives: the caller's mapping gate, which stops sending
-// when the mapping stops.
-func newLookups() *lookups {
-	return &lookups{window: lookupWindow, maxBatch: 100,
+// newLookups returns the run's lookups; busy tells whether requests queue
+// for a slot (nil: never). Each query is sent through the client its
+// caller gives: the caller's mapping gate, which stops sending when the
+// mapping stops.
+func newLookups(busy func() bool) *lookups {
+	return &lookups{window: lookupWindow, maxWait: lookupMaxWait, maxBatch: 100, busy: busy,
 		cache: map[string]lookupResult{}, batches: map[batchKey]*lookupBatch{}}
 }
 
@@ -165,11 +177,7 @@ type lookupBatch struct {
 func (l *lookups) batched(ctx context.Context, c OroClient, key batchKey, value string) ([]string, error) {
 	b, opened := l.join(key, value)
 	if opened {
-		select {
-		case <-time.After(l.window):
-		case <-b.full:
-		case <-ctx.Done():
-		}
+		l.gather(ctx, b)
 		l.flush(ctx, c, b)
 	}
 	select {
@@ -181,6 +189,27 @@ func (l *lookups) batched(ctx context.Context, c OroClient, key batchKey, value 
 		return nil, b.err
 	}
 	return b.matches[value], nil
+}
+
+// gather waits while other queries join batch b: until it is full, or a
+// window passed and requests do not queue (or maxWait passed).
+func (l *lookups) gather(ctx context.Context, b *lookupBatch) {
+	deadline := time.Now().Add(l.maxWait)
+	t := time.NewTimer(l.window)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.full:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if l.busy == nil || !l.busy() || !time.Now().Before(deadline) {
+				return
+			}
+			t.Reset(l.window)
+		}
+	}
 }
 
 // join adds value to the open batch of key, opening one when there is

@@ -120,9 +120,9 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 	}
 	r.ids = newIDMap(opts.State, r.instance, opts.DryRun, ms)
 	defer r.ids.close()
-	r.slots = make(chan struct{}, opts.Concurrency)
+	r.slots = newSlots(opts.Concurrency)
 	if opts.Oro != nil {
-		r.lookups = newLookups()
+		r.lookups = newLookups(r.slots.busy)
 	}
 	start := time.Now()
 	rep := &Report{DryRun: opts.DryRun, Verified: opts.Verify, Started: start.UTC()}
@@ -174,10 +174,10 @@ func (o *Options) setDefaults() {
 type runner struct {
 	opts     Options
 	out      *lineWriter
-	instance string        // the Oro instance's name in the state store
-	ids      *idMap        // every mapping's source key → Oro id
-	slots    chan struct{} // requests to Oro in flight (Options.Concurrency)
-	lookups  *lookups      // lookup() answers, batched and cached for the run; nil in a dry run
+	instance string   // the Oro instance's name in the state store
+	ids      *idMap   // every mapping's source key → Oro id
+	slots    *slots   // requests to Oro in flight (Options.Concurrency)
+	lookups  *lookups // lookup() answers, batched and cached for the run; nil in a dry run
 }
 
 // logf writes one progress line.
@@ -261,14 +261,20 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	})()
 	mr := &mappingRun{r: r, m: m, stop: stop, collectionURL: r.apiURL(m.Target.Type),
 		placeholders: m.Transform.MayMakePlaceholders(), lastByKey: map[string]*record{},
-		active: make(chan struct{}, activeRecords(r.opts.Concurrency)),
-		guard:  errorGuard{limit: r.opts.StopAfterSameErrors}}
+		guard: errorGuard{limit: r.opts.StopAfterSameErrors}}
 	if r.opts.Oro != nil {
 		mr.oro = newGate(r.opts.Oro, r.slots, ctx)
 	}
+	active := activeRecords(r.opts.Concurrency)
 	if mode := mr.batchMode(); mode != "" {
 		mr.batch = newBatcher(mr, mode)
+		if r.opts.Concurrency > 1 {
+			// Every request in flight a full batch, and as many records
+			// again being looked up and gathered into the next batches.
+			active = max(active, 2*r.opts.Concurrency*r.opts.BatchSize)
+		}
 	}
+	mr.active = make(chan struct{}, active)
 	mr.keys = mr.newKeyIndex()
 	src, err := mr.open(ctx)
 	if err != nil {
@@ -312,7 +318,7 @@ func (mr *mappingRun) pipeline(ctx, writeCtx context.Context, src Source) (readA
 	if mr.r.opts.DryRun {
 		batch = 64 // nothing waits on the network: cheap records, bigger batches
 	}
-	window := max(1, activeRecords(mr.r.opts.Concurrency)/batch) // batches between the stages
+	window := max(1, cap(mr.active)/batch) // batches between the stages
 	prepared := make(chan []*record, window)
 	var readErr error
 	go func() {
