@@ -31,9 +31,9 @@ type keyIndex struct {
 	// building is set while the collection is read; the run's writes
 	// meanwhile wait in pending, as the pages may have been read before.
 	building bool
-	pending  [][2]string // id, value
-	ids      map[string][]string
-	valueOf  map[string]string // id → value, to move an id when its value changes
+	pending  [][2]string         // id, value
+	ids      map[string][]string // value in lower case → ids
+	valueOf  map[string]string   // id → value, to tell exact matches and move an id when its value changes
 }
 
 // keyIndexPage is the page size of reading a collection's keys.
@@ -118,16 +118,17 @@ func (x *keyIndex) lookup(ctx context.Context, c OroCounter, value string) (ids 
 // find answers from the index: exact matches, else matches without case
 // (Oro may compare without it, as a batched lookup does).
 func (x *keyIndex) find(value string) []string {
-	if ids := x.ids[value]; len(ids) > 0 {
-		return append([]string(nil), ids...)
-	}
-	var out []string
-	for v, ids := range x.ids {
-		if strings.EqualFold(v, value) {
-			out = append(out, ids...)
+	cands := x.ids[strings.ToLower(value)]
+	var exact []string
+	for _, id := range cands {
+		if x.valueOf[id] == value {
+			exact = append(exact, id)
 		}
 	}
-	return out
+	if len(exact) > 0 {
+		return exact
+	}
+	return append([]string(nil), cands...)
 }
 
 // price counts the collection and sets what reading it would cost.
@@ -185,15 +186,17 @@ func (x *keyIndex) setLocked(id, value string) {
 		if old == value {
 			return
 		}
-		ids := x.ids[old]
+		key := strings.ToLower(old)
+		ids := x.ids[key]
 		for i, other := range ids {
 			if other == id {
-				x.ids[old] = append(ids[:i:i], ids[i+1:]...)
+				x.ids[key] = append(ids[:i:i], ids[i+1:]...)
 				break
 			}
 		}
 	}
-	x.ids[value] = append(x.ids[value], id)
+	key := strings.ToLower(value)
+	x.ids[key] = append(x.ids[key], id)
 	x.valueOf[id] = value
 }
 

@@ -207,3 +207,18 @@ func TestLookupsGatherWhileRequestsQueue(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyIndexPrefersExactMatches(t *testing.T) {
+	c := &countingOro{names: []string{"ACME", "Acme"}}
+	x := &keyIndex{typ: "customers", field: "name"}
+	ctx := context.Background()
+	for range countAfter {
+		x.lookup(ctx, c, "x")
+	}
+	if ids, ok := x.lookup(ctx, c, "Acme"); !ok || len(ids) != 1 || ids[0] != "2" {
+		t.Errorf("Acme = %v, %v; want the exact match, id 2", ids, ok)
+	}
+	if ids, _ := x.lookup(ctx, c, "acme"); len(ids) != 2 {
+		t.Errorf("acme = %v; want both records that match without case (a conflict)", ids)
+	}
+}
