@@ -247,6 +247,11 @@ func TestAsyncBatchSuccessWithErrorPages(t *testing.T) {
 	if pages != 2 {
 		t.Errorf("read the operation's errors in %d requests; want its 2 pages", pages)
 	}
+	// The records the operation created are found by reading the new
+	// records (filter[id][gt]), not with one GET per record.
+	if n := oro.Stats().Requests["GET customers"]; n > 30 {
+		t.Errorf("%d GET customers to confirm 120 records of one operation", n)
+	}
 	dl := readLines(t, filepath.Join(dir, "dead.jsonl"))
 	if len(dl) != 12 {
 		t.Fatalf("%d dead letters, want 12", len(dl))

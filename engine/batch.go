@@ -83,6 +83,7 @@ type batcher struct {
 	mu       sync.Mutex
 	items    []*batchItem
 	included int
+	opened   time.Time // when the first item of the open batch came
 	timer    *time.Timer
 	sent     sync.WaitGroup
 	// perRecord is set once Oro refused a batch (405, 403): the remaining
@@ -148,6 +149,9 @@ func (b *batcher) add(ctx context.Context, it *batchItem) bool {
 	if len(b.items) > 0 && (len(b.items)+1 > b.maxData || b.included+inc > b.maxIncluded) {
 		b.flushLocked(ctx)
 	}
+	if len(b.items) == 0 {
+		b.opened = time.Now()
+	}
 	b.items = append(b.items, it)
 	b.included += inc
 	if len(b.items) >= b.maxData {
@@ -155,11 +159,31 @@ func (b *batcher) add(ctx context.Context, it *batchItem) bool {
 		return true
 	}
 	if b.timer == nil {
-		b.timer = time.AfterFunc(b.idle, func() { b.flush(ctx) })
+		b.timer = time.AfterFunc(b.idle, func() { b.idleFlush(ctx) })
 	} else {
 		b.timer.Reset(b.idle)
 	}
 	return true
+}
+
+// batchMaxWait bounds how long a batch that is not full waits for more
+// records while requests queue for a slot.
+const batchMaxWait = 250 * time.Millisecond
+
+// idleFlush sends the open batch when no record came for a moment, unless
+// requests queue for a slot: sent now, the batch would only queue too,
+// half full, while the records behind it could have filled it.
+func (b *batcher) idleFlush(ctx context.Context) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.timer == nil || len(b.items) == 0 {
+		return
+	}
+	if b.mr.r.slots.busy() && time.Since(b.opened) < batchMaxWait {
+		b.timer.Reset(b.idle)
+		return
+	}
+	b.flushLocked(ctx)
 }
 
 // flush sends the open batch, if any.

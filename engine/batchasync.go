@@ -54,14 +54,22 @@ func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, id
 	opErr := func(errs []oro.ErrorObject) error {
 		return &oro.Error{Method: "PATCH", URL: mr.collectionURL, Status: errorStatus(errs), Errors: errs}
 	}
+	updated := func(it *batchItem) bool { return op.Status == "success" && len(whole) == 0 && it.kind == actPatch }
+	fresh := false
+	for i, it := range items {
+		if len(byItem[i]) == 0 && !updated(it) {
+			fresh = mr.catchUpKeys(ctx) // some records must be found by natural key
+			break
+		}
+	}
 	eachAtOnce(items, func(i int, it *batchItem) {
 		switch {
 		case len(byItem[i]) > 0:
 			it.res <- writeResult{status: Failed, err: opErr(byItem[i]), stage: StageWrite}
-		case op.Status == "success" && len(whole) == 0 && it.kind == actPatch:
+		case updated(it):
 			it.res <- mr.itemWritten(ctx, it, it.id)
 		default:
-			it.res <- mr.confirmByKey(ctx, it, op, whole, opErr)
+			it.res <- mr.confirmByKey(ctx, it, op, whole, opErr, fresh)
 		}
 	})
 }
@@ -69,7 +77,7 @@ func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, id
 // confirmByKey finds an item of a finished operation by its natural key:
 // the asynchronous Batch API does not tell the ids of the records it
 // created, and an operation that failed as a whole may have written some.
-func (mr *mappingRun) confirmByKey(ctx context.Context, it *batchItem, op *oro.AsyncOperation, whole []oro.ErrorObject, opErr func([]oro.ErrorObject) error) writeResult {
+func (mr *mappingRun) confirmByKey(ctx context.Context, it *batchItem, op *oro.AsyncOperation, whole []oro.ErrorObject, opErr func([]oro.ErrorObject) error, fresh bool) writeResult {
 	why := fmt.Errorf("asynchronous operation %s ended %s", op.ID, op.Status)
 	if len(whole) > 0 {
 		why = fmt.Errorf("asynchronous operation %s ended %s: %w", op.ID, op.Status, opErr(whole))
@@ -77,7 +85,7 @@ func (mr *mappingRun) confirmByKey(ctx context.Context, it *batchItem, op *oro.A
 	if len(mr.m.Target.Match) == 0 {
 		return writeResult{status: Failed, err: &unknownOutcome{err: fmt.Errorf("%w; without target.match orosync cannot find the record", why)}, stage: StageWrite}
 	}
-	found, err := mr.matchAfterLoss(ctx, it.d)
+	found, err := mr.matchAfterLoss(ctx, it.d, fresh)
 	switch {
 	case err != nil:
 		return failure(stageOfLookup(err), fmt.Errorf("%v; finding the record by target.match failed: %w", why, err))

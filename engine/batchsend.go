@@ -215,6 +215,7 @@ func itemPointer(p string, item int, owner []int) string {
 // items to send again.
 func (mr *mappingRun) afterLostBatch(ctx context.Context, items []*batchItem, lost error) []*batchItem {
 	resend := make([]bool, len(items))
+	fresh := mr.catchUpKeys(ctx)
 	eachAtOnce(items, func(i int, it *batchItem) {
 		if it.kind == actPatch {
 			resend[i] = true
@@ -224,7 +225,7 @@ func (mr *mappingRun) afterLostBatch(ctx context.Context, items []*batchItem, lo
 			it.res <- writeResult{status: Failed, err: lost, stage: StageWrite}
 			return
 		}
-		found, err := mr.matchAfterLoss(ctx, it.d)
+		found, err := mr.matchAfterLoss(ctx, it.d, fresh)
 		switch {
 		case err != nil:
 			it.res <- failure(stageOfLookup(err), fmt.Errorf("%w; looking it up by target.match failed too: %v", lost, err))

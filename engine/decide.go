@@ -114,10 +114,24 @@ func (mr *mappingRun) match(ctx context.Context, d *document) (string, error) {
 	return mr.matchWith(ctx, d, true)
 }
 
-// matchAfterLoss is match after a write whose answer was lost: the key
-// index cannot know what the lost write stored, so Oro is asked.
-func (mr *mappingRun) matchAfterLoss(ctx context.Context, d *document) (string, error) {
+// matchAfterLoss is match after a write whose answer was lost, or an
+// asynchronous operation, which tells no ids: the key index cannot know
+// what Oro stored, so Oro is asked, unless fresh says the index caught up
+// with Oro since (catchUpKeys) and knows the natural key.
+func (mr *mappingRun) matchAfterLoss(ctx context.Context, d *document, fresh bool) (string, error) {
+	if fresh {
+		if id, err := mr.matchWith(ctx, d, true); err != nil || id != "" {
+			return id, err
+		}
+	}
 	return mr.matchWith(ctx, d, false)
+}
+
+// catchUpKeys brings the mapping's key index up to date with the records
+// Oro created since it was read (one paged GET of the new records instead
+// of one per record) and reports whether it did.
+func (mr *mappingRun) catchUpKeys(ctx context.Context) bool {
+	return mr.keys != nil && mr.keys.catchUp(ctx, mr.oro)
 }
 
 func (mr *mappingRun) matchWith(ctx context.Context, d *document, indexOK bool) (string, error) {

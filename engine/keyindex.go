@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -34,6 +35,12 @@ type keyIndex struct {
 	pending  [][2]string         // id, value
 	ids      map[string][]string // value in lower case → ids
 	valueOf  map[string]string   // id → value, to tell exact matches and move an id when its value changes
+	// maxID is the highest id the index holds; numeric is false once an
+	// id is not a number (then the index cannot catch up by id).
+	maxID   int64
+	numeric bool
+	// catching serialises catchUp.
+	catching sync.Mutex
 }
 
 // keyIndexPage is the page size of reading a collection's keys.
@@ -160,7 +167,7 @@ func (x *keyIndex) build(ctx context.Context, c OroCounter) {
 		return
 	}
 	x.ids, x.valueOf = map[string][]string{}, map[string]string{}
-	x.ready = true
+	x.ready, x.numeric = true, true
 	for _, r := range res {
 		x.setLocked(r.ID, filterFieldValue(r, x.field))
 	}
@@ -198,6 +205,40 @@ func (x *keyIndex) setLocked(id, value string) {
 	key := strings.ToLower(value)
 	x.ids[key] = append(x.ids[key], id)
 	x.valueOf[id] = value
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil {
+		x.numeric = false
+	} else if n > x.maxID {
+		x.maxID = n
+	}
+}
+
+// catchUp adds the records Oro created after the highest id the index
+// holds (filter[id][gt], oro-api.md §8), when the run cannot know their
+// ids: an asynchronous batch operation's, or those of a batch whose answer
+// was lost. It reports whether the index is ready to answer. Ids from a
+// sequence are not committed in order, so a record may still be missing:
+// callers look a natural key the index does not know up in Oro.
+func (x *keyIndex) catchUp(ctx context.Context, c OroCounter) bool {
+	x.catching.Lock()
+	defer x.catching.Unlock()
+	x.mu.Lock()
+	ok, after := x.ready && x.numeric, x.maxID
+	x.mu.Unlock()
+	if !ok {
+		return false
+	}
+	q := url.Values{"fields[" + x.typ + "]": {x.field}, "filter[id][gt]": {strconv.FormatInt(after, 10)},
+		"sort": {"id"}, "page[size]": {fmt.Sprint(keyIndexPage)}}
+	res, err := c.List(ctx, x.typ, q, 0)
+	if err != nil {
+		return false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, r := range res {
+		x.setLocked(r.ID, filterFieldValue(r, x.field))
+	}
+	return x.ready
 }
 
 // OroCounter is what a key index needs from Oro (implemented by

@@ -40,8 +40,18 @@ func (c *countingOro) List(ctx context.Context, typ string, q url.Values, limit 
 	if q.Get("fields["+typ+"]") != "name" {
 		return nil, fmt.Errorf("List %v: want only the key field", q)
 	}
+	after := -1
+	if v := q.Get("filter[id][gt]"); v != "" {
+		fmt.Sscan(v, &after)
+		if q.Get("sort") != "id" {
+			return nil, fmt.Errorf("List %v: a catch-up reads in id order", q)
+		}
+	}
 	var out []oro.Resource
 	for i, n := range c.names {
+		if i+1 <= after {
+			continue
+		}
 		out = append(out, oro.Resource{Type: typ, ID: fmt.Sprint(i + 1), Attributes: map[string]any{"name": n}})
 	}
 	return out, c.fail
@@ -220,5 +230,38 @@ func TestKeyIndexPrefersExactMatches(t *testing.T) {
 	}
 	if ids, _ := x.lookup(ctx, c, "acme"); len(ids) != 2 {
 		t.Errorf("acme = %v; want both records that match without case (a conflict)", ids)
+	}
+}
+
+// TestKeyIndexCatchesUpWithRecordsOroCreated: after an asynchronous
+// operation the index reads only the records with a higher id than it
+// holds, in one paged request, and then knows their natural keys.
+func TestKeyIndexCatchesUpWithRecordsOroCreated(t *testing.T) {
+	c := &countingOro{names: names(10)}
+	x := &keyIndex{typ: "customers", field: "name"}
+	ctx := context.Background()
+	if x.catchUp(ctx, c) {
+		t.Fatal("an index that was never read caught up")
+	}
+	for range countAfter {
+		x.lookup(ctx, c, "x")
+	}
+	x.set("11", "Customer 10") // the run's own write
+	c.names = append(names(11), "Made by an operation", "Made too")
+	reads := c.lists.Load()
+	if !x.catchUp(ctx, c) {
+		t.Fatal("catchUp failed")
+	}
+	if c.lists.Load() != reads+1 {
+		t.Errorf("%d reads for a catch-up, want 1", c.lists.Load()-reads)
+	}
+	for name, want := range map[string]string{"Made by an operation": "12", "Made too": "13", "Customer 3": "4"} {
+		if ids, ok := x.lookup(ctx, c, name); !ok || len(ids) != 1 || ids[0] != want {
+			t.Errorf("lookup %q = %v, %v; want id %s", name, ids, ok, want)
+		}
+	}
+	x.set("ABC", "Odd id")
+	if x.catchUp(ctx, c) {
+		t.Error("caught up by id although an id is not a number")
 	}
 }

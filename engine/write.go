@@ -177,7 +177,7 @@ func (mr *mappingRun) create(ctx context.Context, d *document, body []byte) (id 
 			break
 		}
 		mr.r.logf("%s: %s: checking by target.match whether Oro stored the record before sending it again", mr.m.Name, d.key)
-		found, lerr := mr.matchAfterLoss(ctx, d)
+		found, lerr := mr.matchAfterLoss(ctx, d, false)
 		if lerr != nil {
 			return "", Failed, fmt.Errorf("the answer to the POST was lost; looking the record up by target.match failed: %w", lerr)
 		}

@@ -190,7 +190,7 @@ func (s *standIn) checkOnce(typ, attr string, want int) error {
 		seen[r.Attributes[attr]] = true
 	}
 	if len(recs) != want || len(seen) != want {
-		return fmt.Errorf("Oro holds %d %s with %d distinct %s; want %d, each once", len(recs), typ, len(seen), attr, want)
+		return fmt.Errorf("the stand-in holds %d %s with %d distinct %s; want %d, each once", len(recs), typ, len(seen), attr, want)
 	}
 	return nil
 }
