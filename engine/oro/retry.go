@@ -89,14 +89,11 @@ func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 	refreshed := false
 	c.health.good.CompareAndSwap(0, c.now().UnixNano())
 	for {
-		t0 := c.now()
-		tok, err := c.token(ctx)
-		if err != nil {
-			return nil, err
+		res, tok, waited, err := c.attempt(ctx, cl)
+		b.Exclude(waited) // queueing and the token fetch (which has its own budget)
+		if tok == nil {
+			return nil, err // no token: an *AuthError, or ctx ended while queueing
 		}
-		b.Exclude(c.now().Sub(t0)) // the token fetch has its own budget
-		res, queued, err := c.attempt(ctx, cl, tok)
-		b.Exclude(queued)
 		switch {
 		case err == nil && res.Status == http.StatusUnauthorized && !refreshed:
 			// Oro rejects a stale token before processing: the same attempt again.
@@ -151,26 +148,34 @@ func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 
 // attempt sends the call once within the concurrency limit and the rate
 // limit, and reports how long it waited for them.
-func (c *Client) attempt(ctx context.Context, cl call, tok *httpkit.Token) (*Response, time.Duration, error) {
+func (c *Client) attempt(ctx context.Context, cl call) (res *Response, tok *httpkit.Token, waited time.Duration, err error) {
 	t0 := c.now()
 	release, err := c.limiter.Acquire(ctx)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s %s: %w", cl.method, cl.url, err)
+		return nil, nil, 0, fmt.Errorf("%s %s: %w", cl.method, cl.url, err)
 	}
 	if _, err := c.pacer.Wait(ctx, c.now, c.sleep); err != nil {
 		release(httpkit.Ignored)
-		return nil, 0, fmt.Errorf("%s %s: %w", cl.method, cl.url, err)
+		return nil, nil, 0, fmt.Errorf("%s %s: %w", cl.method, cl.url, err)
 	}
 	queued := c.now().Sub(t0)
 	c.stats.queued(queued)
-	res, err := c.send(ctx, cl, tok)
+	// The token is taken once the request may go: one taken before
+	// queueing could expire in the queue (a short token lifetime behind a
+	// long queue), and its 401 would then look like a rejected fresh token.
+	if tok, err = c.token(ctx); err != nil {
+		release(httpkit.Ignored)
+		return nil, nil, c.now().Sub(t0), err
+	}
+	waited = c.now().Sub(t0)
+	res, err = c.send(ctx, cl, tok)
 	status := 0
 	if res != nil {
 		status = res.Status
 	}
 	release(httpkit.OutcomeOf(status))
 	c.stats.request(cl.method, status)
-	return res, queued, err
+	return res, tok, waited, err
 }
 
 // failure is the error of a failed attempt: the *Error of an unusable
