@@ -62,7 +62,7 @@ func (s *streams) runCommand() *ucli.Command {
 		Description: "PATH is a mapping file or a directory of them; mappings run in dependency order (after:).\n\n" +
 			"   orosync run --dry-run --limit 5 mappings/customers.yaml\n" +
 			"   ORO_API_URL=https://shop.example.com/admin/api orosync run mappings/\n" +
-			"   orosync run --sandbox examples/customers",
+			"   orosync run --sandbox examples/",
 		Flags:  flags,
 		Action: s.run,
 	}
