@@ -263,9 +263,30 @@ func TestLinkHeaderPaging(t *testing.T) {
 	defer srv.Close()
 	srvURL = srv.URL
 	h := &mappings.HTTPSource{Paginate: &mappings.Paginate{LinkHeader: true}}
-	res, _, err := httpRun(t, srv, h, Options{})
+	res, log, err := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2 3" {
 		t.Errorf("ids = %q, err %v", ids(res), err)
+	}
+	if strings.Contains(log, "warning") {
+		t.Errorf("a source that sends Link headers got a warning:\n%s", log)
+	}
+}
+
+// TestLinkHeaderMissingOnTheFirstPageWarns: an API that sends no Link
+// header at all (often: only with a page size parameter) would look like a
+// source of one page; the log says so once.
+func TestLinkHeaderMissingOnTheFirstPageWarns(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, items(1, 2))
+	}))
+	defer srv.Close()
+	h := &mappings.HTTPSource{Paginate: &mappings.Paginate{LinkHeader: true}}
+	res, log, err := httpRun(t, srv, h, Options{})
+	if err != nil || ids(res) != "1 2" {
+		t.Fatalf("ids = %q, err %v", ids(res), err)
+	}
+	if strings.Count(log, "warning: source.http.paginate.link_header: the first page") != 1 {
+		t.Errorf("log lacks one warning about the missing Link header:\n%s", log)
 	}
 }
 
