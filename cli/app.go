@@ -18,8 +18,9 @@ import (
 // Run runs the orosync command line with args (args[0] is the program
 // name) and returns the process exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	tty := isTerminal(stderr)
 	stderr = &lockedWriter{w: stderr} // progress comes from several goroutines
-	app := newApp(stdin, stdout, stderr)
+	app := newApp(&streams{in: stdin, out: stdout, err: stderr, tty: tty})
 	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err == nil {
 		return engine.ExitOK
@@ -76,19 +77,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 type streams struct {
 	in       io.Reader
 	out, err io.Writer
+	tty      bool // stderr is a terminal: progress is a line redrawn in place
 }
 
-func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
-	s := &streams{in: stdin, out: stdout, err: stderr}
+func newApp(s *streams) *ucli.App {
 	return &ucli.App{
 		Name:    "orosync",
 		Usage:   "declarative sync engine for OroCommerce",
 		Version: longVersion(),
 		Description: "orosync runs YAML mapping files: it reads records from a source, turns each into an Oro\n" +
 			"JSON:API document with jq, and writes it to Oro's back-office API. See README.md.",
-		Reader:    stdin,
-		Writer:    stdout,
-		ErrWriter: stderr,
+		Reader:    s.in,
+		Writer:    s.out,
+		ErrWriter: s.err,
 		// --generate-bash-completion answers the scripts of "orosync completion".
 		EnableBashCompletion: true,
 		// urfave/cli's own help command is one shared value that it

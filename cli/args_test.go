@@ -8,7 +8,7 @@ import (
 )
 
 func TestFlagsFirst(t *testing.T) {
-	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	app := newApp(&streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
 	for _, tc := range []struct{ in, want string }{
 		{"orosync run a.yaml --dry-run", "orosync run --dry-run a.yaml"},
 		{"orosync run a.yaml --limit 5 b.yaml", "orosync run --limit 5 a.yaml b.yaml"},

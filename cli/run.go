@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -33,7 +34,7 @@ func connectionFlags() []ucli.Flag {
 }
 
 func (s *streams) runCommand() *ucli.Command {
-	flags := append(connectionFlags(),
+	flags := append(append(connectionFlags(), logFlags()...),
 		&ucli.BoolFlag{Name: "dry-run", Usage: "print one JSON line per request a real run would send; send nothing to Oro, change no state"},
 		&ucli.IntFlag{Name: "limit", Usage: "read at most `N` records per mapping (0 = all)"},
 		&ucli.IntFlag{Name: "concurrency", Usage: "requests to Oro in flight at once (default 4); lowered on 429/503 and raised again when answers are clean"},
@@ -68,7 +69,33 @@ func (s *streams) runCommand() *ucli.Command {
 	}
 }
 
-func (s *streams) run(c *ucli.Context) error {
+func (s *streams) run(c *ucli.Context) (err error) {
+	started := time.Now()
+	reported := false
+	// The report is written on every exit, also when the run cannot start
+	// (bad flags, invalid mappings, bad credentials, Oro down), so that a
+	// scheduler reading it always finds one.
+	defer func() {
+		if err == nil || reported {
+			return
+		}
+		rep := &engine.Report{Started: started.UTC(), Duration: engine.Duration(time.Since(started)),
+			Mappings: []engine.MappingReport{}, ExitCode: exitCodeOf(err), Error: err.Error()}
+		if werr := s.writeReport(c.String("report"), rep); werr != nil {
+			fmt.Fprintf(s.err, "orosync: %v\n", werr)
+		}
+	}()
+	ls, err := readLogSettings(c)
+	if err != nil {
+		return err
+	}
+	logw := s.err
+	var status *statusLine
+	if s.tty && !ls.quiet && !ls.json {
+		status = &statusLine{w: s.err}
+		logw = status
+	}
+	logger := ls.logger(logw)
 	ms, err := loadMappings(c.Args().Slice(), s.err)
 	if err != nil {
 		return err
@@ -87,7 +114,10 @@ func (s *streams) run(c *ucli.Context) error {
 		BatchIncluded:       c.Int("batch-included"),
 		BatchDeadline:       c.Duration("batch-deadline"),
 		Out:                 s.out,
-		Log:                 s.err,
+		Logger:              logger,
+	}
+	if !ls.quiet {
+		opts.Progress = newProgressPrinter(status, logger, 30*time.Second).report
 	}
 	if opts.Limit < 0 {
 		return usageError("--limit must be 0 or more")
@@ -112,13 +142,13 @@ func (s *streams) run(c *ucli.Context) error {
 	if err := checkMappings(ms, v, hideWarnings, s.err); err != nil {
 		return err
 	}
-	conn, stop, err := s.connection(c)
+	conn, stop, err := s.connection(c, logger)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	opts.APIURL = conn.APIURL
-	opts.OpenSource = s.sourceOpener()
+	opts.OpenSource = s.sourceOpener(logger)
 
 	stateDir := c.String("state-dir")
 	if c.Bool("sandbox") && !c.IsSet("state-dir") {
@@ -151,8 +181,8 @@ func (s *streams) run(c *ucli.Context) error {
 		defer dl.Close()
 		opts.DeadLetter = dl
 	} else {
-		fmt.Fprintln(s.err, "dry run: requests are printed, not sent. Oro is not asked, so: records not in the id map show as POST (upsert would PATCH one target.match finds),\n"+
-			"  write: update shows PATCH <match …>, lookup() ids show as <lookup …>, ids this run would create show as <new …>")
+		logger.Info("dry run: requests are printed, not sent. Oro is not asked, so: records not in the id map show as POST (upsert would PATCH one target.match finds), " +
+			"write: update shows PATCH <match …>, lookup() ids show as <lookup …>, ids this run would create show as <new …>")
 	}
 
 	rep, err := engine.Run(c.Context, ms, opts)
@@ -163,7 +193,10 @@ func (s *streams) run(c *ucli.Context) error {
 	case err != nil:
 		return fatalError(err)
 	}
-	rep.WriteSummary(s.err)
+	if !ls.quiet || rep.ExitCode != engine.ExitOK {
+		rep.WriteSummary(s.err)
+	}
+	reported = true
 	if err := s.writeReport(c.String("report"), rep); err != nil {
 		return fatalError(err)
 	}
@@ -173,10 +206,19 @@ func (s *streams) run(c *ucli.Context) error {
 	return nil
 }
 
+// exitCodeOf is the exit code an error of a command maps to.
+func exitCodeOf(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return engine.ExitUsage
+}
+
 // connection builds the Oro connection settings from flags and the
 // environment, or starts the in-process stand-in for --sandbox. A dry run
 // needs no settings at all.
-func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
+func (s *streams) connection(c *ucli.Context, logger *slog.Logger) (oro.Config, func(), error) {
 	concurrency := c.Int("concurrency")
 	if concurrency <= 0 {
 		concurrency = oro.DefaultMaxInFlight
@@ -193,7 +235,7 @@ func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
 		MaxInFlight:  concurrency,
 		MaxRPS:       c.Float64("max-rps"),
 		HTTPClient:   &http.Client{Transport: transport},
-		Log:          func(line string) { fmt.Fprintln(s.err, line) },
+		Logger:       logger,
 	}
 	cfg.Retry.MaxWait = c.Duration("retry-max-wait")
 	cfg.Retry.Backoff = c.Duration("retry-backoff")
@@ -222,14 +264,14 @@ func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
 }
 
 // sourceOpener opens mapping sources with the command's stdin and stderr.
-func (s *streams) sourceOpener() engine.SourceOpener {
+func (s *streams) sourceOpener(logger *slog.Logger) engine.SourceOpener {
 	return func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (engine.Source, error) {
 		return source.Open(ctx, &m.Source, source.Options{
 			Dir:    m.Dir,
 			Stdin:  s.in,
 			Cursor: cursor,
 			Limit:  limit,
-			Log:    s.err,
+			Logger: logger.With("mapping", m.Name),
 		})
 	}
 }

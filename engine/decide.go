@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"time"
 
@@ -169,6 +170,20 @@ func (mr *mappingRun) findByKey(ctx context.Context, filter map[string]any, inde
 		}
 	}
 	return mr.r.lookups.match(ctx, mr.oro, mr.m.Target.Type, filter)
+}
+
+// written records that Oro confirmed writing document d as record id: the
+// key index learns its natural key, the id map its id (durable before the
+// record is reported written), and the log says so at debug level.
+func (mr *mappingRun) written(ctx context.Context, d *document, id string, st Status) error {
+	mr.noteWritten(ctx, d, id)
+	if mr.log.Enabled(ctx, slog.LevelDebug) {
+		mr.log.Debug(fmt.Sprintf("%s %s %s", st, mr.m.Target.Type, id), "key", d.key, "id", id)
+	}
+	if d.key == "" {
+		return nil
+	}
+	return mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf())
 }
 
 // noteWritten tells the mapping's key index that Oro now has record id

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // This file runs the middle of the record pipeline: resolve, decide and
@@ -196,7 +197,7 @@ func (mr *mappingRun) resolveDecideWriteDoc(ctx, writeCtx context.Context, rec *
 // logSkip says on stderr why a record was skipped by the engine (records a
 // transform skips are counted only).
 func (mr *mappingRun) logSkip(rec *record, reason string) {
-	mr.r.logf("%s: record %s skipped: %s", mr.m.Name, rec.origin, reason)
+	mr.log.Info(fmt.Sprintf("record %s skipped: %s", rec.origin, reason), "record", rec.origin)
 }
 
 // planDeferred plans the records that waited for a parent later in the

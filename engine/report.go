@@ -130,6 +130,16 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return []byte(fmt.Sprintf("%.3f", time.Duration(d).Seconds())), nil
 }
 
+// UnmarshalJSON implements json.Unmarshaler: seconds, as MarshalJSON writes.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = Duration(secs * float64(time.Second))
+	return nil
+}
+
 func (r *Report) finish(start time.Time) {
 	r.Duration = Duration(time.Since(start))
 	r.Total = Counts{}

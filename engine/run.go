@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime"
 	"sync"
 	"time"
@@ -58,9 +59,17 @@ type Options struct {
 	FullRefresh bool
 	// Out receives dry-run request lines (stdout).
 	Out io.Writer
-	// Log receives progress messages (stderr). Several goroutines write to
-	// it, one line per Write, so it must be safe for concurrent use.
-	Log io.Writer
+	// Logger receives the run's log: each mapping's start and end (info),
+	// what it decided about a record that needs a word (a skip, a record
+	// gone from Oro; info), lost answers and refused batches (warn), and
+	// every write (debug). Entries about a mapping carry its name as the
+	// "mapping" attribute. nil logs nothing.
+	Logger *slog.Logger
+	// Progress, when set, is called every ProgressEvery (default 1s) while
+	// a mapping runs, and once when it ends, with its counts so far.
+	Progress func(Progress)
+	// ProgressEvery is the interval of Progress calls.
+	ProgressEvery time.Duration
 	// StopGrace is how long requests already sent may take to answer once
 	// a mapping stops (fatal error, interrupt), so that their outcome is
 	// recorded (default 10s).
@@ -162,8 +171,11 @@ func (o *Options) setDefaults() {
 	if o.StopAfterSameErrors == 0 {
 		o.StopAfterSameErrors = 10
 	}
-	if o.Log == nil {
-		o.Log = io.Discard
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ProgressEvery <= 0 {
+		o.ProgressEvery = time.Second
 	}
 	if o.Out == nil {
 		o.Out = io.Discard
@@ -178,11 +190,6 @@ type runner struct {
 	ids      *idMap   // every mapping's source key → Oro id
 	slots    *slots   // requests to Oro in flight (Options.Concurrency)
 	lookups  *lookups // lookup() answers, batched and cached for the run; nil in a dry run
-}
-
-// logf writes one progress line.
-func (r *runner) logf(format string, args ...any) {
-	fmt.Fprintf(r.opts.Log, format+"\n", args...)
 }
 
 // runOrSkip runs m unless the run was interrupted or a mapping it runs
@@ -211,6 +218,8 @@ func (r *runner) runOrSkip(ctx context.Context, m *mappings.Mapping, stopped map
 type mappingRun struct {
 	r *runner
 	m *mappings.Mapping
+	// log is the run's logger with the mapping's name.
+	log *slog.Logger
 	// collectionURL is where POSTs of the target type go.
 	collectionURL string
 	// placeholders is false when the transform calls neither lookup() nor
@@ -234,8 +243,9 @@ type mappingRun struct {
 	fatal     error              // the first fatal error
 	lastByKey map[string]*record // the latest planned record of each key
 
-	// Owned by the recorder (settle).
+	// Owned by the recorder (settle); counts is read by Progress too.
 	guard    errorGuard
+	countsMu sync.Mutex
 	counts   Counts
 	cursor   cursorTracker
 	deferred []*record // waiting for a parent later in the source
@@ -259,7 +269,7 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 			endWrites(fmt.Errorf("no answer within %s after the run stopped", r.opts.StopGrace))
 		})
 	})()
-	mr := &mappingRun{r: r, m: m, stop: stop, collectionURL: r.apiURL(m.Target.Type),
+	mr := &mappingRun{r: r, m: m, log: r.opts.Logger.With("mapping", m.Name), stop: stop, collectionURL: r.apiURL(m.Target.Type),
 		placeholders: m.Transform.MayMakePlaceholders(), lastByKey: map[string]*record{},
 		guard: errorGuard{limit: r.opts.StopAfterSameErrors}}
 	if r.opts.Oro != nil {
@@ -281,7 +291,8 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 		mr.fail(err)
 		return mr.report(ctx, start, false)
 	}
-	r.logf("%s: reading %s", m.Name, describeSource(m))
+	mr.log.Info("reading " + describeSource(m))
+	endProgress := mr.watchProgress(start)
 	readAll := mr.pipeline(ctx, writeCtx, src)
 	if err := src.Close(); err != nil {
 		mr.fail(fmt.Errorf("close source: %w", err))
@@ -290,6 +301,7 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	if mr.batch != nil {
 		mr.batch.close(writeCtx)
 	}
+	endProgress()
 	return mr.report(ctx, start, readAll)
 }
 

@@ -249,8 +249,8 @@ func (f *fetcher) fetchPage(ctx context.Context, u *url.URL) (page, *url.URL, er
 	f.logPage(shown, resp.status, len(pg.records), why)
 	if n == 1 && next == nil && why == "" && err == nil && f.cfg.Paginate != nil && f.cfg.Paginate.LinkHeader &&
 		len(resp.header.Values("Link")) == 0 {
-		io.WriteString(f.opts.Log, "warning: source.http.paginate.link_header: the first page of "+shown+
-			" had no Link header, so only that page was read; check that the API sends Link headers (some only with a page size parameter), or choose another paginate style\n")
+		f.opts.Logger.Warn("source.http.paginate.link_header: the first page of " + shown +
+			" had no Link header, so only that page was read; check that the API sends Link headers (some only with a page size parameter), or choose another paginate style")
 	}
 	return pg, next, err // on error the page's records still count
 }
@@ -338,7 +338,7 @@ func (f *fetcher) logPage(shown string, status, count int, why string) {
 	if why != "" {
 		line += " (stop: " + why + ")"
 	}
-	io.WriteString(f.opts.Log, line+"\n")
+	f.opts.Logger.Info(line)
 }
 
 // response is a fully read HTTP response.

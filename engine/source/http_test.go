@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -57,7 +58,7 @@ func httpRun(t *testing.T, srv *httptest.Server, h *mappings.HTTPSource, opts Op
 		h.URL = txt(srv.URL + "/items")
 	}
 	log := &syncBuf{}
-	opts.Log, opts.HTTPClient = log, srv.Client()
+	opts.Logger, opts.HTTPClient = slog.New(slog.NewTextHandler(log, nil)), srv.Client()
 	if opts.Sleep == nil {
 		opts.Sleep = (&sleeps{}).sleep
 	}
@@ -267,7 +268,7 @@ func TestLinkHeaderPaging(t *testing.T) {
 	if err != nil || ids(res) != "1 2 3" {
 		t.Errorf("ids = %q, err %v", ids(res), err)
 	}
-	if strings.Contains(log, "warning") {
+	if strings.Contains(log, "level=WARN") {
 		t.Errorf("a source that sends Link headers got a warning:\n%s", log)
 	}
 }
@@ -285,7 +286,7 @@ func TestLinkHeaderMissingOnTheFirstPageWarns(t *testing.T) {
 	if err != nil || ids(res) != "1 2" {
 		t.Fatalf("ids = %q, err %v", ids(res), err)
 	}
-	if strings.Count(log, "warning: source.http.paginate.link_header: the first page") != 1 {
+	if strings.Count(log, "level=WARN msg=\"source.http.paginate.link_header: the first page") != 1 {
 		t.Errorf("log lacks one warning about the missing Link header:\n%s", log)
 	}
 }
