@@ -108,6 +108,7 @@ func newApp(s *streams) *ucli.App {
 		},
 		Commands: []*ucli.Command{
 			s.runCommand(),
+			s.retryCommand(),
 			s.validateCommand(),
 			s.testCommand(),
 			s.sandboxCommand(),

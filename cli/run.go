@@ -69,7 +69,16 @@ func (s *streams) runCommand() *ucli.Command {
 	}
 }
 
-func (s *streams) run(c *ucli.Context) (err error) {
+func (s *streams) run(c *ucli.Context) error {
+	return s.execute(c, func() ([]*mappings.Mapping, *retrySet, error) {
+		ms, err := loadMappings(c.Args().Slice(), s.err)
+		return ms, nil, err
+	})
+}
+
+// execute runs mappings with the run flags of c: load gives the mappings
+// and, for a retry, the records to run instead of their sources.
+func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *retrySet, error)) (err error) {
 	started := time.Now()
 	reported := false
 	// The report is written on every exit, also when the run cannot start
@@ -96,7 +105,7 @@ func (s *streams) run(c *ucli.Context) (err error) {
 		logw = status
 	}
 	logger := ls.logger(logw)
-	ms, err := loadMappings(c.Args().Slice(), s.err)
+	ms, retry, err := load()
 	if err != nil {
 		return err
 	}
@@ -149,6 +158,9 @@ func (s *streams) run(c *ucli.Context) (err error) {
 	defer stop()
 	opts.APIURL = conn.APIURL
 	opts.OpenSource = s.sourceOpener(logger)
+	if retry != nil {
+		opts.OpenSource, opts.Partial = retry.open, true
+	}
 
 	stateDir := c.String("state-dir")
 	if c.Bool("sandbox") && !c.IsSet("state-dir") {

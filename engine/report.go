@@ -107,6 +107,9 @@ type Report struct {
 	Mappings   []MappingReport `json:"mappings"`
 	Total      Counts          `json:"total"`
 	DeadLetter string          `json:"dead_letter,omitempty"`
+	// PreviousDeadLetter is where the dead-letter file of an earlier run
+	// was moved, so that the file at DeadLetter is this run's.
+	PreviousDeadLetter string `json:"previous_dead_letter,omitempty"`
 	// Error says what went wrong after the mappings ran (the dry-run
 	// output could not be written).
 	Error string `json:"error,omitempty"`
@@ -189,6 +192,9 @@ func (r *Report) WriteSummary(w io.Writer) {
 	}
 	if r.Total.Failed > 0 && r.DeadLetter != "" {
 		fmt.Fprintf(w, "%d failed record(s) written to %s\n", r.Total.Failed, r.DeadLetter)
+	}
+	if r.PreviousDeadLetter != "" {
+		fmt.Fprintf(w, "the dead-letter file of an earlier run was kept as %s (retry its records with `orosync retry %s`)\n", r.PreviousDeadLetter, r.PreviousDeadLetter)
 	}
 	if r.DryRun {
 		fmt.Fprintln(w, "dry run: nothing was sent to Oro and no state was changed")

@@ -57,6 +57,9 @@ type Options struct {
 	// FullRefresh ignores incremental checkpoints for this run (the new
 	// checkpoint is still committed on success).
 	FullRefresh bool
+	// Partial says the sources hold a part of the records (a retry of
+	// dead letters): incremental checkpoints never move.
+	Partial bool
 	// Out receives dry-run request lines (stdout).
 	Out io.Writer
 	// Logger receives the run's log: each mapping's start and end (info),
@@ -144,6 +147,14 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 	}
 	if err := r.out.Flush(); err != nil {
 		rep.Error = fmt.Sprintf("write output: %v", err)
+	}
+	if dl := opts.DeadLetter; dl != nil {
+		// The file at the path is this run's: an earlier run's is moved
+		// aside, also when this run had no failures.
+		if _, err := dl.Rotate(); err != nil && rep.Error == "" {
+			rep.Error = err.Error()
+		}
+		rep.PreviousDeadLetter = dl.Rotated()
 	}
 	rep.finish(start)
 	return rep, nil
@@ -356,7 +367,7 @@ func (mr *mappingRun) pipeline(ctx, writeCtx context.Context, src Source) (readA
 	if readErr != nil && ctx.Err() == nil {
 		mr.fail(fmt.Errorf("read source: %w", readErr))
 	}
-	return readErr == nil && mr.fatalErr() == nil && ctx.Err() == nil && mr.r.opts.Limit == 0
+	return readErr == nil && mr.fatalErr() == nil && ctx.Err() == nil && mr.r.opts.Limit == 0 && !mr.r.opts.Partial
 }
 
 // prepareAll reads src and prepares its records on every core, sending them

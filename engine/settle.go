@@ -28,6 +28,9 @@ func (mr *mappingRun) settle(rec *record) {
 			mr.fail(fmt.Errorf("write output: %w", err))
 		}
 	}
+	if o.dead != nil {
+		o.dead.File = mr.m.File
+	}
 	if o.dead != nil && mr.r.opts.DeadLetter != nil {
 		if err := mr.r.opts.DeadLetter.Write(*o.dead); err != nil {
 			mr.fail(err)
