@@ -36,6 +36,7 @@ func connectionFlags() []ucli.Flag {
 func (s *streams) runCommand() *ucli.Command {
 	flags := append(append(connectionFlags(), logFlags()...),
 		&ucli.BoolFlag{Name: "dry-run", Usage: "print one JSON line per request a real run would send; send nothing to Oro, change no state"},
+		&ucli.BoolFlag{Name: "read-oro", Usage: "with --dry-run: ask Oro (GET requests only, never a write) for lookup() ids, records found by target.match and related records, so that the preview is what a real run would send"},
 		&ucli.IntFlag{Name: "limit", Usage: "read at most `N` records per mapping (0 = all)"},
 		&ucli.IntFlag{Name: "concurrency", Usage: "requests to Oro in flight at once (default 4); lowered on 429/503 and raised again when answers are clean"},
 		&ucli.Float64Flag{Name: "max-rps", Usage: "at most `N` requests to Oro per second (0 = no limit)"},
@@ -131,6 +132,10 @@ func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *re
 	if opts.Limit < 0 {
 		return usageError("--limit must be 0 or more")
 	}
+	readOro := c.Bool("read-oro")
+	if readOro && !opts.DryRun {
+		return usageError("--read-oro is for dry runs: orosync run --dry-run --read-oro ...")
+	}
 	switch n := opts.StopAfterSameErrors; {
 	case n < 0:
 		return usageError("--stop-after-errors must be 0 (never) or more")
@@ -180,7 +185,7 @@ func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *re
 		opts.State = store
 	}
 
-	if !opts.DryRun {
+	if !opts.DryRun || readOro {
 		client, err := oro.NewClient(conn)
 		if err != nil {
 			return usageError("%v", err)
@@ -189,12 +194,17 @@ func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *re
 			return fatalError(err)
 		}
 		opts.Oro = client
+	}
+	switch {
+	case !opts.DryRun:
 		dl := engine.NewDeadLetterFile(c.String("dead-letter"))
 		defer dl.Close()
 		opts.DeadLetter = dl
-	} else {
+	case readOro:
+		logger.Info("dry run: requests are printed, not sent; Oro is asked with GET requests only (lookup() ids, natural keys, related records); ids this run would create show as <new …>")
+	default:
 		logger.Info("dry run: requests are printed, not sent. Oro is not asked, so: records not in the id map show as POST (upsert would PATCH one target.match finds), " +
-			"write: update shows PATCH <match …>, lookup() ids show as <lookup …>, ids this run would create show as <new …>")
+			"write: update shows PATCH <match …>, lookup() ids show as <lookup …>, ids this run would create show as <new …>; such lines say \"depends_on_oro\"")
 	}
 
 	rep, err := engine.Run(c.Context, ms, opts)
@@ -252,7 +262,7 @@ func (s *streams) connection(c *ucli.Context, logger *slog.Logger) (oro.Config, 
 	cfg.Retry.MaxWait = c.Duration("retry-max-wait")
 	cfg.Retry.Backoff = c.Duration("retry-backoff")
 	if !c.Bool("sandbox") {
-		if c.Bool("dry-run") {
+		if c.Bool("dry-run") && !c.Bool("read-oro") {
 			return cfg, func() {}, nil
 		}
 		if err := cfg.Validate(); err != nil {

@@ -160,6 +160,7 @@ func (mr *mappingRun) resolveDecideWrite(ctx, writeCtx context.Context, rec *rec
 			return f
 		}
 		o.status = max(o.status, res.status)
+		o.uncertain = o.uncertain || res.uncertain
 	}
 	return o
 }
@@ -191,7 +192,12 @@ func (mr *mappingRun) resolveDecideWriteDoc(ctx, writeCtx context.Context, rec *
 	if a.kind == actSkip {
 		mr.logSkip(rec, a.reason)
 	}
-	return docResult{writeResult: mr.write(writeCtx, d, a)}
+	res := mr.write(writeCtx, d, a)
+	res.uncertain = a.uncertain && res.err == nil
+	if res.uncertain && mr.batch == nil && res.line != nil {
+		res.line = markDependsOnOro(res.line)
+	}
+	return docResult{writeResult: res}
 }
 
 // logSkip says on stderr why a record was skipped by the engine (records a

@@ -91,6 +91,10 @@ type MappingReport struct {
 	// ("stage: message"), so that a run's causes show without opening the
 	// dead-letter file.
 	FirstErrors []string `json:"first_errors,omitempty"`
+	// DependsOnOro counts the records of a dry run that did not ask Oro
+	// whose POST or PATCH is a guess: they may be unchanged, or found in
+	// Oro by their natural key (their lines say "depends_on_oro").
+	DependsOnOro int `json:"depends_on_oro,omitempty"`
 	// Checkpoint is the incremental cursor committed by this run, if any.
 	Checkpoint json.RawMessage `json:"checkpoint,omitempty"`
 	Duration   Duration        `json:"duration"`
@@ -195,6 +199,14 @@ func (r *Report) WriteSummary(w io.Writer) {
 	}
 	if r.PreviousDeadLetter != "" {
 		fmt.Fprintf(w, "the dead-letter file of an earlier run was kept as %s (retry its records with `orosync retry %s`)\n", r.PreviousDeadLetter, r.PreviousDeadLetter)
+	}
+	depends := 0
+	for _, m := range r.Mappings {
+		depends += m.DependsOnOro
+	}
+	if depends > 0 {
+		fmt.Fprintf(w, "%d of these writes depend on what Oro holds (lookup() ids, records found by target.match), which this dry run did not ask: "+
+			"they may be unchanged or PATCHes; `--dry-run --read-oro` asks Oro (GET requests only)\n", depends)
 	}
 	if r.DryRun {
 		fmt.Fprintln(w, "dry run: nothing was sent to Oro and no state was changed")

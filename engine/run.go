@@ -45,7 +45,10 @@ type Options struct {
 	// APIURL is the Oro API base; it names the Oro instance in the state
 	// store and prefixes the URLs of dry-run lines.
 	APIURL string
-	// Oro writes to Oro; nil in a dry run.
+	// Oro is the connection to Oro. In a dry run it is optional and only
+	// read (GETs: lookup() ids, records found by target.match, related
+	// records of updates), so that the preview shows what a real run would
+	// send; a dry run never writes.
 	Oro OroClient
 	// OpenSource opens a mapping's records.
 	OpenSource SourceOpener
@@ -129,6 +132,10 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 		if r.instance, err = state.Instance(opts.APIURL); err != nil {
 			return nil, err
 		}
+	}
+	if opts.DryRun && opts.Oro != nil {
+		opts.Oro = readOnly{c: opts.Oro}
+		r.opts.Oro = opts.Oro
 	}
 	r.ids = newIDMap(opts.State, r.instance, opts.DryRun, ms)
 	defer r.ids.close()
@@ -255,11 +262,12 @@ type mappingRun struct {
 	lastByKey map[string]*record // the latest planned record of each key
 
 	// Owned by the recorder (settle); counts is read by Progress too.
-	guard    errorGuard
-	countsMu sync.Mutex
-	counts   Counts
-	cursor   cursorTracker
-	deferred []*record // waiting for a parent later in the source
+	guard     errorGuard
+	countsMu  sync.Mutex
+	counts    Counts
+	uncertain int // dry-run records whose outcome depends on Oro
+	cursor    cursorTracker
+	deferred  []*record // waiting for a parent later in the source
 	// finalPass is set once deferred records stop making progress: a ref()
 	// to this mapping that is still missing then follows on_missing.
 	finalPass bool

@@ -40,6 +40,9 @@ func (mr *mappingRun) settle(rec *record) {
 		mr.log.Warn(fmt.Sprintf("record %s would fail: %s", o.dead.Origin, o.dead.Error.Message), "record", o.dead.Origin)
 	}
 	mr.countsMu.Lock()
+	if o.uncertain && o.status != Failed {
+		mr.uncertain++
+	}
 	mr.counts.add(o.status)
 	mr.counts.Documents += len(rec.docs)
 	mr.countsMu.Unlock()
@@ -99,7 +102,7 @@ func (mr *mappingRun) startCursor() (any, error) {
 // read to its end without a fatal error, records the run in the state
 // store and returns the mapping's report.
 func (mr *mappingRun) report(ctx context.Context, start time.Time, readAll bool) MappingReport {
-	rep := MappingReport{Mapping: mr.m.Name, File: mr.m.File, Counts: mr.counts, FirstErrors: mr.guard.first}
+	rep := MappingReport{Mapping: mr.m.Name, File: mr.m.File, Counts: mr.counts, FirstErrors: mr.guard.first, DependsOnOro: mr.uncertain}
 	switch fatal := mr.fatalErr(); {
 	case fatal != nil:
 		rep.Status, rep.Error = StatusFatal, fatal.Error()

@@ -21,6 +21,8 @@ type writeResult struct {
 	err    error  // the document failed
 	stage  Stage
 	req    *RequestLine
+	// uncertain marks a dry run's guess (action.uncertain).
+	uncertain bool
 }
 
 // failure is the result of a document that failed at stage.
