@@ -109,6 +109,7 @@ func newApp(s *streams) *ucli.App {
 		Commands: []*ucli.Command{
 			s.runCommand(),
 			s.retryCommand(),
+			s.explainCommand(),
 			s.validateCommand(),
 			s.testCommand(),
 			s.sandboxCommand(),

@@ -31,8 +31,9 @@ func (s *streams) retryCommand() *ucli.Command {
 			"   orosync retry --dry-run failed.jsonl mappings/",
 		Flags: run.Flags,
 		Action: func(c *ucli.Context) error {
-			return s.execute(c, func() ([]*mappings.Mapping, *retrySet, error) {
-				return loadRetry(c.Args().Slice(), s.err)
+			return s.execute(c, func() (runPlan, error) {
+				ms, set, err := loadRetry(c.Args().Slice(), s.err)
+				return runPlan{ms: ms, retry: set, dryRun: c.Bool("dry-run"), readOro: c.Bool("read-oro")}, err
 			})
 		},
 	}

@@ -71,15 +71,27 @@ func (s *streams) runCommand() *ucli.Command {
 }
 
 func (s *streams) run(c *ucli.Context) error {
-	return s.execute(c, func() ([]*mappings.Mapping, *retrySet, error) {
+	return s.execute(c, func() (runPlan, error) {
 		ms, err := loadMappings(c.Args().Slice(), s.err)
-		return ms, nil, err
+		return runPlan{ms: ms, dryRun: c.Bool("dry-run"), readOro: c.Bool("read-oro")}, err
 	})
 }
 
-// execute runs mappings with the run flags of c: load gives the mappings
-// and, for a retry, the records to run instead of their sources.
-func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *retrySet, error)) (err error) {
+// runPlan is what a command runs and how.
+type runPlan struct {
+	ms []*mappings.Mapping
+	// dryRun sends nothing; readOro lets it read Oro (GETs only).
+	dryRun, readOro bool
+	// retry holds the records of a dead-letter file to run instead of the
+	// sources (orosync retry).
+	retry *retrySet
+	// explain traces one record instead of running every record (orosync
+	// explain).
+	explain *explanation
+}
+
+// execute runs mappings with the run flags of c; load gives the plan.
+func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err error) {
 	started := time.Now()
 	reported := false
 	// The report is written on every exit, also when the run cannot start
@@ -106,12 +118,13 @@ func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *re
 		logw = status
 	}
 	logger := ls.logger(logw)
-	ms, retry, err := load()
+	plan, err := load()
 	if err != nil {
 		return err
 	}
+	ms, retry, readOro := plan.ms, plan.retry, plan.readOro
 	opts := engine.Options{
-		DryRun:              c.Bool("dry-run"),
+		DryRun:              plan.dryRun,
 		Limit:               c.Int("limit"),
 		Concurrency:         c.Int("concurrency"),
 		RecordTimeout:       c.Duration("record-timeout"),
@@ -132,7 +145,6 @@ func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *re
 	if opts.Limit < 0 {
 		return usageError("--limit must be 0 or more")
 	}
-	readOro := c.Bool("read-oro")
 	if readOro && !opts.DryRun {
 		return usageError("--read-oro is for dry runs: orosync run --dry-run --read-oro ...")
 	}
@@ -156,7 +168,7 @@ func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *re
 	if err := checkMappings(ms, v, hideWarnings, s.err); err != nil {
 		return err
 	}
-	conn, stop, err := s.connection(c, logger)
+	conn, stop, err := s.connection(c, logger, opts.DryRun && !readOro)
 	if err != nil {
 		return err
 	}
@@ -165,6 +177,10 @@ func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *re
 	opts.OpenSource = s.sourceOpener(logger)
 	if retry != nil {
 		opts.OpenSource, opts.Partial = retry.open, true
+	}
+	if ex := plan.explain; ex != nil {
+		opts.OpenSource, opts.Partial = ex.opener(opts.OpenSource), true
+		opts.Trace, opts.BatchOff, opts.Out, opts.Progress = ex.step, true, io.Discard, nil
 	}
 
 	stateDir := c.String("state-dir")
@@ -196,6 +212,7 @@ func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *re
 		opts.Oro = client
 	}
 	switch {
+	case plan.explain != nil:
 	case !opts.DryRun:
 		dl := engine.NewDeadLetterFile(c.String("dead-letter"))
 		defer dl.Close()
@@ -214,6 +231,9 @@ func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *re
 		return invalidMappings(printLoadError(s.err, "", problems))
 	case err != nil:
 		return fatalError(err)
+	}
+	if ex := plan.explain; ex != nil {
+		return ex.finish(s.out, rep)
 	}
 	if !ls.quiet || rep.ExitCode != engine.ExitOK {
 		rep.WriteSummary(s.err)
@@ -240,7 +260,7 @@ func exitCodeOf(err error) int {
 // connection builds the Oro connection settings from flags and the
 // environment, or starts the in-process stand-in for --sandbox. A dry run
 // needs no settings at all.
-func (s *streams) connection(c *ucli.Context, logger *slog.Logger) (oro.Config, func(), error) {
+func (s *streams) connection(c *ucli.Context, logger *slog.Logger, offline bool) (oro.Config, func(), error) {
 	concurrency := c.Int("concurrency")
 	if concurrency <= 0 {
 		concurrency = oro.DefaultMaxInFlight
@@ -262,7 +282,7 @@ func (s *streams) connection(c *ucli.Context, logger *slog.Logger) (oro.Config, 
 	cfg.Retry.MaxWait = c.Duration("retry-max-wait")
 	cfg.Retry.Backoff = c.Duration("retry-backoff")
 	if !c.Bool("sandbox") {
-		if c.Bool("dry-run") && !c.Bool("read-oro") {
+		if offline {
 			return cfg, func() {}, nil
 		}
 		if err := cfg.Validate(); err != nil {

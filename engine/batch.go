@@ -43,6 +43,9 @@ func (mr *mappingRun) batchMode() string {
 	if _, ok := mr.r.opts.Oro.(BatchClient); !ok && !mr.r.opts.DryRun {
 		return ""
 	}
+	if mr.r.opts.BatchOff {
+		return ""
+	}
 	switch t.Batch {
 	case mappings.BatchSync, mappings.BatchAsync:
 		return t.Batch

@@ -35,6 +35,8 @@ type action struct {
 	// uncertain marks a dry run's guess: without asking Oro it cannot know
 	// whether the record changed or exists (Options.Oro unset).
 	uncertain bool
+	// why says how the decision was made, for traces.
+	why string
 }
 
 // decide chooses the action for a resolved document:
@@ -54,15 +56,21 @@ func (mr *mappingRun) decide(ctx context.Context, d *document) (action, Stage, e
 		case err != nil:
 			return action{}, StageState, err
 		case ok && e.Hash == d.hashOf() && !mr.r.opts.Force:
-			return mr.unchanged(ctx, d, e)
+			a, stage, err := mr.unchanged(ctx, d, e)
+			a.why = fmt.Sprintf("the id map has key %q as %s %s, written with the same document", d.key, typ, e.ID)
+			return a, stage, err
 		case ok && mode == "create":
 			return action{kind: actSkip, reason: fmt.Sprintf("already created as %s %s and write is create, which never updates", typ, e.ID)}, "", nil
 		case ok:
-			return action{kind: actPatch, id: e.ID, uncertain: d.unresolved}, "", nil
+			why := fmt.Sprintf("the id map has key %q as %s %s; the document changed since it was written", d.key, typ, e.ID)
+			if mr.r.opts.Force {
+				why = fmt.Sprintf("the id map has key %q as %s %s; --force sends it whatever its hash", d.key, typ, e.ID)
+			}
+			return action{kind: actPatch, id: e.ID, uncertain: d.unresolved, why: why}, "", nil
 		}
 	}
 	if len(mr.m.Target.NativeUpsert) > 0 {
-		return action{kind: actUpsert}, "", nil
+		return action{kind: actUpsert, why: "target.native_upsert: Oro creates or updates it (meta.upsert)"}, "", nil
 	}
 	if len(mr.m.Target.Match) > 0 && mr.oro != nil {
 		id, err := mr.match(ctx, d)
@@ -76,7 +84,7 @@ func (mr *mappingRun) decide(ctx context.Context, d *document) (action, Stage, e
 			}
 			return action{kind: actSkip, reason: fmt.Sprintf("%s %s already exists (found by target.match) and write is create, which never updates", typ, id)}, "", nil
 		case id != "":
-			return action{kind: actPatch, id: id}, "", nil
+			return action{kind: actPatch, id: id, why: fmt.Sprintf("not in the id map; target.match finds %s %s", typ, id)}, "", nil
 		}
 	}
 	guess := mr.oro == nil && len(mr.m.Target.Match) > 0 // a dry run would ask Oro by natural key
@@ -86,7 +94,14 @@ func (mr *mappingRun) decide(ctx context.Context, d *document) (action, Stage, e
 		}
 		return action{kind: actSkip, reason: "no Oro record found for it and write is update, which never creates"}, "", nil
 	}
-	return action{kind: actPost, uncertain: guess || d.unresolved && mr.oro == nil}, "", nil
+	why := "not in the id map, and the mapping has no target.match"
+	switch {
+	case guess:
+		why = "not in the id map; a real run would first look it up by target.match (this dry run does not ask Oro)"
+	case len(mr.m.Target.Match) > 0:
+		why = "not in the id map, and target.match finds no Oro record"
+	}
+	return action{kind: actPost, uncertain: guess || d.unresolved && mr.oro == nil, why: why}, "", nil
 }
 
 // unchanged decides for a document the id map holds with the same hash:
@@ -183,6 +198,9 @@ func (mr *mappingRun) written(ctx context.Context, d *document, id string, st St
 	mr.noteWritten(ctx, d, id)
 	if mr.log.Enabled(ctx, slog.LevelDebug) {
 		mr.log.Debug(fmt.Sprintf("%s %s %s", st, mr.m.Target.Type, id), "key", d.key, "id", id)
+	}
+	if mr.traceOn() {
+		mr.trace(StageWrite, d.origin, fmt.Sprintf("Oro answered: %s %s %s", st, mr.m.Target.Type, id), nil)
 	}
 	if d.key == "" {
 		return nil

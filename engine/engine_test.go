@@ -450,6 +450,10 @@ func TestMissingParentFollowsOnMissing(t *testing.T) {
 			yml := strings.Replace(customersYAML, "write: upsert}", "write: upsert, on_missing: "+tc.policy+"}", 1)
 			yml = strings.Replace(yml, "after: [groups]\n", "", 1)
 			tr.srcs["customers"] = records(t, `{"id":1,"name":"Orphan","active":true,"group":"NOPE"}`)
+			// groups ran before (its id map lacks NOPE)
+			if err := tr.store.RecordRun("https://oro.test/admin/api", "groups", state.RunInfo{}); err != nil {
+				t.Fatal(err)
+			}
 			rep, _, _ := tr.run(false, parseMapping(t, yml))
 			if got := rep.Mappings[0].Counts; got != tc.want {
 				t.Errorf("counts = %+v, want %+v", got, tc.want)
@@ -459,6 +463,35 @@ func TestMissingParentFollowsOnMissing(t *testing.T) {
 					if g := rec["relationships"].(map[string]any)["group"].(map[string]any)["data"]; g != nil {
 						t.Errorf("group = %v, want null", g)
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestRefToAMappingThatNeverRanIsSaidOnce: customers run alone refers to
+// groups, which never ran against this Oro: instead of failing every
+// record with "no Oro record found", the mapping stops with one message
+// (on_missing: fail), or warns once and goes on (skip).
+func TestRefToAMappingThatNeverRanIsSaidOnce(t *testing.T) {
+	for _, policy := range []string{"fail", "skip"} {
+		t.Run(policy, func(t *testing.T) {
+			tr := newTestRun(t)
+			yml := strings.Replace(customersYAML, "write: upsert}", "write: upsert, on_missing: "+policy+"}", 1)
+			yml = strings.Replace(yml, "after: [groups]\n", "", 1)
+			tr.srcs["customers"] = records(t, `{"id":1,"name":"A","active":true,"group":"W"}
+{"id":2,"name":"B","active":true,"group":"W"}`)
+			rep, _, log := tr.run(false, parseMapping(t, yml))
+			m := rep.Mappings[0]
+			const msg = `ref("groups"; …): mapping groups has never run against this Oro`
+			switch policy {
+			case "fail":
+				if m.Status != StatusFatal || !strings.Contains(m.Error, msg) || !strings.Contains(m.Error, "--select +customers") || m.Read != 0 {
+					t.Errorf("report %+v; want the mapping stopped before reading, with %q", m, msg)
+				}
+			case "skip":
+				if m.Status != StatusOK || m.Skipped != 2 || strings.Count(log, "has never run against this Oro") != 1 {
+					t.Errorf("report %+v, log:\n%s\nwant 2 skipped and one warning", m, log)
 				}
 			}
 		})

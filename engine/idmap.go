@@ -22,6 +22,9 @@ type StateStore interface {
 	Checkpoint(instance, mapping string) (json.RawMessage, bool, error)
 	SetCheckpoint(instance, mapping string, cursor json.RawMessage) error
 	RecordRun(instance, mapping string, r state.RunInfo) error
+	// Known reports whether a mapping has any state on the instance (it
+	// ran against it).
+	Known(instance, mapping string) (bool, error)
 }
 
 // idMap is the run's view of the id maps of every mapping (source key →

@@ -189,6 +189,9 @@ func (mr *mappingRun) resolveDecideWriteDoc(ctx, writeCtx context.Context, rec *
 	if err != nil {
 		return docResult{writeResult: failure(stage, err)}
 	}
+	if mr.traceOn() {
+		mr.trace(StageDecide, d.origin, describeAction(mr.m.Target.Type, a), nil)
+	}
 	if a.kind == actSkip {
 		mr.logSkip(rec, a.reason)
 	}

@@ -45,8 +45,15 @@ func (mr *mappingRun) prepare(parent context.Context, rec *record) bool {
 		rec.finish(rec.failed(mr.m.Name, stage, err))
 		return false
 	}
+	if mr.traceOn() {
+		mr.trace(StageRead, rec.origin, "read from "+rec.origin, rec.value)
+		if mr.m.Target.Key != nil {
+			mr.trace(StageKey, rec.origin, fmt.Sprintf("target.key %s → %q", mr.m.Target.Key.Src, rec.key), nil)
+		}
+		mr.trace(StageTransform, rec.origin, fmt.Sprintf("the transform made %d document(s)", len(docs)), publicDocs(docs))
+	}
 	for i, d := range docs {
-		doc := &document{doc: d, key: rec.key, parents: mr.parentsOf(d)}
+		doc := &document{doc: d, key: rec.key, origin: rec.origin, parents: mr.parentsOf(d)}
 		if rec.key != "" && len(docs) > 1 {
 			doc.key += "#" + strconv.Itoa(i)
 		}

@@ -40,6 +40,10 @@ const (
 	// StageAborted: the record was read but the run stopped before it was
 	// written.
 	StageAborted Stage = "aborted"
+	// StageDecide and StageOutcome name steps of a trace (Options.Trace):
+	// what orosync decided to send, and how the record ended.
+	StageDecide  Stage = "decide"
+	StageOutcome Stage = "outcome"
 )
 
 // record is one source record on its way through the pipeline. The prepare
@@ -82,6 +86,8 @@ type document struct {
 	// parents are the keys of records of the same mapping the document
 	// refers to with ref() (read before the placeholders are resolved).
 	parents []string
+	// origin is the record's origin, for traces.
+	origin string
 	// unresolved is set in a dry run that does not ask Oro when an id of
 	// the document is Oro's to tell (a lookup(), a ref() to a record not
 	// written yet): whether it changed cannot be known.

@@ -46,6 +46,9 @@ func (mr *mappingRun) resolve(ctx context.Context, d *document) error {
 		var skip error
 		out, err := d.doc.Resolve(func(p mappings.Placeholder) (any, error) {
 			id, err := mr.resolveOne(ctx, p)
+			if mr.traceOn() {
+				mr.traceResolve(d, p, id, err)
+			}
 			switch {
 			case err == nil:
 				return id, nil
@@ -214,4 +217,37 @@ func dropNullLinks(data map[string]any) {
 			rel["data"] = kept
 		}
 	}
+}
+
+// checkRefsRan makes sure the mappings the transform refers to with ref()
+// and that are not part of this run have run against this Oro before:
+// their id maps are what ref() reads. One that never ran would fail every
+// record with "no Oro record found"; it is said once instead: the mapping
+// stops (target.on_missing: fail), or a warning says its ids will be
+// missing (skip, empty, and in a dry run).
+func (mr *mappingRun) checkRefsRan() error {
+	store := mr.r.opts.State
+	if store == nil || mr.r.instance == "" {
+		return nil
+	}
+	names, _ := mr.m.Transform.RefMappings()
+	for _, name := range names {
+		if name == mr.m.Name || mr.r.running[name] {
+			continue
+		}
+		known, err := store.Known(mr.r.instance, name)
+		if err != nil {
+			return fmt.Errorf("read the state of mapping %s: %w", name, err)
+		}
+		if known {
+			continue
+		}
+		msg := fmt.Sprintf("ref(%q; …): mapping %s has never run against this Oro (%s), so its ids are unknown: run it first, or run both, e.g. orosync run --select +%s DIR",
+			name, name, mr.r.instance, mr.m.Name)
+		if mr.m.Target.OnMissing == "fail" && !mr.r.opts.DryRun {
+			return errors.New(msg)
+		}
+		mr.log.Warn(msg)
+	}
+	return nil
 }

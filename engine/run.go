@@ -76,6 +76,12 @@ type Options struct {
 	Progress func(Progress)
 	// ProgressEvery is the interval of Progress calls.
 	ProgressEvery time.Duration
+	// Trace, when set, receives every step of every record (orosync
+	// explain runs one record with it). It is called from the goroutines
+	// of the pipeline.
+	Trace func(Step)
+	// BatchOff writes one request per record whatever target.batch says.
+	BatchOff bool
 	// StopGrace is how long requests already sent may take to answer once
 	// a mapping stops (fatal error, interrupt), so that their outcome is
 	// recorded (default 10s).
@@ -136,6 +142,10 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 	if opts.DryRun && opts.Oro != nil {
 		opts.Oro = readOnly{c: opts.Oro}
 		r.opts.Oro = opts.Oro
+	}
+	r.running = make(map[string]bool, len(ms))
+	for _, m := range ms {
+		r.running[m.Name] = true
 	}
 	r.ids = newIDMap(opts.State, r.instance, opts.DryRun, ms)
 	defer r.ids.close()
@@ -203,6 +213,7 @@ func (o *Options) setDefaults() {
 // runner holds what the mappings of one run share.
 type runner struct {
 	opts     Options
+	running  map[string]bool // the mappings of this run
 	out      *lineWriter
 	instance string   // the Oro instance's name in the state store
 	ids      *idMap   // every mapping's source key → Oro id
@@ -305,6 +316,10 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	}
 	mr.active = make(chan struct{}, active)
 	mr.keys = mr.newKeyIndex()
+	if err := mr.checkRefsRan(); err != nil {
+		mr.fail(err)
+		return mr.report(ctx, start, false)
+	}
 	src, err := mr.open(ctx)
 	if err != nil {
 		mr.fail(err)

@@ -31,6 +31,9 @@ func (mr *mappingRun) settle(rec *record) {
 	if o.dead != nil {
 		o.dead.File = mr.m.File
 	}
+	if mr.traceOn() {
+		mr.traceOutcome(rec)
+	}
 	if o.dead != nil && mr.r.opts.DeadLetter != nil {
 		if err := mr.r.opts.DeadLetter.Write(*o.dead); err != nil {
 			mr.fail(err)

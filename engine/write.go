@@ -78,6 +78,7 @@ func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, gon
 	if err != nil {
 		return failure(StageTransform, err)
 	}
+	mr.traceRequest(d, req.Method, req.URL, body)
 	if mr.r.opts.DryRun {
 		if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
 			mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()) //nolint:errcheck // in memory only
@@ -141,6 +142,7 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 		}
 	}
 	req := &RequestLine{Method: "POST", URL: mr.collectionURL}
+	mr.traceRequest(d, req.Method, req.URL, body)
 	if mr.r.opts.DryRun {
 		if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
 			mr.r.ids.remember(mr.m.Name, d.key, fmt.Sprintf("<new %s %s>", typ, d.key), d.hashOf()) //nolint:errcheck // in memory only

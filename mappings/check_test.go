@@ -30,10 +30,19 @@ func TestOrderLocatesProblems(t *testing.T) {
 	z := parseAt("z.yaml", "version: 1\nname: z\nafter: [c, zzz]\n"+body)
 	dup := parseAt("dup.yaml", "version: 1\nname: c\n"+body)
 	_, err = Order([]*Mapping{c, z, dup})
-	want := "dup.yaml:2:7: name: \"c\" is also the name of c.yaml: names must be unique in a run\n" +
-		"z.yaml:3:12: after[1]: mapping \"zzz\" is not part of this run: add its file to the command line, or remove it from after:"
+	want := "dup.yaml:2:7: name: \"c\" is also the name of c.yaml: names must be unique in a run"
 	if err == nil || err.Error() != want {
 		t.Errorf("Order = %v\nwant %s", err, want)
+	}
+	// A mapping it runs after that is not in the run ran before: it orders
+	// nothing, and validate warns about it.
+	order, err = Order([]*Mapping{z, c})
+	if err != nil || names(order) != "c z" {
+		t.Errorf("Order = %s, %v; want c z", names(order), err)
+	}
+	warn := AfterOutside([]*Mapping{c, z})
+	if len(warn) != 1 || !warn[0].Warning || warn[0].Error() != `z.yaml:3:12: after[1]: warning: mapping "zzz" is not among the mapping files given: it must have run before against the same Oro (or give its file too)` {
+		t.Errorf("AfterOutside = %v", warn)
 	}
 	order, err = Order([]*Mapping{b.withoutAfter(), c, a})
 	if err != nil || names(order) != "b c a" {

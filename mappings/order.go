@@ -6,9 +6,11 @@ import (
 )
 
 // Order returns the mappings in dependency order: every mapping after the
-// mappings its after: list names, otherwise in the order given. It refuses
-// duplicate names, after: names that are not among ms, and cycles; every
-// such problem is an *Error located in the mapping file (an ErrorList).
+// mappings its after: list names, otherwise in the order given. An after:
+// name that is not among ms is a mapping that ran before (its id map
+// serves ref()): it does not order anything (see AfterOutside). Order
+// refuses duplicate names and cycles; every such problem is an *Error
+// located in the mapping file (an ErrorList).
 func Order(ms []*Mapping) ([]*Mapping, error) {
 	byName := make(map[string]*Mapping, len(ms))
 	var errs ErrorList
@@ -18,14 +20,6 @@ func Order(ms []*Mapping) ([]*Mapping, error) {
 			continue
 		}
 		byName[m.Name] = m
-	}
-	for _, m := range ms {
-		for i, dep := range m.After {
-			if _, ok := byName[dep]; !ok {
-				errs = append(errs, m.Errorf(fmt.Sprintf("after[%d]", i),
-					"mapping %q is not part of this run: add its file to the command line, or remove it from after:", dep))
-			}
-		}
 	}
 	if len(errs) > 0 {
 		return nil, errs.sort()
@@ -37,6 +31,26 @@ func Order(ms []*Mapping) ([]*Mapping, error) {
 		}
 	}
 	return o.out, nil
+}
+
+// AfterOutside warns about after: names that are not among ms: such a
+// mapping must have run before against the same Oro (its id map serves
+// ref()), or the name is misspelled.
+func AfterOutside(ms []*Mapping) ErrorList {
+	names := make(map[string]bool, len(ms))
+	for _, m := range ms {
+		names[m.Name] = true
+	}
+	var out ErrorList
+	for _, m := range ms {
+		for i, dep := range m.After {
+			if !names[dep] {
+				out = append(out, m.Warnf(fmt.Sprintf("after[%d]", i),
+					"mapping %q is not among the mapping files given: it must have run before against the same Oro (or give its file too)", dep))
+			}
+		}
+	}
+	return out.sort()
 }
 
 // orderer is a depth-first topological sort that reports the cycle it
@@ -58,7 +72,11 @@ func (o *orderer) visit(m *Mapping) *Error {
 	o.mark[m.Name] = 1
 	o.path = append(o.path, m)
 	for _, dep := range m.After {
-		if err := o.visit(o.byName[dep]); err != nil {
+		d, ok := o.byName[dep]
+		if !ok {
+			continue // ran before: not part of this run
+		}
+		if err := o.visit(d); err != nil {
 			return err
 		}
 	}

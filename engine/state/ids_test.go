@@ -185,3 +185,37 @@ func TestKeyOfFollowsRememberAndForget(t *testing.T) {
 	}
 	check("9", "", false)
 }
+
+func TestKnownTellsWhetherAMappingEverRan(t *testing.T) {
+	st, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const inst = "https://oro.test/admin/api"
+	for _, m := range []string{"groups", "customers", "prices"} {
+		if ok, err := st.Known(inst, m); ok || err != nil {
+			t.Fatalf("Known(%s) in an empty store = %v, %v", m, ok, err)
+		}
+	}
+	if err := st.Remember(inst, "groups", map[string]Entry{"W": {ID: "1", Hash: "h"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordRun(inst, "prices", RunInfo{}); err != nil { // a run that wrote nothing
+		t.Fatal(err)
+	}
+	for m, want := range map[string]bool{"groups": true, "prices": true, "customers": false} {
+		if ok, err := st.Known(inst, m); ok != want || err != nil {
+			t.Errorf("Known(%s) = %v, %v; want %v", m, ok, err, want)
+		}
+	}
+	if ok, _ := st.Known("https://other.test/admin/api", "groups"); ok {
+		t.Error("a mapping is known on another instance")
+	}
+	if err := st.Reset(inst, "groups", ResetAll); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := st.Known(inst, "groups"); ok {
+		t.Error("a mapping is still known after state reset --all")
+	}
+}

@@ -94,3 +94,29 @@ func mappingState(m *bolt.Bucket) (MappingState, error) {
 	}
 	return ms, nil
 }
+
+// Known reports whether the store holds anything of a mapping on an
+// instance: id-map entries, a checkpoint or a recorded run. A mapping that
+// is not known has never run against that Oro.
+func (s *Store) Known(instance, mapping string) (bool, error) {
+	if err := checkScope(instance, mapping, false); err != nil {
+		return false, fmt.Errorf("known: %w", err)
+	}
+	known := false
+	err := s.view(func(root *bolt.Bucket) error {
+		mb := mappingBucket(root, instance, mapping)
+		if mb == nil {
+			return nil
+		}
+		if k, _ := mb.Cursor().First(); k == nil {
+			return nil // an empty bucket (state reset --all)
+		}
+		return mb.ForEachBucket(func(name []byte) error {
+			if k, _ := mb.Bucket(name).Cursor().First(); k != nil {
+				known = true
+			}
+			return nil
+		})
+	})
+	return known, err
+}
