@@ -99,6 +99,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		Commands: []*ucli.Command{
 			s.runCommand(),
 			s.validateCommand(),
+			s.initCommand(),
 			s.testCommand(),
 			s.sandboxCommand(),
 			s.stateCommand(),
