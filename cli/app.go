@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	ucli "github.com/urfave/cli/v2"
@@ -16,9 +18,10 @@ import (
 // Run runs the orosync command line with args (args[0] is the program
 // name) and returns the process exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	tty := isTerminal(stderr)
 	stderr = &lockedWriter{w: stderr} // progress comes from several goroutines
-	app := newApp(stdin, stdout, stderr)
-	err := app.RunContext(ctx, args)
+	app := newApp(&streams{in: stdin, out: stdout, err: stderr, tty: tty})
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err == nil {
 		return engine.ExitOK
 	}
@@ -74,21 +77,28 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 type streams struct {
 	in       io.Reader
 	out, err io.Writer
+	tty      bool // stderr is a terminal: progress is a line redrawn in place
 }
 
-func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
-	s := &streams{in: stdin, out: stdout, err: stderr}
+func newApp(s *streams) *ucli.App {
 	return &ucli.App{
 		Name:    "orosync",
 		Usage:   "declarative sync engine for OroCommerce",
-		Version: version(),
+		Version: longVersion(),
 		Description: "orosync runs YAML mapping files: it reads records from a source, turns each into an Oro\n" +
 			"JSON:API document with jq, and writes it to Oro's back-office API. See README.md.",
-		Reader:          stdin,
-		Writer:          stdout,
-		ErrWriter:       stderr,
+		Reader:    s.in,
+		Writer:    s.out,
+		ErrWriter: s.err,
+		// --generate-bash-completion answers the scripts of "orosync completion".
+		EnableBashCompletion: true,
+		// urfave/cli's own help command is one shared value that it
+		// changes while running (a fish completion of a second app in the
+		// process then recursed forever); ours is made per app.
 		HideHelpCommand: true,
-		ExitErrHandler:  func(*ucli.Context, error) {}, // never os.Exit from inside the library
+		// With a command named help, urfave/cli leaves out --help.
+		Flags:          []ucli.Flag{ucli.HelpFlag},
+		ExitErrHandler: func(*ucli.Context, error) {}, // never os.Exit from inside the library
 		OnUsageError: func(c *ucli.Context, err error, _ bool) error {
 			help := "orosync --help"
 			if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
@@ -98,20 +108,95 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		},
 		Commands: []*ucli.Command{
 			s.runCommand(),
+			s.retryCommand(),
 			s.validateCommand(),
 			s.initCommand(),
 			s.testCommand(),
 			s.sandboxCommand(),
 			s.stateCommand(),
 			s.schemaCommand(),
+			s.completionCommand(),
+			helpCommand(),
 		},
 	}
 }
 
-// version reports the module version stamped by the Go toolchain.
+// helpCommand is "orosync help [COMMAND]".
+func helpCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "help",
+		Usage:     "show the commands, or the help of one command",
+		ArgsUsage: "[COMMAND]",
+		Action: func(c *ucli.Context) error {
+			if c.NArg() == 0 {
+				return ucli.ShowAppHelp(c)
+			}
+			name := c.Args().First()
+			if c.App.Command(name) == nil {
+				return usageError("no command %q: see orosync help", name)
+			}
+			args := append([]string{c.App.Name}, c.Args().Slice()...)
+			return c.App.RunContext(c.Context, append(args, "--help"))
+		},
+	}
+}
+
+// Set by the release build (-ldflags "-X github.com/orosync/orosync/cli.buildVersion=v1.2.3
+// -X github.com/orosync/orosync/cli.buildCommit=<sha>"); otherwise the Go
+// toolchain's build information is used.
+var buildVersion, buildCommit string
+
+// version reports the release or module version: the release build's, the
+// one `go install module@version` stamps, or "devel".
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// longVersion is what --version prints: the version, the commit it was
+// built from (with "+dirty" for uncommitted changes), its time, the Go
+// version and the platform.
+func longVersion() string {
+	commit, when, dirty := buildCommit, "", false
+	bi, ok := debug.ReadBuildInfo()
+	if ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if commit == "" {
+					commit = s.Value
+				}
+			case "vcs.time":
+				when = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	var parts []string
+	switch {
+	case commit != "" && dirty:
+		parts = append(parts, "commit "+shortCommit(commit)+"+dirty")
+	case commit != "":
+		parts = append(parts, "commit "+shortCommit(commit))
+	default:
+		parts = append(parts, "commit unknown")
+	}
+	if when != "" {
+		parts = append(parts, when)
+	}
+	parts = append(parts, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
+	return version() + " (" + strings.Join(parts, ", ") + ")"
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
 }

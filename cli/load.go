@@ -21,10 +21,7 @@ import (
 // lexical order).
 func mappingFiles(paths []string) ([]string, error) {
 	if len(paths) == 0 {
-		return nil, usageError("no mapping files given: name mapping files or directories, e.g. orosync run examples/customers")
-	}
-	if err := flagsAfterArgs(paths); err != nil {
-		return nil, err
+		return nil, usageError("no mapping files given: name mapping files or directories, e.g. orosync run examples/")
 	}
 	var files []string
 	for _, p := range paths {
@@ -54,19 +51,6 @@ func mappingFiles(paths []string) ([]string, error) {
 		files = append(files, found...)
 	}
 	return files, nil
-}
-
-// flagsAfterArgs catches flags written after the positional arguments,
-// which urfave/cli takes as arguments: "orosync run dir --dry-run".
-func flagsAfterArgs(args []string) error {
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") && a != "-" {
-			if _, err := os.Stat(a); err != nil {
-				return usageError("%s: flags must come before the arguments, e.g. orosync run --dry-run mappings/", a)
-			}
-		}
-	}
-	return nil
 }
 
 // loadMappings loads and checks every mapping named by paths. Every problem

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -33,8 +34,9 @@ func connectionFlags() []ucli.Flag {
 }
 
 func (s *streams) runCommand() *ucli.Command {
-	flags := append(connectionFlags(),
+	flags := append(append(connectionFlags(), logFlags()...),
 		&ucli.BoolFlag{Name: "dry-run", Usage: "print one JSON line per request a real run would send; send nothing to Oro, change no state"},
+		&ucli.BoolFlag{Name: "read-oro", Usage: "with --dry-run: ask Oro (GET requests only, never a write) for lookup() ids, records found by target.match and related records, so that the preview is what a real run would send"},
 		&ucli.IntFlag{Name: "limit", Usage: "read at most `N` records per mapping (0 = all)"},
 		&ucli.IntFlag{Name: "concurrency", Usage: "requests to Oro in flight at once (default 4); lowered on 429/503 and raised again when answers are clean"},
 		&ucli.Float64Flag{Name: "max-rps", Usage: "at most `N` requests to Oro per second (0 = no limit)"},
@@ -62,14 +64,49 @@ func (s *streams) runCommand() *ucli.Command {
 		Description: "PATH is a mapping file or a directory of them; mappings run in dependency order (after:).\n\n" +
 			"   orosync run --dry-run --limit 5 mappings/customers.yaml\n" +
 			"   ORO_API_URL=https://shop.example.com/admin/api orosync run mappings/\n" +
-			"   orosync run --sandbox examples/customers",
+			"   orosync run --sandbox examples/",
 		Flags:  flags,
 		Action: s.run,
 	}
 }
 
 func (s *streams) run(c *ucli.Context) error {
-	ms, err := loadMappings(c.Args().Slice(), s.err)
+	return s.execute(c, func() ([]*mappings.Mapping, *retrySet, error) {
+		ms, err := loadMappings(c.Args().Slice(), s.err)
+		return ms, nil, err
+	})
+}
+
+// execute runs mappings with the run flags of c: load gives the mappings
+// and, for a retry, the records to run instead of their sources.
+func (s *streams) execute(c *ucli.Context, load func() ([]*mappings.Mapping, *retrySet, error)) (err error) {
+	started := time.Now()
+	reported := false
+	// The report is written on every exit, also when the run cannot start
+	// (bad flags, invalid mappings, bad credentials, Oro down), so that a
+	// scheduler reading it always finds one.
+	defer func() {
+		if err == nil || reported {
+			return
+		}
+		rep := &engine.Report{Started: started.UTC(), Duration: engine.Duration(time.Since(started)),
+			Mappings: []engine.MappingReport{}, ExitCode: exitCodeOf(err), Error: err.Error()}
+		if werr := s.writeReport(c.String("report"), rep); werr != nil {
+			fmt.Fprintf(s.err, "orosync: %v\n", werr)
+		}
+	}()
+	ls, err := readLogSettings(c)
+	if err != nil {
+		return err
+	}
+	logw := s.err
+	var status *statusLine
+	if s.tty && !ls.quiet && !ls.json {
+		status = &statusLine{w: s.err}
+		logw = status
+	}
+	logger := ls.logger(logw)
+	ms, retry, err := load()
 	if err != nil {
 		return err
 	}
@@ -87,10 +124,17 @@ func (s *streams) run(c *ucli.Context) error {
 		BatchIncluded:       c.Int("batch-included"),
 		BatchDeadline:       c.Duration("batch-deadline"),
 		Out:                 s.out,
-		Log:                 s.err,
+		Logger:              logger,
+	}
+	if !ls.quiet {
+		opts.Progress = newProgressPrinter(status, logger, 30*time.Second).report
 	}
 	if opts.Limit < 0 {
 		return usageError("--limit must be 0 or more")
+	}
+	readOro := c.Bool("read-oro")
+	if readOro && !opts.DryRun {
+		return usageError("--read-oro is for dry runs: orosync run --dry-run --read-oro ...")
 	}
 	switch n := opts.StopAfterSameErrors; {
 	case n < 0:
@@ -112,13 +156,16 @@ func (s *streams) run(c *ucli.Context) error {
 	if err := checkMappings(ms, v, hideWarnings, s.err); err != nil {
 		return err
 	}
-	conn, stop, err := s.connection(c)
+	conn, stop, err := s.connection(c, logger)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	opts.APIURL = conn.APIURL
-	opts.OpenSource = s.sourceOpener()
+	opts.OpenSource = s.sourceOpener(logger)
+	if retry != nil {
+		opts.OpenSource, opts.Partial = retry.open, true
+	}
 
 	stateDir := c.String("state-dir")
 	if c.Bool("sandbox") && !c.IsSet("state-dir") {
@@ -138,7 +185,7 @@ func (s *streams) run(c *ucli.Context) error {
 		opts.State = store
 	}
 
-	if !opts.DryRun {
+	if !opts.DryRun || readOro {
 		client, err := oro.NewClient(conn)
 		if err != nil {
 			return usageError("%v", err)
@@ -147,12 +194,17 @@ func (s *streams) run(c *ucli.Context) error {
 			return fatalError(err)
 		}
 		opts.Oro = client
+	}
+	switch {
+	case !opts.DryRun:
 		dl := engine.NewDeadLetterFile(c.String("dead-letter"))
 		defer dl.Close()
 		opts.DeadLetter = dl
-	} else {
-		fmt.Fprintln(s.err, "dry run: requests are printed, not sent. Oro is not asked, so: records not in the id map show as POST (upsert would PATCH one target.match finds),\n"+
-			"  write: update shows PATCH <match …>, lookup() ids show as <lookup …>, ids this run would create show as <new …>")
+	case readOro:
+		logger.Info("dry run: requests are printed, not sent; Oro is asked with GET requests only (lookup() ids, natural keys, related records); ids this run would create show as <new …>")
+	default:
+		logger.Info("dry run: requests are printed, not sent. Oro is not asked, so: records not in the id map show as POST (upsert would PATCH one target.match finds), " +
+			"write: update shows PATCH <match …>, lookup() ids show as <lookup …>, ids this run would create show as <new …>; such lines say \"depends_on_oro\"")
 	}
 
 	rep, err := engine.Run(c.Context, ms, opts)
@@ -163,7 +215,10 @@ func (s *streams) run(c *ucli.Context) error {
 	case err != nil:
 		return fatalError(err)
 	}
-	rep.WriteSummary(s.err)
+	if !ls.quiet || rep.ExitCode != engine.ExitOK {
+		rep.WriteSummary(s.err)
+	}
+	reported = true
 	if err := s.writeReport(c.String("report"), rep); err != nil {
 		return fatalError(err)
 	}
@@ -173,10 +228,19 @@ func (s *streams) run(c *ucli.Context) error {
 	return nil
 }
 
+// exitCodeOf is the exit code an error of a command maps to.
+func exitCodeOf(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return engine.ExitUsage
+}
+
 // connection builds the Oro connection settings from flags and the
 // environment, or starts the in-process stand-in for --sandbox. A dry run
 // needs no settings at all.
-func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
+func (s *streams) connection(c *ucli.Context, logger *slog.Logger) (oro.Config, func(), error) {
 	concurrency := c.Int("concurrency")
 	if concurrency <= 0 {
 		concurrency = oro.DefaultMaxInFlight
@@ -193,12 +257,12 @@ func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
 		MaxInFlight:  concurrency,
 		MaxRPS:       c.Float64("max-rps"),
 		HTTPClient:   &http.Client{Transport: transport},
-		Log:          func(line string) { fmt.Fprintln(s.err, line) },
+		Logger:       logger,
 	}
 	cfg.Retry.MaxWait = c.Duration("retry-max-wait")
 	cfg.Retry.Backoff = c.Duration("retry-backoff")
 	if !c.Bool("sandbox") {
-		if c.Bool("dry-run") {
+		if c.Bool("dry-run") && !c.Bool("read-oro") {
 			return cfg, func() {}, nil
 		}
 		if err := cfg.Validate(); err != nil {
@@ -222,14 +286,14 @@ func (s *streams) connection(c *ucli.Context) (oro.Config, func(), error) {
 }
 
 // sourceOpener opens mapping sources with the command's stdin and stderr.
-func (s *streams) sourceOpener() engine.SourceOpener {
+func (s *streams) sourceOpener(logger *slog.Logger) engine.SourceOpener {
 	return func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (engine.Source, error) {
 		return source.Open(ctx, &m.Source, source.Options{
 			Dir:    m.Dir,
 			Stdin:  s.in,
 			Cursor: cursor,
 			Limit:  limit,
-			Log:    s.err,
+			Logger: logger.With("mapping", m.Name),
 		})
 	}
 }

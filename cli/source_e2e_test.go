@@ -302,8 +302,9 @@ func groupNames(t *testing.T, oro *oroStandIn) map[string]bool {
 func pageLines(stderr, base string) []string {
 	var out []string
 	for _, l := range strings.Split(stderr, "\n") {
-		if strings.HasPrefix(l, "GET "+base+"/") && strings.Contains(l, " → 200, ") {
-			out = append(out, l)
+		// "15:04:05 mapping: GET https://… → 200, 4 records"
+		if i := strings.Index(l, ": GET "+base+"/"); i >= 0 && strings.Contains(l, " → 200, ") {
+			out = append(out, l[i+2:])
 		}
 	}
 	return out

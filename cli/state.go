@@ -13,8 +13,9 @@ func (s *streams) stateCommand() *ucli.Command {
 	stateDir := &ucli.StringFlag{Name: "state-dir", EnvVars: []string{"OROSYNC_STATE_DIR"}, Value: ".orosync", Usage: "directory of the embedded state store"}
 	apiURL := &ucli.StringFlag{Name: "api-url", EnvVars: []string{"ORO_API_URL"}, Usage: "Oro API base URL whose state to reset"}
 	return &ucli.Command{
-		Name:  "state",
-		Usage: "inspect or rewind the state store (id maps and incremental checkpoints)",
+		Name:            "state",
+		Usage:           "inspect or rewind the state store (id maps and incremental checkpoints)",
+		HideHelpCommand: true, // orosync help state reset
 		Subcommands: []*ucli.Command{
 			{
 				Name:  "show",
@@ -60,9 +61,6 @@ func (s *streams) stateCommand() *ucli.Command {
 					&ucli.BoolFlag{Name: "all", Usage: "forget checkpoint, id map and last-run record"},
 				},
 				Action: func(c *ucli.Context) error {
-					if err := flagsAfterArgs(c.Args().Slice()); err != nil {
-						return err
-					}
 					if c.NArg() > 1 {
 						return usageError("state reset takes at most one mapping name")
 					}

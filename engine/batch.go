@@ -64,11 +64,13 @@ func (mr *mappingRun) batchMode() string {
 
 // batchItem is one document waiting for its batch.
 type batchItem struct {
-	d    *document
-	kind actionKind // actPost, actUpsert or actPatch
-	id   string     // the Oro id to update (actPatch)
-	doc  mappings.Document
-	res  chan writeResult
+	// uncertain: a dry run's guess (action.uncertain).
+	uncertain bool
+	d         *document
+	kind      actionKind // actPost, actUpsert or actPatch
+	id        string     // the Oro id to update (actPatch)
+	doc       mappings.Document
+	res       chan writeResult
 }
 
 // batcher collects a mapping's documents into batches and sends each when
@@ -247,7 +249,7 @@ func (b *batcher) dryWrite(ctx context.Context, d *document, a action) writeResu
 		before = b.dryTake(0)
 	}
 	b.mu.Lock()
-	b.items = append(b.items, &batchItem{d: d, kind: a.kind, id: a.id, doc: doc})
+	b.items = append(b.items, &batchItem{d: d, kind: a.kind, id: a.id, doc: doc, uncertain: a.uncertain})
 	b.included += len(doc.Included)
 	b.mu.Unlock()
 	return writeResult{status: st, line: append(before, b.dryTake(b.maxData)...)}
@@ -287,7 +289,13 @@ func (b *batcher) dryTake(full int) []byte {
 	if b.sync {
 		header = map[string]string{"X-Mode": "sync"}
 	}
-	return requestLineWith(http.MethodPatch, b.mr.collectionURL, header, body)
+	line := requestLineWith(http.MethodPatch, b.mr.collectionURL, header, body)
+	for _, it := range items {
+		if it.uncertain {
+			return markDependsOnOro(line)
+		}
+	}
+	return line
 }
 
 // refuse turns batches off for the rest of the mapping (Oro refused one).

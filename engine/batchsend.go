@@ -49,7 +49,7 @@ func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchI
 			return
 		case batchRefused(err):
 			b.refuse()
-			mr.r.logf("%s: Oro refused a batch (%v); writing one record per request", mr.m.Name, err)
+			mr.log.Warn(fmt.Sprintf("Oro refused a batch (%v); writing one record per request", err))
 			mr.writeEachOne(ctx, items)
 			return
 		case errors.Is(err, errNotSent):
@@ -122,15 +122,12 @@ func (mr *mappingRun) batchWritten(ctx context.Context, items []*batchItem, ans 
 
 // itemWritten records one item Oro stored with id.
 func (mr *mappingRun) itemWritten(ctx context.Context, it *batchItem, id string) writeResult {
-	mr.noteWritten(ctx, it.d, id)
 	st := Created
 	if it.kind == actPatch {
 		st = Updated
 	}
-	if it.d.key != "" {
-		if err := mr.r.ids.remember(mr.m.Name, it.d.key, id, it.d.hashOf()); err != nil {
-			return failure(StageState, err)
-		}
+	if err := mr.written(ctx, it.d, id, st); err != nil {
+		return failure(StageState, err)
 	}
 	return writeResult{status: st}
 }
@@ -242,7 +239,7 @@ func (mr *mappingRun) afterLostBatch(ctx context.Context, items []*batchItem, lo
 		}
 	}
 	if len(again) > 0 {
-		mr.r.logf("%s: the answer to a batch was lost (%v); %d of its records are not in Oro and are sent again", mr.m.Name, lost, len(again))
+		mr.log.Warn(fmt.Sprintf("the answer to a batch was lost (%v); %d of its records are not in Oro and are sent again", lost, len(again)))
 	}
 	return again
 }

@@ -2,9 +2,14 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -14,6 +19,9 @@ import (
 type DeadLetter struct {
 	Time    time.Time `json:"time"`
 	Mapping string    `json:"mapping"`
+	// File is the mapping file as the run was given it; `orosync retry`
+	// loads it from there.
+	File string `json:"file,omitempty"`
 	// Origin says where the record came from (file:line, URL and index).
 	Origin string `json:"origin,omitempty"`
 	// Key is the record's source key, when the mapping declares one and it
@@ -58,14 +66,18 @@ type OroError struct {
 }
 
 // DeadLetterFile appends dead letters to a JSON Lines file. The file is
-// created (or truncated) when the first record fails, so a run without
-// failures leaves no file behind. It is safe for concurrent use.
+// created when the first record of the run fails; a file left by an
+// earlier run is first renamed (see Rotate), so the file at the path is
+// always this run's, and nothing an earlier run wrote is lost. It is safe
+// for concurrent use.
 type DeadLetterFile struct {
 	path string
 
-	mu sync.Mutex
-	f  *os.File
-	w  *bufio.Writer
+	mu      sync.Mutex
+	f       *os.File
+	w       *bufio.Writer
+	n       int    // entries written
+	rotated string // where an earlier run's file went ("" none)
 }
 
 // NewDeadLetterFile returns a dead-letter writer for path. Nothing is created
@@ -77,6 +89,20 @@ func NewDeadLetterFile(path string) *DeadLetterFile {
 // Path returns the file's path.
 func (d *DeadLetterFile) Path() string { return d.path }
 
+// Written returns the number of entries written.
+func (d *DeadLetterFile) Written() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n
+}
+
+// Rotated returns where the file of an earlier run was moved, or "".
+func (d *DeadLetterFile) Rotated() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.rotated
+}
+
 // Write appends one entry and flushes it, so a crash loses nothing already
 // reported.
 func (d *DeadLetterFile) Write(e DeadLetter) error {
@@ -87,9 +113,12 @@ func (d *DeadLetterFile) Write(e DeadLetter) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.f == nil {
-		f, err := os.OpenFile(d.path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err := d.rotateLocked(); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(d.path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 		if err != nil {
-			return fmt.Errorf("open dead-letter file: %w", err)
+			return fmt.Errorf("create dead-letter file: %w", err)
 		}
 		d.f, d.w = f, bufio.NewWriter(f)
 	}
@@ -99,6 +128,49 @@ func (d *DeadLetterFile) Write(e DeadLetter) error {
 	if err := d.w.Flush(); err != nil {
 		return fmt.Errorf("write dead-letter file %s: %w", d.path, err)
 	}
+	d.n++
+	return nil
+}
+
+// Rotate renames a file an earlier run left at the path, unless this run
+// already wrote to it: NAME.jsonl becomes NAME.<its time, UTC>.jsonl. A
+// run without failures calls it at its end, so that the file at the path
+// never looks like the result of a run that had none. It returns the new
+// name, or "" when there was nothing to move.
+func (d *DeadLetterFile) Rotate() (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.f != nil {
+		return "", nil
+	}
+	if err := d.rotateLocked(); err != nil {
+		return "", err
+	}
+	return d.rotated, nil
+}
+
+func (d *DeadLetterFile) rotateLocked() error {
+	fi, err := os.Stat(d.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("dead-letter file: %w", err)
+	}
+	ext := filepath.Ext(d.path)
+	stem := strings.TrimSuffix(d.path, ext)
+	stamp := fi.ModTime().UTC().Format("20060102T150405Z")
+	to := stem + "." + stamp + ext
+	for i := 2; ; i++ {
+		if _, err := os.Stat(to); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		to = fmt.Sprintf("%s.%s-%d%s", stem, stamp, i, ext)
+	}
+	if err := os.Rename(d.path, to); err != nil {
+		return fmt.Errorf("keep the dead-letter file of an earlier run: %w", err)
+	}
+	d.rotated = to
 	return nil
 }
 
@@ -112,6 +184,45 @@ func (d *DeadLetterFile) Close() error {
 	err := d.f.Close()
 	d.f = nil
 	return err
+}
+
+// ReadDeadLetters reads a dead-letter file. Source records keep their
+// numbers exactly (json.Number), as a source reads them.
+func ReadDeadLetters(path string) ([]DeadLetter, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read dead letters: %w", err)
+	}
+	defer f.Close()
+	var out []DeadLetter
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var e struct {
+			DeadLetter
+			Record json.RawMessage `json:"record"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, fmt.Errorf("%s:%d: not a dead-letter entry: %w", path, line, err)
+		}
+		if e.Mapping == "" {
+			return nil, fmt.Errorf("%s:%d: not a dead-letter entry: it names no mapping", path, line)
+		}
+		d := e.DeadLetter
+		if len(e.Record) > 0 && string(e.Record) != "null" {
+			if d.Record, err = decodeJSON(e.Record); err != nil {
+				return nil, fmt.Errorf("%s:%d: record: %w", path, line, err)
+			}
+		}
+		out = append(out, d)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read dead letters %s: %w", path, err)
+	}
+	return out, nil
 }
 
 // marshalLine encodes v as one JSON line without HTML escaping.

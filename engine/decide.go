@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"time"
 
@@ -31,6 +32,9 @@ type action struct {
 	kind   actionKind
 	id     string // the Oro id to PATCH
 	reason string // why it is skipped
+	// uncertain marks a dry run's guess: without asking Oro it cannot know
+	// whether the record changed or exists (Options.Oro unset).
+	uncertain bool
 }
 
 // decide chooses the action for a resolved document:
@@ -54,13 +58,13 @@ func (mr *mappingRun) decide(ctx context.Context, d *document) (action, Stage, e
 		case ok && mode == "create":
 			return action{kind: actSkip, reason: fmt.Sprintf("already created as %s %s and write is create, which never updates", typ, e.ID)}, "", nil
 		case ok:
-			return action{kind: actPatch, id: e.ID}, "", nil
+			return action{kind: actPatch, id: e.ID, uncertain: d.unresolved}, "", nil
 		}
 	}
 	if len(mr.m.Target.NativeUpsert) > 0 {
 		return action{kind: actUpsert}, "", nil
 	}
-	if len(mr.m.Target.Match) > 0 && !mr.r.opts.DryRun {
+	if len(mr.m.Target.Match) > 0 && mr.oro != nil {
 		id, err := mr.match(ctx, d)
 		if err != nil {
 			return action{}, stageOfLookup(err), err
@@ -75,13 +79,14 @@ func (mr *mappingRun) decide(ctx context.Context, d *document) (action, Stage, e
 			return action{kind: actPatch, id: id}, "", nil
 		}
 	}
+	guess := mr.oro == nil && len(mr.m.Target.Match) > 0 // a dry run would ask Oro by natural key
 	if mode == "update" {
-		if mr.r.opts.DryRun && len(mr.m.Target.Match) > 0 {
+		if guess {
 			return mr.dryRunMatchedPatch(ctx, d)
 		}
 		return action{kind: actSkip, reason: "no Oro record found for it and write is update, which never creates"}, "", nil
 	}
-	return action{kind: actPost}, "", nil
+	return action{kind: actPost, uncertain: guess || d.unresolved && mr.oro == nil}, "", nil
 }
 
 // unchanged decides for a document the id map holds with the same hash:
@@ -171,6 +176,20 @@ func (mr *mappingRun) findByKey(ctx context.Context, filter map[string]any, inde
 	return mr.r.lookups.match(ctx, mr.oro, mr.m.Target.Type, filter)
 }
 
+// written records that Oro confirmed writing document d as record id: the
+// key index learns its natural key, the id map its id (durable before the
+// record is reported written), and the log says so at debug level.
+func (mr *mappingRun) written(ctx context.Context, d *document, id string, st Status) error {
+	mr.noteWritten(ctx, d, id)
+	if mr.log.Enabled(ctx, slog.LevelDebug) {
+		mr.log.Debug(fmt.Sprintf("%s %s %s", st, mr.m.Target.Type, id), "key", d.key, "id", id)
+	}
+	if d.key == "" {
+		return nil
+	}
+	return mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf())
+}
+
 // noteWritten tells the mapping's key index that Oro now has record id
 // with the document's natural key.
 func (mr *mappingRun) noteWritten(ctx context.Context, d *document, id string) {
@@ -248,7 +267,7 @@ func (mr *mappingRun) dryRunMatchedPatch(ctx context.Context, d *document) (acti
 			return action{}, StageLookup, fmt.Errorf("target.match: %w", err)
 		}
 	}
-	return action{kind: actPatch, id: fmt.Sprintf("<match %s %s>", mr.m.Target.Type, desc)}, "", nil
+	return action{kind: actPatch, id: fmt.Sprintf("<match %s %s>", mr.m.Target.Type, desc), uncertain: true}, "", nil
 }
 
 // conflictError is a natural key matching several Oro records.

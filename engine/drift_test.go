@@ -17,7 +17,7 @@ import (
 func (tr *testRun) runWith(set func(*Options), ms ...*mappings.Mapping) (*Report, string) {
 	tr.t.Helper()
 	var log syncBuffer
-	opts := Options{APIURL: "https://oro.test/admin/api", State: tr.store, Log: &log, Oro: tr.oro,
+	opts := Options{APIURL: "https://oro.test/admin/api", State: tr.store, Logger: testLogger(&log), Oro: tr.oro,
 		DeadLetter: NewDeadLetterFile(tr.dl),
 		OpenSource: func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (Source, error) {
 			return &sliceSource{recs: tr.srcs[m.Name]}, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -209,7 +210,7 @@ func (tr *testRun) run(dryRun bool, ms ...*mappings.Mapping) (*Report, string, s
 	var out bytes.Buffer
 	var log syncBuffer
 	opts := Options{
-		DryRun: dryRun, APIURL: "https://oro.test/admin/api", State: tr.store, Out: &out, Log: &log,
+		DryRun: dryRun, APIURL: "https://oro.test/admin/api", State: tr.store, Out: &out, Logger: testLogger(&log),
 		OpenSource: func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (Source, error) {
 			return &sliceSource{recs: tr.srcs[m.Name]}, nil
 		},
@@ -585,7 +586,7 @@ transform: 'if .spin then last(range(1e18)) else {type: "customergroups", attrib
 	var log syncBuffer
 	start := time.Now()
 	rep, err := Run(context.Background(), []*mappings.Mapping{m}, Options{
-		APIURL: "https://oro.test/admin/api", Oro: tr.oro, State: tr.store, Log: &log, Concurrency: 1,
+		APIURL: "https://oro.test/admin/api", Oro: tr.oro, State: tr.store, Logger: testLogger(&log), Concurrency: 1,
 		RecordTimeout: 100 * time.Millisecond, DeadLetter: NewDeadLetterFile(tr.dl),
 		OpenSource: func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (Source, error) {
 			return &sliceSource{recs: tr.srcs["slow"]}, nil
@@ -677,4 +678,9 @@ func TestSourceThatCannotOpenIsFatal(t *testing.T) {
 	if rep.ExitCode != ExitCannotProceed || !strings.Contains(rep.Mappings[0].Error, "groups.json: no such file") {
 		t.Errorf("report = %+v, want exit 3 naming the file", rep.Mappings[0])
 	}
+}
+
+// testLogger logs to w as text, from the info level.
+func testLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, nil))
 }

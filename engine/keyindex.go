@@ -55,7 +55,7 @@ const countAfter = 20
 // serve it), or the client cannot count.
 func (mr *mappingRun) newKeyIndex() *keyIndex {
 	match := mr.m.Target.Match
-	if len(match) != 1 || mr.r.opts.DryRun {
+	if len(match) != 1 {
 		return nil
 	}
 	if _, ok := mr.r.opts.Oro.(OroCounter); !ok {

@@ -72,8 +72,8 @@ func (mr *mappingRun) forUpdate(ctx context.Context, d *document, id string) (ma
 	doc := cloneDoc(d.doc)
 	mr.dropCreateOnly(doc.Data)
 	plans := mr.relPlans(doc)
-	if len(plans) == 0 || mr.r.opts.DryRun {
-		return doc, nil // a dry run does not read Oro: it shows the mapping's sets
+	if len(plans) == 0 || mr.oro == nil {
+		return doc, nil // a dry run that does not read Oro shows the mapping's sets
 	}
 	current, err := mr.readRelated(ctx, id, plans)
 	if err != nil {

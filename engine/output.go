@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net/url"
 	"strconv"
@@ -66,6 +67,19 @@ func (l *lineWriter) Flush() error {
 // requestLine encodes a dry-run line. body is already JSON.
 func requestLine(method, u string, body []byte) []byte {
 	return requestLineWith(method, u, nil, body)
+}
+
+// markDependsOnOro adds "depends_on_oro":true to a dry-run line: a dry run
+// that does not ask Oro guessed the request (the record may be unchanged,
+// or found in Oro by its natural key).
+func markDependsOnOro(line []byte) []byte {
+	end := bytes.LastIndexByte(line, '}')
+	if end < 0 {
+		return line
+	}
+	out := append([]byte(nil), line[:end]...)
+	out = append(out, `,"depends_on_oro":true`...)
+	return append(out, line[end:]...)
 }
 
 // requestLineWith is requestLine with extra headers.

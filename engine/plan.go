@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // This file runs the middle of the record pipeline: resolve, decide and
@@ -159,6 +160,7 @@ func (mr *mappingRun) resolveDecideWrite(ctx, writeCtx context.Context, rec *rec
 			return f
 		}
 		o.status = max(o.status, res.status)
+		o.uncertain = o.uncertain || res.uncertain
 	}
 	return o
 }
@@ -190,13 +192,18 @@ func (mr *mappingRun) resolveDecideWriteDoc(ctx, writeCtx context.Context, rec *
 	if a.kind == actSkip {
 		mr.logSkip(rec, a.reason)
 	}
-	return docResult{writeResult: mr.write(writeCtx, d, a)}
+	res := mr.write(writeCtx, d, a)
+	res.uncertain = a.uncertain && res.err == nil
+	if res.uncertain && mr.batch == nil && res.line != nil {
+		res.line = markDependsOnOro(res.line)
+	}
+	return docResult{writeResult: res}
 }
 
 // logSkip says on stderr why a record was skipped by the engine (records a
 // transform skips are counted only).
 func (mr *mappingRun) logSkip(rec *record, reason string) {
-	mr.r.logf("%s: record %s skipped: %s", mr.m.Name, rec.origin, reason)
+	mr.log.Info(fmt.Sprintf("record %s skipped: %s", rec.origin, reason), "record", rec.origin)
 }
 
 // planDeferred plans the records that waited for a parent later in the

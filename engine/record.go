@@ -82,6 +82,10 @@ type document struct {
 	// parents are the keys of records of the same mapping the document
 	// refers to with ref() (read before the placeholders are resolved).
 	parents []string
+	// unresolved is set in a dry run that does not ask Oro when an id of
+	// the document is Oro's to tell (a lookup(), a ref() to a record not
+	// written yet): whether it changed cannot be known.
+	unresolved bool
 }
 
 // outcome is what became of a record.
@@ -92,6 +96,9 @@ type outcome struct {
 	deferred bool
 	lines    [][]byte // dry-run request lines
 	dead     *DeadLetter
+	// uncertain marks a dry run's guess: the record's outcome depends on
+	// what Oro holds, which the dry run did not ask.
+	uncertain bool
 }
 
 // finish sets the record's outcome and releases those waiting for it.

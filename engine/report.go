@@ -91,6 +91,10 @@ type MappingReport struct {
 	// ("stage: message"), so that a run's causes show without opening the
 	// dead-letter file.
 	FirstErrors []string `json:"first_errors,omitempty"`
+	// DependsOnOro counts the records of a dry run that did not ask Oro
+	// whose POST or PATCH is a guess: they may be unchanged, or found in
+	// Oro by their natural key (their lines say "depends_on_oro").
+	DependsOnOro int `json:"depends_on_oro,omitempty"`
 	// Checkpoint is the incremental cursor committed by this run, if any.
 	Checkpoint json.RawMessage `json:"checkpoint,omitempty"`
 	Duration   Duration        `json:"duration"`
@@ -107,6 +111,9 @@ type Report struct {
 	Mappings   []MappingReport `json:"mappings"`
 	Total      Counts          `json:"total"`
 	DeadLetter string          `json:"dead_letter,omitempty"`
+	// PreviousDeadLetter is where the dead-letter file of an earlier run
+	// was moved, so that the file at DeadLetter is this run's.
+	PreviousDeadLetter string `json:"previous_dead_letter,omitempty"`
 	// Error says what went wrong after the mappings ran (the dry-run
 	// output could not be written).
 	Error string `json:"error,omitempty"`
@@ -128,6 +135,16 @@ type Duration time.Duration
 // MarshalJSON implements json.Marshaler.
 func (d Duration) MarshalJSON() ([]byte, error) {
 	return []byte(fmt.Sprintf("%.3f", time.Duration(d).Seconds())), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler: seconds, as MarshalJSON writes.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = Duration(secs * float64(time.Second))
+	return nil
 }
 
 func (r *Report) finish(start time.Time) {
@@ -179,6 +196,17 @@ func (r *Report) WriteSummary(w io.Writer) {
 	}
 	if r.Total.Failed > 0 && r.DeadLetter != "" {
 		fmt.Fprintf(w, "%d failed record(s) written to %s\n", r.Total.Failed, r.DeadLetter)
+	}
+	if r.PreviousDeadLetter != "" {
+		fmt.Fprintf(w, "the dead-letter file of an earlier run was kept as %s (retry its records with `orosync retry %s`)\n", r.PreviousDeadLetter, r.PreviousDeadLetter)
+	}
+	depends := 0
+	for _, m := range r.Mappings {
+		depends += m.DependsOnOro
+	}
+	if depends > 0 {
+		fmt.Fprintf(w, "%d of these writes depend on what Oro holds (lookup() ids, records found by target.match), which this dry run did not ask: "+
+			"they may be unchanged or PATCHes; `--dry-run --read-oro` asks Oro (GET requests only)\n", depends)
 	}
 	if r.DryRun {
 		fmt.Fprintln(w, "dry run: nothing was sent to Oro and no state was changed")

@@ -49,7 +49,8 @@ func (mr *mappingRun) resolve(ctx context.Context, d *document) error {
 			switch {
 			case err == nil:
 				return id, nil
-			case mr.r.opts.DryRun && (errors.Is(err, errDryRunLookup) || errors.Is(err, errNotFound)):
+			case errors.Is(err, errDryRunLookup) || mr.r.opts.DryRun && p.Kind == mappings.KindRef && errors.Is(err, errNotFound):
+				d.unresolved = true // the id is Oro's to tell: the outcome depends on it
 				return dryRunPlaceholder(p), nil
 			case !errors.Is(err, errNotFound):
 				return nil, err
@@ -94,7 +95,7 @@ func (mr *mappingRun) resolveOne(ctx context.Context, p mappings.Placeholder) (s
 		}
 		return "", &missingError{what: p.String()}
 	case mappings.KindLookup:
-		if mr.r.opts.DryRun || mr.r.lookups == nil {
+		if mr.r.lookups == nil { // a dry run that does not ask Oro
 			return "", errDryRunLookup
 		}
 		return mr.r.lookups.find(ctx, mr.oro, p.Type, p.Filter)

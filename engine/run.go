@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime"
 	"sync"
 	"time"
@@ -44,7 +45,10 @@ type Options struct {
 	// APIURL is the Oro API base; it names the Oro instance in the state
 	// store and prefixes the URLs of dry-run lines.
 	APIURL string
-	// Oro writes to Oro; nil in a dry run.
+	// Oro is the connection to Oro. In a dry run it is optional and only
+	// read (GETs: lookup() ids, records found by target.match, related
+	// records of updates), so that the preview shows what a real run would
+	// send; a dry run never writes.
 	Oro OroClient
 	// OpenSource opens a mapping's records.
 	OpenSource SourceOpener
@@ -56,11 +60,22 @@ type Options struct {
 	// FullRefresh ignores incremental checkpoints for this run (the new
 	// checkpoint is still committed on success).
 	FullRefresh bool
+	// Partial says the sources hold a part of the records (a retry of
+	// dead letters): incremental checkpoints never move.
+	Partial bool
 	// Out receives dry-run request lines (stdout).
 	Out io.Writer
-	// Log receives progress messages (stderr). Several goroutines write to
-	// it, one line per Write, so it must be safe for concurrent use.
-	Log io.Writer
+	// Logger receives the run's log: each mapping's start and end (info),
+	// what it decided about a record that needs a word (a skip, a record
+	// gone from Oro; info), lost answers and refused batches (warn), and
+	// every write (debug). Entries about a mapping carry its name as the
+	// "mapping" attribute. nil logs nothing.
+	Logger *slog.Logger
+	// Progress, when set, is called every ProgressEvery (default 1s) while
+	// a mapping runs, and once when it ends, with its counts so far.
+	Progress func(Progress)
+	// ProgressEvery is the interval of Progress calls.
+	ProgressEvery time.Duration
 	// StopGrace is how long requests already sent may take to answer once
 	// a mapping stops (fatal error, interrupt), so that their outcome is
 	// recorded (default 10s).
@@ -118,6 +133,10 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 			return nil, err
 		}
 	}
+	if opts.DryRun && opts.Oro != nil {
+		opts.Oro = readOnly{c: opts.Oro}
+		r.opts.Oro = opts.Oro
+	}
 	r.ids = newIDMap(opts.State, r.instance, opts.DryRun, ms)
 	defer r.ids.close()
 	r.slots = newSlots(opts.Concurrency)
@@ -135,6 +154,14 @@ func Run(ctx context.Context, ms []*mappings.Mapping, opts Options) (*Report, er
 	}
 	if err := r.out.Flush(); err != nil {
 		rep.Error = fmt.Sprintf("write output: %v", err)
+	}
+	if dl := opts.DeadLetter; dl != nil {
+		// The file at the path is this run's: an earlier run's is moved
+		// aside, also when this run had no failures.
+		if _, err := dl.Rotate(); err != nil && rep.Error == "" {
+			rep.Error = err.Error()
+		}
+		rep.PreviousDeadLetter = dl.Rotated()
 	}
 	rep.finish(start)
 	return rep, nil
@@ -162,8 +189,11 @@ func (o *Options) setDefaults() {
 	if o.StopAfterSameErrors == 0 {
 		o.StopAfterSameErrors = 10
 	}
-	if o.Log == nil {
-		o.Log = io.Discard
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ProgressEvery <= 0 {
+		o.ProgressEvery = time.Second
 	}
 	if o.Out == nil {
 		o.Out = io.Discard
@@ -178,11 +208,6 @@ type runner struct {
 	ids      *idMap   // every mapping's source key → Oro id
 	slots    *slots   // requests to Oro in flight (Options.Concurrency)
 	lookups  *lookups // lookup() answers, batched and cached for the run; nil in a dry run
-}
-
-// logf writes one progress line.
-func (r *runner) logf(format string, args ...any) {
-	fmt.Fprintf(r.opts.Log, format+"\n", args...)
 }
 
 // runOrSkip runs m unless the run was interrupted or a mapping it runs
@@ -211,6 +236,8 @@ func (r *runner) runOrSkip(ctx context.Context, m *mappings.Mapping, stopped map
 type mappingRun struct {
 	r *runner
 	m *mappings.Mapping
+	// log is the run's logger with the mapping's name.
+	log *slog.Logger
 	// collectionURL is where POSTs of the target type go.
 	collectionURL string
 	// placeholders is false when the transform calls neither lookup() nor
@@ -234,11 +261,13 @@ type mappingRun struct {
 	fatal     error              // the first fatal error
 	lastByKey map[string]*record // the latest planned record of each key
 
-	// Owned by the recorder (settle).
-	guard    errorGuard
-	counts   Counts
-	cursor   cursorTracker
-	deferred []*record // waiting for a parent later in the source
+	// Owned by the recorder (settle); counts is read by Progress too.
+	guard     errorGuard
+	countsMu  sync.Mutex
+	counts    Counts
+	uncertain int // dry-run records whose outcome depends on Oro
+	cursor    cursorTracker
+	deferred  []*record // waiting for a parent later in the source
 	// finalPass is set once deferred records stop making progress: a ref()
 	// to this mapping that is still missing then follows on_missing.
 	finalPass bool
@@ -259,7 +288,7 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 			endWrites(fmt.Errorf("no answer within %s after the run stopped", r.opts.StopGrace))
 		})
 	})()
-	mr := &mappingRun{r: r, m: m, stop: stop, collectionURL: r.apiURL(m.Target.Type),
+	mr := &mappingRun{r: r, m: m, log: r.opts.Logger.With("mapping", m.Name), stop: stop, collectionURL: r.apiURL(m.Target.Type),
 		placeholders: m.Transform.MayMakePlaceholders(), lastByKey: map[string]*record{},
 		guard: errorGuard{limit: r.opts.StopAfterSameErrors}}
 	if r.opts.Oro != nil {
@@ -281,7 +310,8 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 		mr.fail(err)
 		return mr.report(ctx, start, false)
 	}
-	r.logf("%s: reading %s", m.Name, describeSource(m))
+	mr.log.Info("reading " + describeSource(m))
+	endProgress := mr.watchProgress(start)
 	readAll := mr.pipeline(ctx, writeCtx, src)
 	if err := src.Close(); err != nil {
 		mr.fail(fmt.Errorf("close source: %w", err))
@@ -290,6 +320,7 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	if mr.batch != nil {
 		mr.batch.close(writeCtx)
 	}
+	endProgress()
 	return mr.report(ctx, start, readAll)
 }
 
@@ -344,7 +375,7 @@ func (mr *mappingRun) pipeline(ctx, writeCtx context.Context, src Source) (readA
 	if readErr != nil && ctx.Err() == nil {
 		mr.fail(fmt.Errorf("read source: %w", readErr))
 	}
-	return readErr == nil && mr.fatalErr() == nil && ctx.Err() == nil && mr.r.opts.Limit == 0
+	return readErr == nil && mr.fatalErr() == nil && ctx.Err() == nil && mr.r.opts.Limit == 0 && !mr.r.opts.Partial
 }
 
 // prepareAll reads src and prepares its records on every core, sending them

@@ -28,16 +28,24 @@ func (mr *mappingRun) settle(rec *record) {
 			mr.fail(fmt.Errorf("write output: %w", err))
 		}
 	}
+	if o.dead != nil {
+		o.dead.File = mr.m.File
+	}
 	if o.dead != nil && mr.r.opts.DeadLetter != nil {
 		if err := mr.r.opts.DeadLetter.Write(*o.dead); err != nil {
 			mr.fail(err)
 		}
 	}
 	if o.dead != nil && mr.r.opts.DryRun {
-		mr.r.logf("%s: record %s would fail: %s", mr.m.Name, o.dead.Origin, o.dead.Error.Message)
+		mr.log.Warn(fmt.Sprintf("record %s would fail: %s", o.dead.Origin, o.dead.Error.Message), "record", o.dead.Origin)
+	}
+	mr.countsMu.Lock()
+	if o.uncertain && o.status != Failed {
+		mr.uncertain++
 	}
 	mr.counts.add(o.status)
 	mr.counts.Documents += len(rec.docs)
+	mr.countsMu.Unlock()
 	mr.cursor.observe(rec.cursor)
 	if err := mr.guard.observe(o); err != nil {
 		mr.fail(err)
@@ -86,7 +94,7 @@ func (mr *mappingRun) startCursor() (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoint: %w (reset it with `orosync state reset %s`)", err, mr.m.Name)
 	}
-	mr.r.logf("%s: incremental from checkpoint %s", mr.m.Name, raw)
+	mr.log.Info(fmt.Sprintf("incremental from checkpoint %s", raw))
 	return v, nil
 }
 
@@ -94,7 +102,7 @@ func (mr *mappingRun) startCursor() (any, error) {
 // read to its end without a fatal error, records the run in the state
 // store and returns the mapping's report.
 func (mr *mappingRun) report(ctx context.Context, start time.Time, readAll bool) MappingReport {
-	rep := MappingReport{Mapping: mr.m.Name, File: mr.m.File, Counts: mr.counts, FirstErrors: mr.guard.first}
+	rep := MappingReport{Mapping: mr.m.Name, File: mr.m.File, Counts: mr.counts, FirstErrors: mr.guard.first, DependsOnOro: mr.uncertain}
 	switch fatal := mr.fatalErr(); {
 	case fatal != nil:
 		rep.Status, rep.Error = StatusFatal, fatal.Error()
@@ -115,10 +123,10 @@ func (mr *mappingRun) report(ctx context.Context, start time.Time, readAll bool)
 	rep.Duration = Duration(time.Since(start))
 	mr.recordRun(rep, start)
 	if rep.Status == StatusFatal && rep.Read == 0 {
-		mr.r.logf("%s: cannot proceed: %s", mr.m.Name, rep.Error)
+		mr.log.Error("cannot proceed: " + rep.Error)
 	} else {
-		mr.r.logf("%s: %d read, %d created, %d updated, %d unchanged, %d skipped, %d failed (%s)", mr.m.Name,
-			rep.Read, rep.Created, rep.Updated, rep.Unchanged, rep.Skipped, rep.Failed, time.Since(start).Round(time.Millisecond))
+		mr.log.Info(fmt.Sprintf("%d read, %d created, %d updated, %d unchanged, %d skipped, %d failed (%s)",
+			rep.Read, rep.Created, rep.Updated, rep.Unchanged, rep.Skipped, rep.Failed, time.Since(start).Round(time.Millisecond)))
 	}
 	return rep
 }
@@ -156,6 +164,6 @@ func (mr *mappingRun) recordRun(rep MappingReport, start time.Time) {
 		Unchanged: rep.Unchanged, Skipped: rep.Skipped, Failed: rep.Failed,
 	})
 	if err != nil {
-		mr.r.logf("%s: warning: %v", mr.m.Name, err)
+		mr.log.Warn(err.Error())
 	}
 }

@@ -21,6 +21,8 @@ type writeResult struct {
 	err    error  // the document failed
 	stage  Stage
 	req    *RequestLine
+	// uncertain marks a dry run's guess (action.uncertain).
+	uncertain bool
 }
 
 // failure is the result of a document that failed at stage.
@@ -89,11 +91,8 @@ func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, gon
 	if err != nil {
 		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
 	}
-	mr.noteWritten(ctx, d, id)
-	if d.key != "" {
-		if err := mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()); err != nil {
-			return failure(StageState, err)
-		}
+	if err := mr.written(ctx, d, id, Updated); err != nil {
+		return failure(StageState, err)
 	}
 	return writeResult{status: Updated}
 }
@@ -113,15 +112,15 @@ func (mr *mappingRun) gone(ctx context.Context, d *document, id string) writeRes
 			return failure(stageOfLookup(err), err)
 		}
 		if found != "" && found != id {
-			mr.r.logf("%s: %s %s no longer exists in Oro; its natural key finds %s %s, which is updated", mr.m.Name, typ, id, typ, found)
+			mr.log.Info(fmt.Sprintf("%s %s no longer exists in Oro; its natural key finds %s %s, which is updated", typ, id, typ, found))
 			return mr.patchOnce(ctx, d, found, false)
 		}
 	}
 	if mr.m.Target.Write == "update" {
-		mr.r.logf("%s: %s %s no longer exists in Oro; write is update, so it is not created again", mr.m.Name, typ, id)
+		mr.log.Info(fmt.Sprintf("%s %s no longer exists in Oro; write is update, so it is not created again", typ, id))
 		return writeResult{status: Skipped}
 	}
-	mr.r.logf("%s: %s %s no longer exists in Oro; creating it again", mr.m.Name, typ, id)
+	mr.log.Info(fmt.Sprintf("%s %s no longer exists in Oro; creating it again", typ, id))
 	return mr.post(ctx, d, false)
 }
 
@@ -152,11 +151,8 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 	if err != nil {
 		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
 	}
-	mr.noteWritten(ctx, d, id)
-	if d.key != "" {
-		if err := mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()); err != nil {
-			return failure(StageState, err)
-		}
+	if err := mr.written(ctx, d, id, status); err != nil {
+		return failure(StageState, err)
 	}
 	return writeResult{status: status}
 }
@@ -176,7 +172,7 @@ func (mr *mappingRun) create(ctx context.Context, d *document, body []byte) (id 
 		if err = retry.Wait(ctx, err); err != nil {
 			break
 		}
-		mr.r.logf("%s: %s: checking by target.match whether Oro stored the record before sending it again", mr.m.Name, d.key)
+		mr.log.Warn(fmt.Sprintf("%s: checking by target.match whether Oro stored the record before sending it again", d.key))
 		found, lerr := mr.matchAfterLoss(ctx, d, false)
 		if lerr != nil {
 			return "", Failed, fmt.Errorf("the answer to the POST was lost; looking the record up by target.match failed: %w", lerr)

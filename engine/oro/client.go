@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,7 +36,7 @@ type Client struct {
 	retry     httpkit.Policy
 	limiter   *httpkit.Limiter
 	pacer     *httpkit.Pacer
-	log       func(string)
+	log       *slog.Logger // nil: no log
 	stats     stats
 	// answered is set by the first HTTP answer from the API or the token
 	// endpoint: until then a connection that cannot be opened is more
@@ -95,7 +96,7 @@ func NewClient(cfg Config) (*Client, error) {
 		red:       &httpkit.Redactor{},
 		retry:     cfg.Retry.WithDefaults(defaultRetry),
 		pacer:     httpkit.NewPacer(cfg.MaxRPS),
-		log:       cfg.Log,
+		log:       cfg.Logger,
 		sleep:     sleep,
 		now:       time.Now,
 	}

@@ -88,10 +88,11 @@ type Config struct {
 	// included, token requests aside (a token bucket with a burst of one);
 	// 0 means no cap.
 	MaxRPS float64
-	// Log, when set, receives one line per retry (method, redacted URL,
-	// what happened, the wait) and per change of the concurrency limit.
-	// The lines never contain the client secret or a token.
-	Log func(line string) `json:"-"`
+	// Logger, when set, receives an entry per retry (method, redacted URL,
+	// what happened, the wait; warn) and per change of the concurrency
+	// limit (warn when lowered, info when raised), with the attribute
+	// component=oro. Entries never contain the client secret or a token.
+	Logger *slog.Logger `json:"-"`
 }
 
 // Validate reports every missing or malformed setting, naming the

@@ -90,8 +90,8 @@
 // and 503, raised again by one after as many clean answers as the current
 // limit. [Config].MaxRPS caps the attempts started per second. Token
 // requests use neither. [Client.Stats] reports requests, retries, waits,
-// the current limit and token requests; [Config].Log receives one line per
-// retry and per change of the limit.
+// the current limit and token requests; [Config].Logger receives an entry
+// per retry and per change of the limit.
 //
 // The client secret and access tokens never appear in error messages, log
 // lines, Stats, or in the fmt, JSON or slog output of [Config] and [Client].

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -287,7 +288,7 @@ func TestTokenEndpointUnavailableThenFine(t *testing.T) {
 	_, records := script(f, answer{status: 200, body: `{"data":[]}`}, created)
 	cfg := f.config()
 	var lines []string
-	cfg.Log = func(l string) { lines = append(lines, l) }
+	cfg.Logger = lineLogger(&lines)
 	c, clock := newTestClient(t, cfg)
 	if err := c.Ping(context.Background()); err != nil {
 		t.Fatalf("Ping: %v", err)
@@ -371,7 +372,7 @@ func TestConcurrencyAdaptsToPressure(t *testing.T) {
 	cfg := f.config()
 	cfg.MaxInFlight = 4
 	var lines []string
-	cfg.Log = func(l string) { lines = append(lines, l) }
+	cfg.Logger = lineLogger(&lines)
 	c, _ := newTestClient(t, cfg)
 	mustGet(t, c, "customers/7") // 429 (limit 4 → 2), then 200 (one clean answer of two)
 	if s := c.Stats(); s.Limit != 2 || s.MaxInFlight != 4 || s.LimitDecreases != 1 {
@@ -483,7 +484,7 @@ func TestRetryLogNeverShowsSecrets(t *testing.T) {
 	script(f, oroError(503), ok)
 	cfg := f.config()
 	var lines []string
-	cfg.Log = func(l string) { lines = append(lines, l) }
+	cfg.Logger = lineLogger(&lines)
 	c, _ := newTestClient(t, cfg)
 	q := map[string][]string{"filter[name]": {"Acme"}, "api_key": {testSecret}}
 	if _, err := c.Do(context.Background(), http.MethodGet, "customers", q, nil); err != nil {
@@ -505,7 +506,7 @@ func TestRetrierLooksUpThenResends(t *testing.T) {
 	hits, records := script(f, proxy(504), answer{status: 200, body: `{"data":[]}`}, created)
 	cfg := f.config()
 	var lines []string
-	cfg.Log = func(l string) { lines = append(lines, l) }
+	cfg.Logger = lineLogger(&lines)
 	c, clock := newTestClient(t, cfg)
 	ctx := context.Background()
 	doc := []byte(`{"data":{"type":"customers","attributes":{"name":"A"}}}`)
@@ -567,3 +568,43 @@ func TestRetrierBudget(t *testing.T) {
 		t.Errorf("standalone Retrier with one attempt: Wait = %v, want a fatal *ExhaustedError", got)
 	}
 }
+
+// lineLogger returns a logger that appends each entry to *lines as
+// "component: message".
+func lineLogger(lines *[]string) *slog.Logger {
+	return slog.New(&lineHandler{lines: lines, mu: &sync.Mutex{}})
+}
+
+type lineHandler struct {
+	mu        *sync.Mutex
+	lines     *[]string
+	component string
+}
+
+func (h *lineHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
+	component := h.component
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "component" {
+			component = a.Value.String()
+		}
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	*h.lines = append(*h.lines, component+": "+r.Message)
+	return nil
+}
+
+func (h *lineHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	c := *h
+	for _, a := range attrs {
+		if a.Key == "component" {
+			c.component = a.Value.String()
+		}
+	}
+	return &c
+}
+
+func (h *lineHandler) WithGroup(string) slog.Handler { return h }

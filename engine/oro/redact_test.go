@@ -151,7 +151,7 @@ func TestErrorsNeverContainSecrets(t *testing.T) {
 			cfg.Timeout = 100 * time.Millisecond
 			cfg.Retry = httpkit.Policy{MaxAttempts: 2}
 			var logs strings.Builder
-			cfg.Log = func(line string) { logs.WriteString(line + "\n") }
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			if tc.cfg != nil {
 				tc.cfg(&cfg)
 			}

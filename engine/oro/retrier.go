@@ -3,6 +3,7 @@ package oro
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/orosync/orosync/engine/httpkit"
@@ -74,7 +75,7 @@ func (r *Retrier) Wait(ctx context.Context, err error) error {
 	if r.c != nil {
 		r.c.stats.retried(reasonOf(err), wait)
 		method, url := requestOf(err)
-		r.c.logf("%s %s → %s; trying again in %s after a look-up (try %d of %d)",
+		r.c.logf(slog.LevelWarn, "%s %s → %s; trying again in %s after a look-up (try %d of %d)",
 			method, r.c.shownURL(url), lastFailure(err), wait.Round(time.Millisecond), r.b.Attempts()+1, r.b.Policy().MaxAttempts)
 	}
 	if serr := r.sleep(ctx, wait); serr != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -99,7 +100,7 @@ func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 			// Oro rejects a stale token before processing: the same attempt again.
 			refreshed = true
 			c.stats.retried(RetryUnauthorized, 0)
-			c.logf("%s %s → 401 Unauthorized: fetching a new token and repeating the request once", cl.method, c.shownURL(cl.url))
+			c.logf(slog.LevelInfo, "%s %s → 401 Unauthorized: fetching a new token and repeating the request once", cl.method, c.shownURL(cl.url))
 			c.tokens.Invalidate(tok)
 			continue
 		case err == nil && res.Status >= 200 && res.Status < 300 && !isHTML(res.Header.Get("Content-Type"), res.Body):
@@ -138,7 +139,7 @@ func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 			return nil, fmt.Errorf("%w (not retried: the deadline comes before the next attempt, in %s)", failure, wait)
 		}
 		c.stats.retried(v.reason, wait)
-		c.logf("%s %s → %s; retrying in %s (attempt %d of %d)", cl.method, c.shownURL(cl.url), lastFailure(failure),
+		c.logf(slog.LevelWarn, "%s %s → %s; retrying in %s (attempt %d of %d)", cl.method, c.shownURL(cl.url), lastFailure(failure),
 			wait.Round(time.Millisecond), attempt+1, c.retry.MaxAttempts)
 		if serr := c.sleep(ctx, wait); serr != nil {
 			return nil, fmt.Errorf("%w; stopped waiting to retry: %w", failure, serr)
@@ -207,16 +208,16 @@ func (c *Client) token(ctx context.Context) (*httpkit.Token, error) {
 func (c *Client) limitChanged(from, to int, why httpkit.Outcome) {
 	if to < from {
 		c.stats.decreased()
-		c.logf("Oro asked to slow down (429 or 503): at most %d requests in flight now, down from %d", to, from)
+		c.logf(slog.LevelWarn, "Oro asked to slow down (429 or 503): at most %d requests in flight now, down from %d", to, from)
 		return
 	}
-	c.logf("Oro answers cleanly again: at most %d requests in flight now, up from %d", to, from)
+	c.logf(slog.LevelInfo, "Oro answers cleanly again: at most %d requests in flight now, up from %d", to, from)
 }
 
-// logf sends one line to Config.Log, secrets removed.
-func (c *Client) logf(format string, args ...any) {
+// logf sends one entry to Config.Logger, secrets removed.
+func (c *Client) logf(level slog.Level, format string, args ...any) {
 	if c.log != nil {
-		c.log("oro: " + c.red.Redact(fmt.Sprintf(format, args...)))
+		c.log.Log(context.Background(), level, c.red.Redact(fmt.Sprintf(format, args...)), "component", "oro")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -52,7 +53,7 @@ func (c *Client) retryToken(attempt int, te *httpkit.TokenError) bool {
 // tokenRetried logs and counts a token retry.
 func (c *Client) tokenRetried(attempt int, te *httpkit.TokenError, wait time.Duration) {
 	c.stats.tokenRetried(wait)
-	c.logf("%s; retrying in %s (attempt %d of %d)", te.Error(), wait.Round(time.Millisecond), attempt+1, c.retry.MaxAttempts)
+	c.logf(slog.LevelWarn, "%s; retrying in %s (attempt %d of %d)", te.Error(), wait.Round(time.Millisecond), attempt+1, c.retry.MaxAttempts)
 }
 
 // authError turns a failed token request into an *AuthError that says what

@@ -247,6 +247,11 @@ func (f *fetcher) fetchPage(ctx context.Context, u *url.URL) (page, *url.URL, er
 	pg := f.records(values, bad, f.method+" "+shown)
 	next, why, err := f.advance(ctx, n, u, body, resp.header, len(values))
 	f.logPage(shown, resp.status, len(pg.records), why)
+	if n == 1 && next == nil && why == "" && err == nil && f.cfg.Paginate != nil && f.cfg.Paginate.LinkHeader &&
+		len(resp.header.Values("Link")) == 0 {
+		f.opts.Logger.Warn("source.http.paginate.link_header: the first page of " + shown +
+			" had no Link header, so only that page was read; check that the API sends Link headers (some only with a page size parameter), or choose another paginate style")
+	}
 	return pg, next, err // on error the page's records still count
 }
 
@@ -333,7 +338,7 @@ func (f *fetcher) logPage(shown string, status, count int, why string) {
 	if why != "" {
 		line += " (stop: " + why + ")"
 	}
-	io.WriteString(f.opts.Log, line+"\n")
+	f.opts.Logger.Info(line)
 }
 
 // response is a fully read HTTP response.

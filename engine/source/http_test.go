@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -57,7 +58,7 @@ func httpRun(t *testing.T, srv *httptest.Server, h *mappings.HTTPSource, opts Op
 		h.URL = txt(srv.URL + "/items")
 	}
 	log := &syncBuf{}
-	opts.Log, opts.HTTPClient = log, srv.Client()
+	opts.Logger, opts.HTTPClient = slog.New(slog.NewTextHandler(log, nil)), srv.Client()
 	if opts.Sleep == nil {
 		opts.Sleep = (&sleeps{}).sleep
 	}
@@ -263,9 +264,30 @@ func TestLinkHeaderPaging(t *testing.T) {
 	defer srv.Close()
 	srvURL = srv.URL
 	h := &mappings.HTTPSource{Paginate: &mappings.Paginate{LinkHeader: true}}
-	res, _, err := httpRun(t, srv, h, Options{})
+	res, log, err := httpRun(t, srv, h, Options{})
 	if err != nil || ids(res) != "1 2 3" {
 		t.Errorf("ids = %q, err %v", ids(res), err)
+	}
+	if strings.Contains(log, "level=WARN") {
+		t.Errorf("a source that sends Link headers got a warning:\n%s", log)
+	}
+}
+
+// TestLinkHeaderMissingOnTheFirstPageWarns: an API that sends no Link
+// header at all (often: only with a page size parameter) would look like a
+// source of one page; the log says so once.
+func TestLinkHeaderMissingOnTheFirstPageWarns(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, items(1, 2))
+	}))
+	defer srv.Close()
+	h := &mappings.HTTPSource{Paginate: &mappings.Paginate{LinkHeader: true}}
+	res, log, err := httpRun(t, srv, h, Options{})
+	if err != nil || ids(res) != "1 2" {
+		t.Fatalf("ids = %q, err %v", ids(res), err)
+	}
+	if strings.Count(log, "level=WARN msg=\"source.http.paginate.link_header: the first page") != 1 {
+		t.Errorf("log lacks one warning about the missing Link header:\n%s", log)
 	}
 }
 

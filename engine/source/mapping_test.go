@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -47,7 +48,7 @@ transform: '{type: "customers", attributes: {name: .id}}'
 		t.Fatalf("Parse: %v", err)
 	}
 	log := &syncBuf{}
-	r, err := Open(context.Background(), &m.Source, Options{HTTPClient: srv.Client(), Log: log})
+	r, err := Open(context.Background(), &m.Source, Options{HTTPClient: srv.Client(), Logger: slog.New(slog.NewTextHandler(log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

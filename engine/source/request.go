@@ -42,7 +42,7 @@ func (f *fetcher) do(ctx context.Context, u *url.URL, shown string) (*response, 
 		if !retry || attempt >= f.retry.MaxAttempts || !f.retry.Within(waited, wait) {
 			return nil, f.failure(shown, what, resp, err, attempt, retry)
 		}
-		fmt.Fprintf(f.opts.Log, "%s %s → %s, retrying in %s (attempt %d of %d)\n", f.method, shown, what, wait.Round(1e6), attempt+1, f.retry.MaxAttempts)
+		f.opts.Logger.Warn(fmt.Sprintf("%s %s → %s, retrying in %s (attempt %d of %d)", f.method, shown, what, wait.Round(1e6), attempt+1, f.retry.MaxAttempts))
 		if err := f.opts.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}

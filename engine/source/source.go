@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -62,10 +63,10 @@ type Options struct {
 	// included (0 = no limit); HTTP paging stops as soon as enough records
 	// were fetched.
 	Limit int
-	// Log receives one line per HTTP request ("GET https://h/x?page=2 → 200,
-	// 100 records"), with secrets redacted. Lines are written by the
-	// prefetch goroutine, one Write call each. Nil discards them.
-	Log io.Writer
+	// Logger receives one entry per HTTP request ("GET https://h/x?page=2 →
+	// 200, 100 records", info), retries and paging doubts (warn), with
+	// secrets redacted. Nil discards them.
+	Logger *slog.Logger
 	// HTTPClient is the base HTTP client (nil = a new client with no
 	// timeout of its own); the per-request timeout is applied on top.
 	HTTPClient *http.Client
@@ -122,8 +123,8 @@ func Open(ctx context.Context, src *mappings.Source, opts Options) (Reader, erro
 	if opts.Prefetch <= 0 {
 		opts.Prefetch = 2
 	}
-	if opts.Log == nil {
-		opts.Log = io.Discard
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleepContext
