@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,7 +31,7 @@ func (s *streams) initCommand() *ucli.Command {
 			"mode Oro allows for it, a target.match on its natural key, and a transform with the attributes\n" +
 			"and relationships Oro requires on create (and the records it requires with it, in included).\n" +
 			"With --from, the sample's fields are listed as comments, mapped where their names match, and its\n" +
-			"first record becomes a test case. Flags may come before or after TYPE.\n\n" +
+			"first record becomes a test case.\n\n" +
 			"   orosync init products --from data/items.csv -o mappings/products.yaml",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "from", Usage: "a sample of the source records (.json, .jsonl, .csv, optionally .gz)"},
@@ -54,42 +53,16 @@ type initOptions struct {
 	typ, from, name, output string
 }
 
-// initArgs reads TYPE and the flags, which may also follow TYPE
-// ("orosync init products --from items.csv"): urfave/cli stops at the
-// first argument, so those are parsed here.
+// initArgs reads TYPE and the flags.
 func initArgs(c *ucli.Context) (initOptions, error) {
 	args := c.Args().Slice()
-	if len(args) == 0 {
+	switch {
+	case len(args) == 0:
 		return initOptions{}, usageError("name the Oro resource type, e.g. orosync init products (see orosync init --help)")
+	case len(args) > 1:
+		return initOptions{}, usageError("init: unexpected argument %q: init writes one mapping, for one TYPE", args[1])
 	}
-	opts := initOptions{typ: args[0], from: c.String("from"), name: c.String("name"), output: c.String("output")}
-	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	from := fs.String("from", "", "")
-	name := fs.String("name", "", "")
-	var output string
-	fs.StringVar(&output, "output", "", "")
-	fs.StringVar(&output, "o", "", "")
-	if err := fs.Parse(args[1:]); err != nil {
-		return opts, usageError("init: %v (see orosync init --help)", err)
-	}
-	if fs.NArg() > 0 {
-		return opts, usageError("init: unexpected argument %q: init writes one mapping, for one TYPE", fs.Arg(0))
-	}
-	for _, f := range []struct {
-		flag      string
-		dst       *string
-		afterType string
-	}{{"--from", &opts.from, *from}, {"--name", &opts.name, *name}, {"-o", &opts.output, output}} {
-		switch {
-		case f.afterType == "":
-		case *f.dst != "":
-			return opts, usageError("init: %s is given twice", f.flag)
-		default:
-			*f.dst = f.afterType
-		}
-	}
-	return opts, nil
+	return initOptions{typ: args[0], from: c.String("from"), name: c.String("name"), output: c.String("output")}, nil
 }
 
 // runInit writes the mapping.

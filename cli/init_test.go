@@ -84,7 +84,6 @@ func TestInitArguments(t *testing.T) {
 	}{
 		{[]string{"init"}, "name the Oro resource type"},
 		{[]string{"init", "products", "customers"}, `unexpected argument "customers"`},
-		{[]string{"init", "--name", "a", "products", "--name", "b"}, "--name is given twice"},
 		{[]string{"init", "products", "--nope"}, "flag provided but not defined: -nope"},
 		{[]string{"init", "products", "--name", "Bad Name"}, `--name "Bad Name" is not a valid mapping name`},
 		{[]string{"init", "brands"}, `orosync has no rules for "brands"`},
