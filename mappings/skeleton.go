@@ -118,7 +118,7 @@ func (s *skeleton) mapping() []byte {
 	} else {
 		fmt.Fprintf(&b, "  file: %s\n", yamlScalar(strings.ReplaceAll(s.opts.File, "${", "$${")))
 	}
-	transform := s.transform() // reads the fields that key and match use
+	transform := s.transform() // first: target.key uses the source fields it picks for the natural key
 	s.target(&b)
 	b.WriteString("transform: |\n")
 	for _, line := range strings.Split(transform, "\n") {
