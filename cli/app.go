@@ -111,6 +111,7 @@ func newApp(s *streams) *ucli.App {
 			s.retryCommand(),
 			s.explainCommand(),
 			s.validateCommand(),
+			s.initCommand(),
 			s.testCommand(),
 			s.sandboxCommand(),
 			s.stateCommand(),

@@ -2,8 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"os"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/orosync/orosync/mappings"
+	"github.com/orosync/orosync/resources"
 )
 
 func (s *streams) validateCommand() *ucli.Command {
@@ -13,7 +18,11 @@ func (s *streams) validateCommand() *ucli.Command {
 		ArgsUsage: "PATH...",
 		Description: "Reports every problem of every file as file:line:col: message and exits with 2 if there is any:\n" +
 			"YAML syntax, unknown or misspelled keys, jq syntax and unknown jq functions, unset ${VARIABLES},\n" +
-			"invalid settings, unknown after: names and dependency cycles.\n\n" +
+			"invalid settings, unknown after: names and dependency cycles, and what Oro would refuse:\n" +
+			"unknown resource types, writes a resource does not allow, target.match and lookup() filters\n" +
+			"the resource lacks or requires, match fields the transform never sets, required fields a\n" +
+			"create lacks, and ref() to mappings that do not run before (an error when only directories\n" +
+			"are given, since they hold the whole set; a warning for single files).\n\n" +
 			"   orosync validate mappings/",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "oro-version", EnvVars: []string{"ORO_VERSION"}, Usage: "check version-dependent features against this Oro version, e.g. 6.1.3"},
@@ -32,11 +41,52 @@ func (s *streams) validateCommand() *ucli.Command {
 			if c.Bool("strict") {
 				w = failWarnings
 			}
-			if err := checkMappings(ms, v, w, s.err); err != nil {
+			if err := reportProblems(validateProblems(ms, v, onlyDirectories(c.Args().Slice())), w, s.err); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "ok: %d mapping file(s) valid\n", len(ms))
 			return nil
 		},
 	}
+}
+
+// validateProblems runs the Oro-aware checks of every mapping
+// (mappings.Check) and the checks of their ref() calls against each other
+// (mappings.CheckRefs), sorted by file and position. complete says that the
+// mappings are the whole set of a run.
+func validateProblems(ms []*mappings.Mapping, v resources.Version, complete bool) mappings.ErrorList {
+	var all mappings.ErrorList
+	for _, m := range ms {
+		all = append(all, m.Check(v)...)
+	}
+	all = append(all, mappings.CheckRefs(ms, complete)...)
+	return all.Sorted()
+}
+
+// reportProblems prints the problems; any error, or any warning under
+// failWarnings, makes the result an exit-code-2 error.
+func reportProblems(ps mappings.ErrorList, w warnings, errOut io.Writer) error {
+	problems := 0
+	for _, p := range ps {
+		fmt.Fprintln(errOut, p.Error())
+		if !p.Warning || w == failWarnings {
+			problems++
+		}
+	}
+	if problems > 0 {
+		return invalidMappings(problems)
+	}
+	return nil
+}
+
+// onlyDirectories reports whether every path names a directory: then the
+// mappings given are a whole set (a mappings directory), and a ref() to a
+// mapping outside it is an error rather than a warning.
+func onlyDirectories(paths []string) bool {
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+			return false
+		}
+	}
+	return len(paths) > 0
 }

@@ -13,8 +13,24 @@ import (
 // settings that may not behave as their author expects (warnings). A zero
 // version means unknown: version-dependent features are then assumed
 // present. Every problem is located in the mapping file.
+//
+// The checks against the table: resource type names (target.type and
+// lookup()), writes the resource refuses, target.match and lookup()
+// filters the resource lacks or needs, target.match paths the transform
+// never sets, and required fields a create lacks. The last two read the
+// transform's output from its syntax tree and say nothing where it is too
+// dynamic to read. ref() names are checked against the other mappings by
+// CheckRefs.
 func (m *Mapping) Check(oro resources.Version) ErrorList {
 	var out ErrorList
+	out = append(out, m.checkTargetType()...)
+	if r, known := resources.Lookup(m.Target.Type); known {
+		out = append(out, m.checkWrite(r)...)
+		out = append(out, m.checkMatch(r)...)
+		out = append(out, m.checkRequired(r)...)
+	}
+	out = append(out, m.checkMatchSet()...)
+	out = append(out, m.checkLookups()...)
 	out = append(out, m.checkNativeUpsert(oro)...)
 	out = append(out, m.checkBatch(oro)...)
 	out = append(out, m.rerunWarnings()...)

@@ -70,7 +70,7 @@ func TestCheckNativeUpsert(t *testing.T) {
 		{"customers", "[name]", "", `test.yaml:4:85: target.native_upsert: Oro offers no meta.upsert for "customers"`},
 		{"users", "[email, firstName]", "", `test.yaml:4:89: target.native_upsert[1]: Oro upserts "users" only by username or email, not by "firstName"`},
 		{"productunits", "[id]", "5.1.1", "test.yaml:4:88: target.native_upsert: Oro 5.1.1 has no meta.upsert (added in 5.1.2)"},
-		{"somethingnew", "[code]", "", "test.yaml:4:88: target.native_upsert: warning: orosync does not know whether Oro supports upsert by code"},
+		{"extendwidgets", "[code]", "", "test.yaml:4:89: target.native_upsert: warning: orosync does not know whether Oro supports upsert by code"},
 	} {
 		src := "version: 1\nname: u\nsource: {file: x.json}\ntarget: {type: " + tc.typ + ", write: upsert, key: .id, match: {id: .id}, native_upsert: " + tc.fields + "}\ntransform: .\n"
 		m := mustParse(t, src)

@@ -26,10 +26,11 @@ type Expr struct {
 	// folded (>).
 	Style yaml.Style
 
-	field string     // dotted path in the mapping file, for messages
-	code  *gojq.Code // nil until compiled
-	path  []string   // for a plain path like .a.b: its keys, evaluated without jq
-	calls jqCalls    // what the program calls of lookup/2 and ref/2
+	field string      // dotted path in the mapping file, for messages
+	query *gojq.Query // the syntax tree, for static checks
+	code  *gojq.Code  // nil until compiled
+	path  []string    // for a plain path like .a.b: its keys, evaluated without jq
+	calls jqCalls     // what the program calls of lookup/2 and ref/2
 }
 
 // NewExpr compiles a jq expression that does not come from a mapping file
@@ -88,7 +89,7 @@ func (e *Expr) compile(raw *rawText, file, field string) ErrorList {
 		line, col := raw.scalarPos(e.Src, firstNonSpace(e.Src), e.Line, e.Col, e.Style)
 		return ErrorList{{File: file, Line: line, Col: col, Field: field, Msg: "jq: " + err.Error()}}
 	}
-	e.code = code
+	e.code, e.query = code, q
 	e.path = simplePath(e.Src)
 	e.calls = findCalls(q)
 	return nil

@@ -18,6 +18,31 @@ type jqCalls struct {
 	// anyRef is set when a ref/2 call computes its mapping name, or when the
 	// program defines its own ref/2 or lookup/2 (so a call may be either).
 	anyRef bool
+	// refCalls are the ref/2 calls whose mapping name is a string literal,
+	// in program order.
+	refCalls []refCall
+	// lookups are the lookup/2 calls whose type is a string literal, in
+	// program order.
+	lookups []lookupCall
+	// shadowed is set when the program defines its own ref/2 or lookup/2:
+	// then no call can be told from orosync's.
+	shadowed bool
+}
+
+// refCall is a ref/2 call with a literal mapping name.
+type refCall struct {
+	mapping string
+	fn      *gojq.Func
+}
+
+// lookupCall is a lookup/2 call with a literal type.
+type lookupCall struct {
+	typ string
+	// filter are the filter names, when the filter is an object literal
+	// with literal keys (filterKnown); nil otherwise.
+	filter      []string
+	filterKnown bool
+	fn          *gojq.Func
 }
 
 // placeholders reports whether the program may produce placeholders.
@@ -41,6 +66,7 @@ func (w *callWalker) query(q *gojq.Query) {
 	for _, fd := range q.FuncDefs {
 		if len(fd.Args) == 2 && (fd.Name == "ref" || fd.Name == "lookup") {
 			w.c.anyRef, w.c.lookup = true, true // shadowed: a call may be either
+			w.c.shadowed = true
 		}
 		w.query(fd.Body)
 	}
@@ -114,9 +140,14 @@ func (w *callWalker) call(f *gojq.Func) {
 		switch f.Name {
 		case "lookup":
 			w.c.lookup = true
+			if typ, ok := literalString(f.Args[0]); ok {
+				keys, known := literalKeys(f.Args[1])
+				w.c.lookups = append(w.c.lookups, lookupCall{typ: typ, filter: keys, filterKnown: known, fn: f})
+			}
 		case "ref":
 			if name, ok := literalString(f.Args[0]); ok {
 				w.c.refs = append(w.c.refs, name)
+				w.c.refCalls = append(w.c.refCalls, refCall{mapping: name, fn: f})
 			} else {
 				w.c.anyRef = true
 			}
@@ -174,4 +205,28 @@ func literalString(q *gojq.Query) (string, bool) {
 		return "", false
 	}
 	return t.Str.Str, true
+}
+
+// literalKeys returns the keys of a query that is only an object literal
+// whose keys are all written out ({name: .x, "code": "A"}); ok is false
+// otherwise.
+func literalKeys(q *gojq.Query) (keys []string, ok bool) {
+	if q == nil || q.Left != nil || q.Right != nil || len(q.FuncDefs) > 0 || q.Term == nil {
+		return nil, false
+	}
+	t := q.Term
+	if t.Type == gojq.TermTypeQuery && len(t.SuffixList) == 0 {
+		return literalKeys(t.Query)
+	}
+	if t.Type != gojq.TermTypeObject || len(t.SuffixList) > 0 {
+		return nil, false
+	}
+	for _, kv := range t.Object.KeyVals {
+		name, known := keyName(kv)
+		if !known {
+			return nil, false
+		}
+		keys = append(keys, name)
+	}
+	return keys, true
 }

@@ -39,7 +39,7 @@ func Parse(file string, data []byte, env func(string) (string, bool)) (m *Mappin
 	}
 	m.File = file
 	m.Dir = filepath.Dir(file)
-	m.nodes = p.tree
+	m.nodes, m.raw = p.tree, p.raw
 	return m, nil
 }
 

@@ -34,8 +34,10 @@ type Mapping struct {
 	Dir string `yaml:"-"`
 
 	// nodes locates every setting in the file, for positioned problems
-	// found after loading (Errorf, Warnf).
+	// found after loading (Errorf, Warnf); raw locates positions inside
+	// jq expressions.
 	nodes *nodeIndex
+	raw   *rawText
 }
 
 // Source describes where the records of a mapping come from. Exactly one of

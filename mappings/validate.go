@@ -17,6 +17,10 @@ var (
 
 func validName(s string) bool { return reName.MatchString(s) }
 
+// ValidName reports whether s can name a mapping: lower case letters,
+// digits, '-' and '_', starting with a letter or digit.
+func ValidName(s string) bool { return validName(s) }
+
 // errAt reports a problem with the value at path (or, when absent, at the
 // closest enclosing key present in the file).
 func (p *parser) errAt(path, format string, args ...any) {

@@ -17,5 +17,8 @@
 // Resources that are not in the table may still exist on an instance
 // (custom entities get API resources too): callers treat an unknown type as
 // "supports only what every resource supports" (get, list, the id filter),
-// never as an error by itself.
+// never as an error by itself. Only a name no Oro resource can have
+// (ValidType: Oro's types are lower-case entity aliases) is always wrong;
+// Unmodeled lists the community types the table does not describe, and
+// Suggest finds the known type a misspelt one stands for.
 package resources

@@ -179,6 +179,15 @@ type Resource struct {
 	// one field each: unique columns of the entity (§7). Upsert by id
 	// (meta.upsert: true) depends on IDs instead.
 	UpsertKeys []string
+	// NaturalKey are the filters that together find the one record a
+	// source record stands for (a product's sku, a price's price list,
+	// product and unit): what target.match should use. Empty when Oro has
+	// none (addresses) or the id is the key (client ids).
+	NaturalKey []string
+	// WritesUnconfirmed is set on resources whose missing create and
+	// update actions are Oro's default for their kind (enums) rather than
+	// an api.yml line: validate warns about writes instead of refusing.
+	WritesUnconfirmed bool
 	// Since gives the first Oro version in which an action exists for this
 	// resource when it is younger than 4.2 (e.g. update_list of addresses:
 	// 5.1.2, §10).
@@ -215,6 +224,10 @@ func All() []*Resource {
 	}
 	return out
 }
+
+// Writable reports whether records of the resource can be created or
+// updated.
+func (r *Resource) Writable() bool { return r.Actions&(Create|Update) != 0 }
 
 // Allows reports whether every action in a is enabled (whatever the
 // version; see AllowsIn).

@@ -63,6 +63,20 @@ func TestTableIsConsistent(t *testing.T) {
 				t.Errorf("%s.%s: an output-only attribute cannot also be required, create-only or read-only", r.Type, a.Name)
 			}
 		}
+		for _, k := range r.NaturalKey {
+			if r.Filter(k) == nil {
+				t.Errorf("%s: natural key %q is not a filter", r.Type, k)
+			}
+		}
+		if r.WritesUnconfirmed && r.Writable() {
+			t.Errorf("%s: WritesUnconfirmed is for resources without create and update", r.Type)
+		}
+		if !ValidType(r.Type) || Unmodeled(r.Type) {
+			t.Errorf("%s: not a valid type, or also listed as unmodeled", r.Type)
+		}
+	}
+	if !slices.IsSorted(unmodeled) {
+		t.Error("unmodeled must be sorted (Unmodeled searches it)")
 	}
 }
 
@@ -103,6 +117,12 @@ func TestCapabilities(t *testing.T) {
 		{"productprices", func(r *Resource) bool { return r.Rel("priceList").FixedAfterCreate }, true, "priceList is mapped: false on update (PricingBundle api.yml)"},
 		{"productnames", func(r *Resource) bool { return r.Allows(Delete) }, false, "product names cannot be deleted on their own (ProductBundle api.yml)"},
 		{"products", func(r *Resource) bool { return r.Rel("shortDescriptions").Owned }, true, "short descriptions are orphan-removed (Product.php)"},
+		{"organizations", func(r *Resource) bool { return r.Allows(Update) && !r.Allows(Create) }, true, "organizations: update only (OrganizationBundle api.yml)"},
+		{"businessunits", func(r *Resource) bool { return r.Allows(Create | Update) }, true, "business units are writable (OrganizationBundle api.yml)"},
+		{"customeruserroles", func(r *Resource) bool { return r.Allows(Create|Update) && r.Attr("label").Required }, true, "roles are writable, label required (customer_user_role.md)"},
+		{"attributefamilies", func(r *Resource) bool { return r.Allows(Update) && !r.Allows(Create) }, true, "families: update only (EntityConfigBundle api.yml)"},
+		{"categories", func(r *Resource) bool { return r.Writable() }, false, "categories cannot be written (CatalogBundle api.yml)"},
+		{"productprices", func(r *Resource) bool { return slices.Equal(r.NaturalKey, []string{"priceList", "product", "unit"}) }, true, "a price is found by price list, product and unit"},
 	}
 	for _, tc := range tests {
 		r, ok := Lookup(tc.typ)
@@ -132,5 +152,37 @@ func TestParseVersion(t *testing.T) {
 	}
 	if !Upsert.In(MustVersion("5.1.2")) || Upsert.In(MustVersion("5.1.1")) || !Upsert.In(Version{}) {
 		t.Error("Upsert.In: want 5.1.2 yes, 5.1.1 no, unknown yes")
+	}
+}
+
+func TestTypeNames(t *testing.T) {
+	for typ, want := range map[string]bool{"products": true, "extendmyentities": true, "priceLists": false,
+		"customer-groups": false, "1st": false, "": false, "product_kits": true} {
+		if got := ValidType(typ); got != want {
+			t.Errorf("ValidType(%q) = %v, want %v", typ, got, want)
+		}
+	}
+	for typ, want := range map[string]string{
+		"priceLists":      "pricelists",      // case
+		"customer-groups": "customergroups",  // separators
+		"product":         "products",        // one edit
+		"invetorylevels":  "inventorylevels", // one edit
+		"categorys":       "categories",      // two edits in nine letters
+		"order":           "orders",          // an unmodeled type
+		"products":        "",                // known
+		"orders":          "",                // known, unmodeled
+		"widgets":         "",                // nothing close
+		"ab":              "",                // too short to guess
+	} {
+		got, ok := Suggest(typ)
+		if got != want || ok != (want != "") {
+			t.Errorf("Suggest(%q) = %q, %v; want %q", typ, got, ok, want)
+		}
+	}
+	if !CustomType("extendmyentities") || CustomType("extend") || CustomType("products") {
+		t.Error("CustomType: want extend... custom entities only")
+	}
+	if !Unmodeled("brands") || Unmodeled("products") {
+		t.Error("Unmodeled: want brands, not products")
 	}
 }

@@ -42,14 +42,48 @@ func withFilters(r *Resource, fs ...Filter) *Resource {
 	return r
 }
 
+func withUnconfirmedWrites(r *Resource) *Resource {
+	r.WritesUnconfirmed = true
+	return r
+}
+
+// organizations: name required; platform OrganizationBundle api.yml
+// disables create, delete and delete_list, so an organization can only be
+// updated; upsert disabled in core (§7, §12.1).
+func organizations() *Resource {
+	return &Resource{Type: "organizations", Actions: Read | Update,
+		Attrs: []Attr{{Name: "name", Kind: String, Required: true}}}
+}
+
+// businessUnits: name required (§12.1). Business units are a dictionary,
+// whose writes Oro turns off by default, but platform OrganizationBundle
+// api.yml re-enables create, update, delete and delete_list for them.
+func businessUnits() *Resource {
+	return &Resource{Type: "businessunits", Actions: CRUD,
+		Attrs: []Attr{{Name: "name", Kind: String, Required: true}},
+		Rels:  []Rel{relOrg}}
+}
+
+// customerUserRoles: customer-portal CustomerBundle api.yml disables no
+// action, and Resources/doc/api/customer_user_role.md documents create,
+// update and delete with role and label required; upsert is disabled in
+// core (§7); the role is unique, so it is the natural key.
+func customerUserRoles() *Resource {
+	return &Resource{Type: "customeruserroles", Actions: CRUD, NaturalKey: []string{"role"},
+		Attrs: []Attr{
+			{Name: "role", Kind: String, Required: true},
+			{Name: "label", Kind: String, Required: true},
+		},
+		Rels:    []Rel{relOrg},
+		Filters: []Filter{{Field: "role"}}}
+}
+
 func table() []*Resource {
 	return []*Resource{
-		// Organizations: name required, upsert disabled in core (§7, §12.1).
-		referenceData("organizations", AutoID, "name"),
-		referenceData("businessunits", AutoID, "name"),
+		organizations(),
+		businessUnits(),
 		users(),
-		// Customer user roles: upsert disabled in core (§7); role is unique.
-		withFilters(referenceData("customeruserroles", AutoID, "role", "label"), Filter{Field: "role"}),
+		customerUserRoles(),
 		// Regions: id is the combined code (US-CA); combinedCode and
 		// country filters allow arrays (§8).
 		withFilters(&Resource{Type: "regions", IDs: ClientID, Actions: Read,
@@ -61,12 +95,27 @@ func table() []*Resource {
 		// Address types: billing, shipping; name allows arrays (§8).
 		withFilters(referenceData("addresstypes", ClientID, "label"), Filter{Field: "name", AllowArray: true, Path: true}),
 		referenceData("localizations", AutoID, "name", "formattingCode"),
-		withFilters(referenceData("attributefamilies", AutoID, "code"), Filter{Field: "code"}),
-		referenceData("prodinventorystatuses", ClientID, "name"),
+		// Attribute families: platform EntityConfigBundle api.yml disables
+		// create, delete and delete_list, so they can be updated but not
+		// created; the code is their natural key.
+		{Type: "attributefamilies", Actions: Read | Update, NaturalKey: []string{"code"},
+			Attrs:   []Attr{{Name: "code", Kind: String, ReadOnly: true}},
+			Filters: []Filter{{Field: "code"}}},
+		// Product inventory statuses are enum values (in_stock, ...; §12.1).
+		// Oro turns writes off for dictionaries by default (platform
+		// OrganizationBundle api.yml has to re-enable them for business
+		// units, "set manually because this entity is marked as a
+		// dictionary"); that enums are read-only the same way is
+		// unconfirmed, hence WritesUnconfirmed.
+		withUnconfirmedWrites(referenceData("prodinventorystatuses", ClientID, "name")),
+		// Category titles: create, update, delete and delete_list are off
+		// (orocommerce CatalogBundle api.yml).
 		&Resource{Type: "categorytitles", Actions: Read,
 			Attrs: []Attr{{Name: "string", Kind: String, ReadOnly: true}, {Name: "fallback", Kind: String, ReadOnly: true}},
 			Rels:  []Rel{{Name: "localization", Target: "localizations", ReadOnly: true}}},
-		// Categories are read-only in the back office, 4.2 → master (§12.7).
+		// Categories are read-only in the back office, 4.2 → master (§12.7;
+		// orocommerce CatalogBundle api.yml: create, update, delete and
+		// delete_list false).
 		{Type: "categories", Actions: Read, Timestamps: true,
 			Rels: []Rel{
 				{Name: "parentCategory", Target: "categories", ReadOnly: true},
@@ -86,10 +135,10 @@ func table() []*Resource {
 		inventoryLevels(),
 		// Tax codes and taxes: upsert by code (§7, taxjurisdictions and
 		// taxes are the documented examples).
-		{Type: "taxes", Actions: CRUD, UpsertKeys: []string{"code"},
+		{Type: "taxes", Actions: CRUD, UpsertKeys: []string{"code"}, NaturalKey: []string{"code"},
 			Attrs:   []Attr{{Name: "code", Kind: String, Required: true}, {Name: "description", Kind: String}, {Name: "rate", Kind: Decimal, Required: true}},
 			Filters: []Filter{{Field: "code"}}},
-		{Type: "taxjurisdictions", Actions: CRUD, UpsertKeys: []string{"code"},
+		{Type: "taxjurisdictions", Actions: CRUD, UpsertKeys: []string{"code"}, NaturalKey: []string{"code"},
 			Attrs:   []Attr{{Name: "code", Kind: String, Required: true}, {Name: "description", Kind: String}},
 			Filters: []Filter{{Field: "code"}}},
 		// Weight and length units: client ids, upsert by id (§7).
@@ -104,7 +153,7 @@ func table() []*Resource {
 // create-only; upsert by username or email (both unique columns, §7,
 // §12.1). Not batch-enabled (§10).
 func users() *Resource {
-	return &Resource{Type: "users", Actions: CRUD, UpsertKeys: []string{"username", "email"}, Timestamps: true,
+	return &Resource{Type: "users", Actions: CRUD, UpsertKeys: []string{"username", "email"}, NaturalKey: []string{"username"}, Timestamps: true,
 		Attrs: []Attr{
 			{Name: "username", Kind: String, Required: true},
 			{Name: "email", Kind: String, Required: true},
@@ -118,9 +167,10 @@ func users() *Resource {
 }
 
 // customerGroups: required name; no batch, no upsert (name is not unique
-// in the database, §12.3).
+// in the database, §12.3), so orosync finds groups by filter[name], their
+// natural key (§15).
 func customerGroups() *Resource {
-	return &Resource{Type: "customergroups", Actions: CRUD,
+	return &Resource{Type: "customergroups", Actions: CRUD, NaturalKey: []string{"name"},
 		Attrs:   []Attr{{Name: "name", Kind: String, Required: true}},
 		Rels:    []Rel{relOwnerUser, relOrg},
 		Filters: []Filter{{Field: "name"}},
@@ -132,10 +182,12 @@ func customerGroups() *Resource {
 // no list; createdAt and updatedAt filters are enabled in api.yml; batch
 // yes, upsert no (§12.2). customer-portal CustomerBundle api.yml excludes
 // createdAt and updatedAt from both the create and the update action, so
-// sending them is an extra field.
+// sending them is an extra field. The name is the natural key orosync finds
+// customers by (§15: "look them up by name/email").
 func customers() *Resource {
 	return &Resource{Type: "customers", Actions: CRUD | UpdateList, Timestamps: true, TimestampsExcluded: true,
-		Attrs: []Attr{{Name: "name", Kind: String, Required: true}},
+		NaturalKey: []string{"name"},
+		Attrs:      []Attr{{Name: "name", Kind: String, Required: true}},
 		Rels: []Rel{
 			{Name: "parent", Target: "customers"},
 			{Name: "group", Target: "customergroups"},
@@ -152,8 +204,10 @@ func customers() *Resource {
 // entity, "exclude: false" under actions.create only, so a PATCH that sends
 // it gets 400 "extra fields constraint"); createdAt and updatedAt are
 // excluded from both create and update there; batch yes, upsert no (§12.4).
+// The email is the natural key (§15).
 func customerUsers() *Resource {
 	return &Resource{Type: "customerusers", Actions: CRUD | UpdateList, Timestamps: true, TimestampsExcluded: true,
+		NaturalKey: []string{"email"},
 		Attrs: []Attr{
 			{Name: "email", Kind: String, Required: true},
 			{Name: "firstName", Kind: String, Required: true},
@@ -240,9 +294,10 @@ func productUnitPrecisions() *Resource {
 // inventory_status; filter[sku] allows arrays; names and unit precisions
 // are owned records (a to-many PATCH replaces the set, so omitted ones are
 // removed); batch yes, upsert no (SKU is unique only with the organization,
-// §7, §12.6).
+// §7, §12.6), so the SKU is the natural key orosync finds products by (§15:
+// "SKU→id map ... filter[sku]").
 func products() *Resource {
-	return &Resource{Type: "products", Actions: CRUD | UpdateList, Timestamps: true,
+	return &Resource{Type: "products", Actions: CRUD | UpdateList, Timestamps: true, NaturalKey: []string{"sku"},
 		Attrs: []Attr{
 			{Name: "sku", Kind: String, Required: true},
 			{Name: "status", Kind: Enum, Default: "disabled", Enum: []string{"enabled", "disabled"}},
@@ -264,9 +319,10 @@ func products() *Resource {
 		Sorts:   []string{"sku", "createdAt", "updatedAt"}}
 }
 
-// priceLists: required name and priceListCurrencies; batch yes (§12.8).
+// priceLists: required name and priceListCurrencies; batch yes (§12.8);
+// found by name (filter[name]).
 func priceLists() *Resource {
-	return &Resource{Type: "pricelists", Actions: CRUD | UpdateList, Timestamps: true,
+	return &Resource{Type: "pricelists", Actions: CRUD | UpdateList, Timestamps: true, NaturalKey: []string{"name"},
 		Attrs: []Attr{
 			{Name: "name", Kind: String, Required: true},
 			{Name: "priceListCurrencies", Kind: Strings, Required: true},
@@ -286,9 +342,13 @@ func priceLists() *Resource {
 // update example resends it. (A pre-4.0 ProductPriceTest expected 400
 // "extra fields constraint" for it; that is older than any version orosync
 // supports.) The priceList filter takes one id with the "=" operator only
-// (api.yml "operators: ['=']", "allow_array: false").
+// (api.yml "operators: ['=']", "allow_array: false"). A price is found by
+// its price list, product and unit (the filters of its unique constraint,
+// §12.8; quantity and currency have no filter, so one price per unit and
+// price list is what a match can tell apart).
 func productPrices() *Resource {
 	return &Resource{Type: "productprices", Actions: CRUD | UpdateList, RequiredFilter: "priceList",
+		NaturalKey: []string{"priceList", "product", "unit"},
 		Attrs: []Attr{
 			{Name: "quantity", Kind: Number, Required: true},
 			{Name: "currency", Kind: String, Required: true},
@@ -304,9 +364,10 @@ func productPrices() *Resource {
 
 // inventoryLevels: created by Oro per unit precision; create, delete and
 // delete_list are disabled; only quantity changes; batch update from 5.1.7
-// and 6.0.1, not in 6.0.0 (§12.9, §14).
+// and 6.0.1, not in 6.0.0 (§12.9, §14). A level is found by its product
+// (the workflow of §12.9: filter[product]).
 func inventoryLevels() *Resource {
-	return &Resource{Type: "inventorylevels", Actions: Read | Update | UpdateList,
+	return &Resource{Type: "inventorylevels", Actions: Read | Update | UpdateList, NaturalKey: []string{"product"},
 		Since:           map[Action]Version{UpdateList: {5, 1, 7}},
 		SinceInNextLine: map[Action]Version{UpdateList: {6, 0, 1}},
 		Attrs:           []Attr{{Name: "quantity", Kind: Decimal, Default: "0"}},
