@@ -110,6 +110,7 @@ func newApp(s *streams) *ucli.App {
 			s.runCommand(),
 			s.retryCommand(),
 			s.explainCommand(),
+			s.evalCommand(),
 			s.validateCommand(),
 			s.initCommand(),
 			s.testCommand(),

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	ucli "github.com/urfave/cli/v2"
@@ -23,7 +24,7 @@ func (s *streams) explainCommand() *ucli.Command {
 	}
 	for _, f := range run.Flags {
 		switch f.Names()[0] {
-		case "dry-run", "read-oro", "limit", "report", "full-refresh", "verify", "verify-older-than":
+		case "dry-run", "read-oro", "limit", "report", "full-refresh", "verify", "verify-older-than", "select":
 		default:
 			flags = append(flags, f)
 		}
@@ -128,14 +129,23 @@ func (ex *explanation) finish(w io.Writer, rep *engine.Report) error {
 	default:
 		fmt.Fprintf(w, "%s: one record; Oro was not asked (no connection settings), nothing was sent\n\n", ex.mapping.Name)
 	}
+	seen := map[string]bool{}
 	for _, st := range ex.steps {
+		if line := string(st.Stage) + st.What; st.Data == nil {
+			if seen[line] {
+				continue // a record waiting for its parent is resolved again
+			}
+			seen[line] = true
+		}
 		fmt.Fprintf(w, "%-9s %s\n", st.Stage, st.What)
 		if st.Data != nil {
-			b, err := json.MarshalIndent(st.Data, "          ", "  ")
-			if err != nil {
-				b = []byte(fmt.Sprint(st.Data))
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(st.Data); err != nil {
+				fmt.Fprintf(&b, "%v\n", st.Data)
 			}
-			fmt.Fprintf(w, "          %s\n", b)
+			fmt.Fprintf(w, "          %s", b.String())
 		}
 	}
 	if rep.ExitCode != engine.ExitOK {

@@ -58,7 +58,7 @@ func TestExplainShowsOneRecordEndToEnd(t *testing.T) {
 	for _, want := range []string{
 		"Oro was read (GET requests only), nothing was sent",
 		"read      read from customers.jsonl:2",
-		`"name": "Globex"`,
+		`"name":"Globex"`,
 		`key       target.key .id → "C2"`,
 		"transform the transform made 1 document(s)",
 		`"$ref"`,

@@ -56,7 +56,7 @@ func mappingFiles(paths []string) ([]string, error) {
 // loadMappings loads and checks every mapping named by paths. Every problem
 // of every file is printed to errOut as file:line:col: field: message; any
 // problem makes the result an exit-code-2 error.
-func loadMappings(paths []string, errOut io.Writer) ([]*mappings.Mapping, error) {
+func loadMappings(paths []string, errOut io.Writer, opts ...mappings.LoadOption) ([]*mappings.Mapping, error) {
 	files, err := mappingFiles(paths)
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func loadMappings(paths []string, errOut io.Writer) ([]*mappings.Mapping, error)
 	var ms []*mappings.Mapping
 	problems := 0
 	for _, f := range files {
-		m, err := mappings.Load(f, os.LookupEnv)
+		m, err := mappings.Load(f, os.LookupEnv, opts...)
 		if err != nil {
 			problems += printLoadError(errOut, f, err)
 			continue
@@ -80,6 +80,25 @@ func loadMappings(paths []string, errOut io.Writer) ([]*mappings.Mapping, error)
 		return nil, invalidMappings(problems)
 	}
 	return ms, nil
+}
+
+// selectFlag is --select, for commands that take mapping files.
+func selectFlag() ucli.Flag {
+	return &ucli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "only the mapping `NAME`; +NAME adds the mappings it runs after, NAME+ those that run after it (repeatable, or comma-separated)"}
+}
+
+// loadSelected loads every mapping named by the arguments and returns them
+// and those --select chooses among them (all of them without --select).
+func loadSelected(c *ucli.Context, errOut io.Writer, opts ...mappings.LoadOption) (given, selected []*mappings.Mapping, err error) {
+	given, err = loadMappings(c.Args().Slice(), errOut, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	selected, err = mappings.Select(given, c.StringSlice("select"))
+	if err != nil {
+		return nil, nil, usageError("%v", err)
+	}
+	return given, selected, nil
 }
 
 // invalidMappings is the exit-code-2 error after problems were printed.

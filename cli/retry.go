@@ -29,7 +29,7 @@ func (s *streams) retryCommand() *ucli.Command {
 			"(renamed with its time) when the new one is written at its path.\n\n" +
 			"   orosync retry orosync-dead-letter.jsonl\n" +
 			"   orosync retry --dry-run failed.jsonl mappings/",
-		Flags: run.Flags,
+		Flags: slices.DeleteFunc(slices.Clone(run.Flags), func(f ucli.Flag) bool { return f.Names()[0] == "select" }),
 		Action: func(c *ucli.Context) error {
 			return s.execute(c, func() (runPlan, error) {
 				ms, set, err := loadRetry(c.Args().Slice(), s.err)

@@ -55,6 +55,7 @@ func (s *streams) runCommand() *ucli.Command {
 		&ucli.IntFlag{Name: "batch-size", Value: 100, Usage: "at most `N` primary records per Batch API request (Oro's synchronous limit is 100 unless the instance raised it)"},
 		&ucli.IntFlag{Name: "batch-included", Value: 50, Usage: "at most `N` included records per Batch API request (Oro's synchronous limit is 50)"},
 		&ucli.DurationFlag{Name: "batch-deadline", Value: 30 * time.Minute, Usage: "how long to wait for an asynchronous batch operation before the mapping stops (its records are then unknown: a rerun looks them up by natural key)"},
+		selectFlag(),
 		&ucli.BoolFlag{Name: "sandbox", Usage: "run against a fresh in-process Oro stand-in (not Oro; data is discarded) with a temporary state store"},
 	)
 	return &ucli.Command{
@@ -72,7 +73,7 @@ func (s *streams) runCommand() *ucli.Command {
 
 func (s *streams) run(c *ucli.Context) error {
 	return s.execute(c, func() (runPlan, error) {
-		ms, err := loadMappings(c.Args().Slice(), s.err)
+		_, ms, err := loadSelected(c, s.err)
 		return runPlan{ms: ms, dryRun: c.Bool("dry-run"), readOro: c.Bool("read-oro")}, err
 	})
 }

@@ -27,9 +27,10 @@ func (s *streams) validateCommand() *ucli.Command {
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "oro-version", EnvVars: []string{"ORO_VERSION"}, Usage: "check version-dependent features against this Oro version, e.g. 6.1.3"},
 			&ucli.BoolFlag{Name: "strict", Usage: "treat warnings as errors (exit 2), e.g. in CI"},
+			selectFlag(),
 		},
 		Action: func(c *ucli.Context) error {
-			ms, err := loadMappings(c.Args().Slice(), s.err)
+			all, ms, err := loadSelected(c, s.err)
 			if err != nil {
 				return err
 			}
@@ -41,7 +42,7 @@ func (s *streams) validateCommand() *ucli.Command {
 			if c.Bool("strict") {
 				w = failWarnings
 			}
-			if err := reportProblems(validateProblems(ms, v, onlyDirectories(c.Args().Slice())), w, s.err); err != nil {
+			if err := reportProblems(validateProblems(all, ms, v, onlyDirectories(c.Args().Slice())), w, s.err); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "ok: %d mapping file(s) valid\n", len(ms))
@@ -50,17 +51,24 @@ func (s *streams) validateCommand() *ucli.Command {
 	}
 }
 
-// validateProblems runs the Oro-aware checks of every mapping
-// (mappings.Check) and the checks of their ref() calls against each other
-// (mappings.CheckRefs), sorted by file and position. complete says that the
-// mappings are the whole set of a run.
-func validateProblems(ms []*mappings.Mapping, v resources.Version, complete bool) mappings.ErrorList {
-	var all mappings.ErrorList
-	for _, m := range ms {
-		all = append(all, m.Check(v)...)
+// validateProblems runs the Oro-aware checks of the selected mappings
+// (mappings.Check) and the checks of their ref() calls and after: lists
+// against every mapping given (mappings.CheckRefs, AfterOutside), sorted
+// by file and position. complete says that the mappings given are the
+// whole set of a run.
+func validateProblems(given, selected []*mappings.Mapping, v resources.Version, complete bool) mappings.ErrorList {
+	files := map[string]bool{}
+	var out mappings.ErrorList
+	for _, m := range selected {
+		files[m.File] = true
+		out = append(out, m.Check(v)...)
 	}
-	all = append(all, mappings.CheckRefs(ms, complete)...)
-	return all.Sorted()
+	for _, p := range append(mappings.CheckRefs(given, complete), mappings.AfterOutside(given)...) {
+		if files[p.File] {
+			out = append(out, p)
+		}
+	}
+	return out.Sorted()
 }
 
 // reportProblems prints the problems; any error, or any warning under

@@ -16,18 +16,21 @@ import (
 // env looks up environment variables for ${NAME} references (os.LookupEnv in
 // production; nil means an empty environment). Problems in the file are
 // returned as an ErrorList holding every problem found, sorted by position.
-func Load(path string, env func(string) (string, bool)) (*Mapping, error) {
+func Load(path string, env func(string) (string, bool), opts ...LoadOption) (*Mapping, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read mapping file: %w", err)
 	}
-	return Parse(path, data, env)
+	return Parse(path, data, env, opts...)
 }
 
 // Parse decodes, validates and compiles a mapping from data; file names it
 // in messages and sets Mapping.File and Mapping.Dir. See Load.
-func Parse(file string, data []byte, env func(string) (string, bool)) (m *Mapping, err error) {
+func Parse(file string, data []byte, env func(string) (string, bool), opts ...LoadOption) (m *Mapping, err error) {
 	p := &parser{file: file, raw: newRawText(data), env: env}
+	for _, o := range opts {
+		o(p)
+	}
 	defer func() {
 		if r := recover(); r != nil { // a decoder bug must not crash the caller
 			m, err = nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("cannot decode the file: %v", r)}}
@@ -51,7 +54,20 @@ type parser struct {
 	tree   *nodeIndex
 	errs   ErrorList
 	dupKey bool // a duplicate key made the decoder skip a mapping
+	// allowUnset tolerates ${NAME} references to unset variables
+	// (AllowUnsetEnv).
+	allowUnset bool
 }
+
+// LoadOption changes how Load and Parse treat a file.
+type LoadOption func(*parser)
+
+// AllowUnsetEnv loads a mapping whose ${NAME} references name variables
+// that are not set: their value is the reference itself ("${NAME}") and
+// the settings holding them are not checked further. For commands that
+// only run the transform (test, eval), so that they need no secrets; such
+// a mapping must not be run.
+func AllowUnsetEnv() LoadOption { return func(p *parser) { p.allowUnset = true } }
 
 func (p *parser) parse(data []byte) *Mapping {
 	root := p.parseTree(data)
@@ -152,6 +168,9 @@ func (p *parser) prepare(m *Mapping) {
 
 func (p *parser) expandText(path string, t *Text) {
 	for _, e := range t.expand(p.env) {
+		if e.Unset && p.allowUnset {
+			continue
+		}
 		line, col := p.raw.scalarPos(t.Raw, e.Off, t.Line, t.Col, t.Style)
 		p.add(line, col, path, e.Msg)
 	}

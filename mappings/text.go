@@ -71,6 +71,9 @@ func (t *Text) Redacted() string {
 type expandError struct {
 	Off int
 	Msg string
+	// Unset marks a reference to a variable that is not set (and has no
+	// default); its value is then the reference itself, "${NAME}".
+	Unset bool
 }
 
 // expand replaces ${NAME} and ${NAME:-default} references in t.Raw.
@@ -98,13 +101,17 @@ func expandString(s string, env func(string) (string, bool)) (string, bool, []ex
 		case strings.HasPrefix(s[i:], "${"):
 			end := strings.IndexByte(s[i:], '}')
 			if end < 0 {
-				errs = append(errs, expandError{i, `unterminated "${": close it with "}", or write "$${" for a literal "${"`})
+				errs = append(errs, expandError{Off: i, Msg: `unterminated "${": close it with "}", or write "$${" for a literal "${"`})
 				b.WriteString(s[i:])
 				return b.String(), fromEnv, errs
 			}
 			val, fe, msg := lookupRef(s[i+2:i+end], env)
+			unset := msg != "" && strings.HasPrefix(msg, "environment variable ")
+			if unset {
+				val = s[i : i+end+1]
+			}
 			if msg != "" {
-				errs = append(errs, expandError{i, msg})
+				errs = append(errs, expandError{Off: i, Msg: msg, Unset: unset})
 			}
 			b.WriteString(val)
 			fromEnv = fromEnv || fe
