@@ -24,7 +24,7 @@ func (s *streams) explainCommand() *ucli.Command {
 	}
 	for _, f := range run.Flags {
 		switch f.Names()[0] {
-		case "dry-run", "read-oro", "limit", "report", "full-refresh", "verify", "verify-older-than", "select":
+		case "dry-run", "read-oro", "limit", "report", "full-refresh", "verify", "verify-older-than", "select", "metrics-addr":
 		default:
 			flags = append(flags, f)
 		}

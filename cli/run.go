@@ -56,6 +56,7 @@ func (s *streams) runCommand() *ucli.Command {
 		&ucli.IntFlag{Name: "batch-included", Value: 50, Usage: "at most `N` included records per Batch API request (Oro's synchronous limit is 50)"},
 		&ucli.DurationFlag{Name: "batch-deadline", Value: 30 * time.Minute, Usage: "how long to wait for an asynchronous batch operation before the mapping stops (its records are then unknown: a rerun looks them up by natural key)"},
 		selectFlag(),
+		&ucli.StringFlag{Name: "metrics-addr", EnvVars: []string{"OROSYNC_METRICS_ADDR"}, Usage: "serve Prometheus metrics of the run at http://`ADDR`/metrics, e.g. :9464 (records by outcome, Oro requests, retries, batches in flight)"},
 		&ucli.BoolFlag{Name: "sandbox", Usage: "run against a fresh in-process Oro stand-in (not Oro; data is discarded) with a temporary state store"},
 	)
 	return &ucli.Command{
@@ -140,8 +141,26 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 		Out:                 s.out,
 		Logger:              logger,
 	}
+	var progress []func(engine.Progress)
 	if !ls.quiet {
-		opts.Progress = newProgressPrinter(status, logger, 30*time.Second).report
+		progress = append(progress, newProgressPrinter(status, logger, 30*time.Second).report)
+	}
+	var metrics *runMetrics
+	if addr := c.String("metrics-addr"); addr != "" {
+		metrics = newRunMetrics()
+		stopMetrics, err := metrics.serve(addr)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+		progress = append(progress, metrics.observe)
+	}
+	if len(progress) > 0 {
+		opts.Progress = func(p engine.Progress) {
+			for _, f := range progress {
+				f(p)
+			}
+		}
 	}
 	if opts.Limit < 0 {
 		return usageError("--limit must be 0 or more")
@@ -207,6 +226,9 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 		if err != nil {
 			return usageError("%v", err)
 		}
+		if metrics != nil {
+			metrics.setClient(client)
+		}
 		if err := client.Ping(c.Context); err != nil {
 			return fatalError(err)
 		}
@@ -232,6 +254,9 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 		return invalidMappings(printLoadError(s.err, "", problems))
 	case err != nil:
 		return fatalError(err)
+	}
+	if client, ok := opts.Oro.(*oro.Client); ok {
+		rep.Oro = oroTotals(client)
 	}
 	if ex := plan.explain; ex != nil {
 		return ex.finish(s.out, rep)

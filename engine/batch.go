@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orosync/orosync/engine/oro"
@@ -94,6 +95,8 @@ type batcher struct {
 	// perRecord is set once Oro refused a batch (405, 403): the remaining
 	// documents are written one per request.
 	perRecord bool
+	// inFlight counts batches sent and not answered yet (Progress).
+	inFlight atomic.Int64
 }
 
 func newBatcher(mr *mappingRun, mode string) *batcher {
@@ -209,8 +212,10 @@ func (b *batcher) flushLocked(ctx context.Context) {
 	items := b.items
 	b.items, b.included = nil, 0
 	b.sent.Add(1)
+	b.inFlight.Add(1)
 	go func() {
 		defer b.sent.Done()
+		defer b.inFlight.Add(-1)
 		b.mr.sendBatch(ctx, b, items)
 	}()
 }

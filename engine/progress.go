@@ -14,6 +14,9 @@ type Progress struct {
 	Elapsed time.Duration
 	// Done is set on the last call for the mapping: Counts are final.
 	Done bool
+	// BatchesInFlight counts the mapping's Batch API requests (and the
+	// asynchronous operations they became) not answered yet.
+	BatchesInFlight int
 }
 
 // Rate is the records recorded per second so far.
@@ -28,7 +31,11 @@ func (p Progress) Rate() float64 {
 func (mr *mappingRun) snapshot(start time.Time, done bool) Progress {
 	mr.countsMu.Lock()
 	defer mr.countsMu.Unlock()
-	return Progress{Mapping: mr.m.Name, Counts: mr.counts, Elapsed: time.Since(start), Done: done}
+	p := Progress{Mapping: mr.m.Name, Counts: mr.counts, Elapsed: time.Since(start), Done: done}
+	if mr.batch != nil {
+		p.BatchesInFlight = int(mr.batch.inFlight.Load())
+	}
+	return p
 }
 
 // watchProgress calls Options.Progress every ProgressEvery until the

@@ -114,11 +114,31 @@ type Report struct {
 	// PreviousDeadLetter is where the dead-letter file of an earlier run
 	// was moved, so that the file at DeadLetter is this run's.
 	PreviousDeadLetter string `json:"previous_dead_letter,omitempty"`
+	// Oro sums up the requests to Oro, when a client was used.
+	Oro *OroTotals `json:"oro,omitempty"`
 	// Error says what went wrong after the mappings ran (the dry-run
 	// output could not be written).
 	Error string `json:"error,omitempty"`
 	// ExitCode is the process exit code the run maps to (see README).
 	ExitCode int `json:"exit_code"`
+}
+
+// OroTotals sums up a run's requests to Oro (the same numbers
+// --metrics-addr serves).
+type OroTotals struct {
+	// Requests counts API requests, retries included, by method and
+	// answer class ("2xx", "4xx", "5xx", "none").
+	Requests map[string]map[string]int `json:"requests"`
+	// Retries counts requests sent again, by reason.
+	Retries map[string]int `json:"retries,omitempty"`
+	// GaveUp counts requests that ran out of retry budget.
+	GaveUp int `json:"gave_up,omitempty"`
+	// TokenRequests counts OAuth2 token requests.
+	TokenRequests int `json:"token_requests"`
+	// RetryWait is the time spent waiting before retries.
+	RetryWait Duration `json:"retry_wait"`
+	// LimitDecreases counts the times 429 or 503 lowered the concurrency.
+	LimitDecreases int `json:"limit_decreases,omitempty"`
 }
 
 // Exit codes of a run, as documented in README.md.

@@ -59,6 +59,8 @@ func (mr *mappingRun) traceResolve(d *document, p mappings.Placeholder, id strin
 		how = "not resolved: this dry run does not ask Oro (--read-oro asks)"
 	case errors.Is(err, errDeferred):
 		how = "waits: the parent is a record of this mapping not written yet"
+	case mr.r.opts.DryRun && p.Kind == mappings.KindRef && errors.Is(err, errNotFound):
+		how = fmt.Sprintf("not resolved: mapping %s has no id for it (a run would write it first, or it is missing)", p.Mapping)
 	default:
 		how = "failed: " + err.Error()
 	}
