@@ -146,20 +146,13 @@ const (
 // and prints their problems. Any error, or any warning under failWarnings,
 // makes the result an exit-code-2 error.
 func checkMappings(ms []*mappings.Mapping, v resources.Version, w warnings, errOut io.Writer) error {
-	problems := 0
+	var ps mappings.ErrorList
 	for _, m := range ms {
 		for _, p := range m.Check(v) {
-			if p.Warning && w == hideWarnings {
-				continue
-			}
-			fmt.Fprintln(errOut, p.Error())
-			if !p.Warning || w == failWarnings {
-				problems++
+			if !p.Warning || w != hideWarnings {
+				ps = append(ps, p)
 			}
 		}
 	}
-	if problems > 0 {
-		return invalidMappings(problems)
-	}
-	return nil
+	return reportProblems(ps, w, errOut)
 }
