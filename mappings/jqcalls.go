@@ -50,147 +50,40 @@ func (c jqCalls) placeholders() bool { return c.lookup || c.anyRef || len(c.refs
 
 // findCalls walks a parsed program.
 func findCalls(q *gojq.Query) jqCalls {
-	var w callWalker
-	w.query(q)
-	slices.Sort(w.c.refs)
-	w.c.refs = slices.Compact(w.c.refs)
-	return w.c
-}
-
-type callWalker struct{ c jqCalls }
-
-func (w *callWalker) query(q *gojq.Query) {
-	if q == nil {
-		return
-	}
-	for _, fd := range q.FuncDefs {
-		if len(fd.Args) == 2 && (fd.Name == "ref" || fd.Name == "lookup") {
-			w.c.anyRef, w.c.lookup = true, true // shadowed: a call may be either
-			w.c.shadowed = true
-		}
-		w.query(fd.Body)
-	}
-	w.term(q.Term)
-	w.query(q.Left)
-	w.query(q.Right)
-	for _, p := range q.Patterns {
-		w.pattern(p)
-	}
-}
-
-func (w *callWalker) term(t *gojq.Term) {
-	if t == nil {
-		return
-	}
-	w.index(t.Index)
-	if f := t.Func; f != nil {
-		w.call(f)
-	}
-	if o := t.Object; o != nil {
-		for _, kv := range o.KeyVals {
-			w.str(kv.KeyString)
-			w.query(kv.KeyQuery)
-			w.query(kv.Val)
-		}
-	}
-	if a := t.Array; a != nil {
-		w.query(a.Query)
-	}
-	if u := t.Unary; u != nil {
-		w.term(u.Term)
-	}
-	w.str(t.Str)
-	if i := t.If; i != nil {
-		w.query(i.Cond)
-		w.query(i.Then)
-		for _, e := range i.Elif {
-			w.query(e.Cond)
-			w.query(e.Then)
-		}
-		w.query(i.Else)
-	}
-	if tr := t.Try; tr != nil {
-		w.query(tr.Body)
-		w.query(tr.Catch)
-	}
-	if r := t.Reduce; r != nil {
-		w.query(r.Query)
-		w.patterns(r.Patterns)
-		w.query(r.Start)
-		w.query(r.Update)
-	}
-	if f := t.Foreach; f != nil {
-		w.query(f.Query)
-		w.patterns(f.Patterns)
-		w.query(f.Start)
-		w.query(f.Update)
-		w.query(f.Extract)
-	}
-	if l := t.Label; l != nil {
-		w.query(l.Body)
-	}
-	w.query(t.Query)
-	for _, s := range t.SuffixList {
-		w.index(s.Index)
-	}
-}
-
-func (w *callWalker) call(f *gojq.Func) {
-	if len(f.Args) == 2 {
-		switch f.Name {
-		case "lookup":
-			w.c.lookup = true
-			if typ, ok := literalString(f.Args[0]); ok {
-				keys, known := literalKeys(f.Args[1])
-				w.c.lookups = append(w.c.lookups, lookupCall{typ: typ, filter: keys, filterKnown: known, fn: f})
+	var c jqCalls
+	walkJQ(q, jqVisitor{
+		funcDef: func(fd *gojq.FuncDef) {
+			if len(fd.Args) == 2 && (fd.Name == "ref" || fd.Name == "lookup") {
+				c.anyRef, c.lookup = true, true // shadowed: a call may be either
+				c.shadowed = true
 			}
-		case "ref":
-			if name, ok := literalString(f.Args[0]); ok {
-				w.c.refs = append(w.c.refs, name)
-				w.c.refCalls = append(w.c.refCalls, refCall{mapping: name, fn: f})
-			} else {
-				w.c.anyRef = true
-			}
+		},
+		call: c.call,
+	})
+	slices.Sort(c.refs)
+	c.refs = slices.Compact(c.refs)
+	return c
+}
+
+// call notes one call of ref/2 or lookup/2.
+func (c *jqCalls) call(f *gojq.Func) {
+	if len(f.Args) != 2 {
+		return
+	}
+	switch f.Name {
+	case "lookup":
+		c.lookup = true
+		if typ, ok := literalString(f.Args[0]); ok {
+			keys, known := literalKeys(f.Args[1])
+			c.lookups = append(c.lookups, lookupCall{typ: typ, filter: keys, filterKnown: known, fn: f})
 		}
-	}
-	for _, a := range f.Args {
-		w.query(a)
-	}
-}
-
-func (w *callWalker) index(ix *gojq.Index) {
-	if ix == nil {
-		return
-	}
-	w.str(ix.Str)
-	w.query(ix.Start)
-	w.query(ix.End)
-}
-
-func (w *callWalker) str(s *gojq.String) {
-	if s == nil {
-		return
-	}
-	for _, q := range s.Queries {
-		w.query(q)
-	}
-}
-
-func (w *callWalker) patterns(ps []*gojq.Pattern) {
-	for _, p := range ps {
-		w.pattern(p)
-	}
-}
-
-func (w *callWalker) pattern(p *gojq.Pattern) {
-	if p == nil {
-		return
-	}
-	w.patterns(p.Array)
-	for _, o := range p.Object {
-		w.str(o.KeyString)
-		w.query(o.KeyQuery)
-		w.pattern(o.Val)
+	case "ref":
+		if name, ok := literalString(f.Args[0]); ok {
+			c.refs = append(c.refs, name)
+			c.refCalls = append(c.refCalls, refCall{mapping: name, fn: f})
+		} else {
+			c.anyRef = true
+		}
 	}
 }
 

@@ -119,11 +119,18 @@ def f($x): {k: $x};
 		t.Fatal(err)
 	}
 	pos := locateJQ(src, q, "lookup", "ref")
-	var w orderWalker
-	w.funcs = []string{"lookup", "ref"}
-	w.query(q)
+	var braces []*gojq.Object
+	var calls []*gojq.Func
+	walkJQ(q, jqVisitor{
+		brace: func(o *gojq.Object) { braces = append(braces, o) },
+		call: func(f *gojq.Func) {
+			if f.Name == "lookup" || f.Name == "ref" {
+				calls = append(calls, f)
+			}
+		},
+	})
 	objs := 0
-	for _, o := range w.braces {
+	for _, o := range braces {
 		if o == nil {
 			continue
 		}
@@ -140,16 +147,16 @@ def f($x): {k: $x};
 	if objs != 7 || len(pos.objects) != 7 {
 		t.Errorf("%d object literals found, %d located, want 7", objs, len(pos.objects))
 	}
-	if len(w.calls) != 2 {
-		t.Fatalf("%d calls found, want 2", len(w.calls))
+	if len(calls) != 2 {
+		t.Fatalf("%d calls found, want 2", len(calls))
 	}
-	for _, c := range w.calls {
+	for _, c := range calls {
 		args := pos.args[c]
 		if len(args) != 2 || !strings.HasPrefix(src[args[0]:], `"`) {
 			t.Errorf("%s located at %v", c.Name, args)
 		}
 	}
-	if got := src[pos.args[w.calls[0]][1]:]; !strings.HasPrefix(got, "{name: .n}") {
+	if got := src[pos.args[calls[0]][1]:]; !strings.HasPrefix(got, "{name: .n}") {
 		t.Errorf("lookup's filter located at %q", got[:10])
 	}
 
