@@ -146,9 +146,12 @@ func TestBatchRefusalCostsOnlyTheBadRecords(t *testing.T) {
 		t.Fatalf("exit %d, want 1 (3 records failed)\n%s", r.code, r.stderr)
 	}
 	customersOnce(t, oro, 97)
+	// How the 100 records fall into batches depends on timing (a batch
+	// that is not full goes when no record comes for a moment); each batch
+	// holding a bad record is refused once and sent again without it.
 	syncs, asyncs := batchRequests(oro, "customers")
-	if syncs < 2 || syncs > 3 || asyncs != 0 || oro.Stats().Requests["POST customers"] != 0 {
-		t.Errorf("%d sync and %d async batches, %d POSTs; want the refused batch and its resend, no per-record writes",
+	if syncs < 2 || syncs > 8 || asyncs != 0 || oro.Stats().Requests["POST customers"] != 0 {
+		t.Errorf("%d sync and %d async batches, %d POSTs; want the refused batches and their resends, no per-record writes",
 			syncs, asyncs, oro.Stats().Requests["POST customers"])
 	}
 	dl := readLines(t, filepath.Join(dir, "dead.jsonl"))

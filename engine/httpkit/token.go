@@ -72,6 +72,11 @@ func (t *Token) String() string { return "httpkit.Token{" + Mask + "}" }
 // GoString is String, so that %#v hides the token too.
 func (t *Token) GoString() string { return t.String() }
 
+// Expired reports whether now is past the time the token is replaced (its
+// lifetime less a margin): a 401 for it may only mean that it expired on
+// the way, for instance while the request waited in a busy server's queue.
+func (t *Token) Expired(now time.Time) bool { return !t.expires.IsZero() && !now.Before(t.expires) }
+
 // TokenSource holds one OAuth2 client-credentials access token shared by all
 // goroutines. Concurrent fetches are collapsed into one, the token is
 // replaced shortly before it expires (expires_in), and [TokenSource.Invalidate]

@@ -50,3 +50,32 @@ func TestTokenIsTakenWhenTheRequestMayGo(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenThatExpiredInTheServersQueueIsReplaced: Oro checks a token when
+// a worker takes the request; a request that waits longer than the token
+// lives gets 401 although the token was fresh when sent. The client fetches
+// a new token again as long as the one refused was at its end when the
+// answer came, and still stops at once when Oro refuses a token that was
+// fresh (the existing rejected-token tests).
+func TestTokenThatExpiredInTheServersQueueIsReplaced(t *testing.T) {
+	s := sandbox.New(sandbox.Options{TokenTTL: time.Second})
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	c, err := oro.NewClient(oro.Config{APIURL: srv.URL + sandbox.DefaultAPIPrefix, ClientID: sandbox.DefaultClientID,
+		ClientSecret: sandbox.DefaultClientSecret, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Do(ctx, "GET", "customers", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The next two attempts wait in the "queue" longer than a token lives.
+	s.InjectFault(sandbox.Fault{Method: "GET", Type: "customergroups", Delay: 1200 * time.Millisecond, Times: 2})
+	if _, err := c.Do(ctx, "GET", "customergroups", nil, nil); err != nil {
+		t.Fatalf("a request whose tokens expired in the server's queue failed: %v", err)
+	}
+	if n := s.Stats().Unauthorized; n != 2 {
+		t.Errorf("%d answers 401, want the two queued attempts", n)
+	}
+}

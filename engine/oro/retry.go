@@ -64,6 +64,9 @@ func (c *Client) verdict(method string, res *Response, err error) verdict {
 	return verdict{}
 }
 
+// maxRefreshes bounds the new tokens one request may take for 401s.
+const maxRefreshes = 3
+
 // health is when Oro last gave a usable answer and when a request last
 // met a transient fault, across all the client's requests (unix nanos).
 type health struct {
@@ -87,7 +90,7 @@ func (c *Client) outage(now time.Time) (time.Duration, bool) {
 // roundTrip runs the attempts of one call.
 func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 	b := httpkit.NewBudget(c.retry, c.now())
-	refreshed := false
+	refreshes := 0
 	c.health.good.CompareAndSwap(0, c.now().UnixNano())
 	for {
 		res, tok, waited, err := c.attempt(ctx, cl)
@@ -96,9 +99,12 @@ func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 			return nil, err // no token: an *AuthError, or ctx ended while queueing
 		}
 		switch {
-		case err == nil && res.Status == http.StatusUnauthorized && !refreshed:
-			// Oro rejects a stale token before processing: the same attempt again.
-			refreshed = true
+		case err == nil && res.Status == http.StatusUnauthorized && (refreshes == 0 || refreshes < maxRefreshes && tok.Expired(c.now())):
+			// Oro rejects a stale token before processing: the same attempt
+			// again with a new one. A second 401 means Oro rejects fresh
+			// tokens, unless that one too was at its end when the answer
+			// came (it waited in a queue longer than it lived).
+			refreshes++
 			c.stats.retried(RetryUnauthorized, 0)
 			c.logf(slog.LevelInfo, "%s %s → 401 Unauthorized: fetching a new token and repeating the request once", cl.method, c.shownURL(cl.url))
 			c.tokens.Invalidate(tok)
