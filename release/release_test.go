@@ -439,23 +439,33 @@ func TestDockerBinaryRunsInEmptyRoot(t *testing.T) {
 
 // ---- .goreleaser.yaml ----
 
-// goreleaserConfig is the part of a GoReleaser v2 configuration that
-// matters to the tests.
+// goreleaserConfig models the GoReleaser v2 fields this repository uses.
+// It is decoded strictly, as GoReleaser decodes its configuration, so that a
+// misspelt key (goarchs, ldflag) fails here and not at release time; a key
+// GoReleaser has but this model lacks must be added to the model.
 type goreleaserConfig struct {
-	Version int `yaml:"version"`
-	Builds  []struct {
-		ID      string   `yaml:"id"`
-		Main    string   `yaml:"main"`
-		Binary  string   `yaml:"binary"`
-		Env     []string `yaml:"env"`
-		Flags   []string `yaml:"flags"`
-		LDFlags []string `yaml:"ldflags"`
-		GOOS    []string `yaml:"goos"`
-		GOARCH  []string `yaml:"goarch"`
-		Ignore  []any    `yaml:"ignore"`
-		Targets []string `yaml:"targets"`
+	Version     int    `yaml:"version"`
+	ProjectName string `yaml:"project_name"`
+	Before      struct {
+		Hooks []string `yaml:"hooks"`
+	} `yaml:"before"`
+	Builds []struct {
+		ID           string   `yaml:"id"`
+		Main         string   `yaml:"main"`
+		Binary       string   `yaml:"binary"`
+		Env          []string `yaml:"env"`
+		Flags        []string `yaml:"flags"`
+		LDFlags      []string `yaml:"ldflags"`
+		ModTimestamp string   `yaml:"mod_timestamp"`
+		GOOS         []string `yaml:"goos"`
+		GOARCH       []string `yaml:"goarch"`
+		Ignore       []any    `yaml:"ignore"`
+		Targets      []string `yaml:"targets"`
 	} `yaml:"builds"`
 	Archives []struct {
+		ID              string   `yaml:"id"`
+		IDs             []string `yaml:"ids"`
+		NameTemplate    string   `yaml:"name_template"`
 		Formats         []string `yaml:"formats"`
 		Files           []any    `yaml:"files"`
 		FormatOverrides []struct {
@@ -465,8 +475,15 @@ type goreleaserConfig struct {
 	} `yaml:"archives"`
 	Checksum struct {
 		NameTemplate string `yaml:"name_template"`
+		Algorithm    string `yaml:"algorithm"`
 		Disable      bool   `yaml:"disable"`
 	} `yaml:"checksum"`
+	Changelog struct {
+		Sort    string `yaml:"sort"`
+		Filters struct {
+			Exclude []string `yaml:"exclude"`
+		} `yaml:"filters"`
+	} `yaml:"changelog"`
 }
 
 func readGoreleaser(t *testing.T) goreleaserConfig {
@@ -476,7 +493,9 @@ func readGoreleaser(t *testing.T) goreleaserConfig {
 		t.Fatal(err)
 	}
 	var c goreleaserConfig
-	if err := yaml.Unmarshal(b, &c); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
 		t.Fatalf(".goreleaser.yaml: %v", err)
 	}
 	if len(c.Builds) != 1 {
@@ -527,6 +546,11 @@ func TestGoreleaserConfig(t *testing.T) {
 
 	if len(c.Archives) == 0 {
 		t.Fatal("no archives")
+	}
+	for _, id := range c.Archives[0].IDs {
+		if id != b.ID {
+			t.Errorf("archives[0].ids: %q names no build (the build's id is %q)", id, b.ID)
+		}
 	}
 	var files []string
 	for _, f := range c.Archives[0].Files {
