@@ -3,56 +3,20 @@ package pgstate_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/engine/state/pgstate"
 	"github.com/orosync/orosync/engine/state/statetest"
 )
 
-// TestURL returns a URL of a fresh schema in the test database named by
-// OROSYNC_TEST_POSTGRES, dropped after the test, or skips the test.
 func testURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("OROSYNC_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("set OROSYNC_TEST_POSTGRES to a PostgreSQL URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run the PostgreSQL state tests")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "orosync_test_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to OROSYNC_TEST_POSTGRES %s: %v", pgstate.Redact(base), err)
-	}
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.Close(ctx)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err == nil {
-			_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			_ = conn.Close(ctx)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	u, _ := statetest.PostgresURL(t)
+	return u
 }
 
 func open(t *testing.T, u string, opts pgstate.Options) *pgstate.Store {
