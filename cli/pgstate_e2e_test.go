@@ -111,6 +111,7 @@ func TestConcurrentRunsOnOnePostgresNeverDuplicate(t *testing.T) {
 	if !strings.Contains(secondErr.String(), holder) || !strings.Contains(secondErr.String(), "locked by another orosync run") {
 		t.Errorf("second run's message does not name the lock holder (%s):\n%s", holder, secondErr)
 	}
+	t.Logf("second run said:\n%s", secondErr)
 	if err := first.Wait(); err != nil {
 		t.Fatalf("first run: %v\n%s", err, firstErr)
 	}

@@ -60,7 +60,7 @@ func TestRunTakesTheLockOfEachMappingAndStopsWhenItIsHeld(t *testing.T) {
 		t.Errorf("groups = %+v, want it written", g)
 	}
 	c := rep.Mappings[1]
-	if c.Status != StatusFatal || !strings.Contains(c.Error, "cannot start") || !strings.Contains(c.Error, "host other pid 7") {
+	if c.Status != StatusFatal || !strings.Contains(c.Error, "take the run lock: mapping customers on") || !strings.Contains(c.Error, "host other pid 7") {
 		t.Errorf("customers = %s %q, want fatal naming the lock holder", c.Status, c.Error)
 	}
 	if rep.ExitCode != ExitCannotProceed {

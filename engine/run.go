@@ -356,7 +356,7 @@ func (r *runner) lockMapping(ctx context.Context, mapping string) (unlock func()
 	}
 	unlock, err = l.Lock(ctx, r.instance, mapping)
 	if err != nil {
-		return nil, fmt.Errorf("cannot start: %w", err)
+		return nil, fmt.Errorf("take the run lock: %w", err)
 	}
 	return unlock, nil
 }
