@@ -63,10 +63,10 @@ func (s *Store) Lock(ctx context.Context, instance, mapping string) (unlock func
 	}
 	host, _ := os.Hostname()
 	me := Holder{Host: host, PID: os.Getpid(), Started: time.Now().UTC(), Version: s.version}
-	_, err = conn.Exec(cctx, `INSERT INTO orosync_locks (lock_key, instance, mapping, host, pid, started, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (lock_key) DO UPDATE SET instance = EXCLUDED.instance, mapping = EXCLUDED.mapping, host = EXCLUDED.host,
-			pid = EXCLUDED.pid, started = EXCLUDED.started, version = EXCLUDED.version`,
+	_, err = conn.Exec(cctx, `INSERT INTO orosync_locks (lock_key, backend_pid, instance, mapping, host, pid, started, version)
+		VALUES ($1, pg_backend_pid(), $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (lock_key) DO UPDATE SET backend_pid = EXCLUDED.backend_pid, instance = EXCLUDED.instance, mapping = EXCLUDED.mapping,
+			host = EXCLUDED.host, pid = EXCLUDED.pid, started = EXCLUDED.started, version = EXCLUDED.version`,
 		key, instance, mapping, me.Host, me.PID, me.Started, me.Version)
 	if err != nil {
 		// Without the holder row a second run could not say who holds it;
@@ -78,7 +78,7 @@ func (s *Store) Lock(ctx context.Context, instance, mapping string) (unlock func
 	return func() {
 		uctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		defer cancel()
-		_, _ = conn.Exec(uctx, `DELETE FROM orosync_locks WHERE lock_key = $1 AND host = $2 AND pid = $3`, key, me.Host, me.PID)
+		_, _ = conn.Exec(uctx, `DELETE FROM orosync_locks WHERE lock_key = $1 AND backend_pid = pg_backend_pid()`, key)
 		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
 			// The session may be broken: closing it releases the lock.
 			_ = conn.Conn().Close(uctx)
@@ -88,17 +88,22 @@ func (s *Store) Lock(ctx context.Context, instance, mapping string) (unlock func
 }
 
 // lockedError says who holds the lock. The holder writes its row right
-// after taking the lock, so the row is awaited briefly.
+// after taking the lock, so the row is awaited briefly; a row left by a
+// crashed run (its backend holds no advisory lock) is not the holder.
 func (s *Store) lockedError(ctx context.Context, instance, mapping string, key int64) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	var h Holder
 	var err error
-	for i := 0; i < 20; i++ {
-		err = s.pool.QueryRow(ctx, `SELECT host, pid, started, version FROM orosync_locks WHERE lock_key = $1`, key).
+	for range 10 {
+		err = s.pool.QueryRow(ctx, `SELECT l.host, l.pid, l.started, l.version FROM orosync_locks l
+			WHERE l.lock_key = $1 AND EXISTS (SELECT 1 FROM pg_locks p
+				WHERE p.locktype = 'advisory' AND p.granted AND p.pid = l.backend_pid)`, key).
 			Scan(&h.Host, &h.PID, &h.Started, &h.Version)
 		if !errors.Is(err, pgx.ErrNoRows) {
 			break
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(30 * time.Millisecond)
 	}
 	who := "a run that has not recorded itself yet"
 	if err == nil {

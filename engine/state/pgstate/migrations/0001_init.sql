@@ -30,9 +30,11 @@ CREATE TABLE orosync_meta (
     PRIMARY KEY (instance, mapping)
 );
 
--- Who holds the advisory lock of a mapping's run (read by the loser).
+-- Who holds the advisory lock of a mapping's run (read by the loser). A row
+-- whose backend no longer holds an advisory lock is stale (a crashed run).
 CREATE TABLE orosync_locks (
-    lock_key bigint      PRIMARY KEY,
+    lock_key    bigint      PRIMARY KEY,
+    backend_pid integer     NOT NULL,
     instance text        NOT NULL,
     mapping  text        NOT NULL,
     host     text        NOT NULL,
