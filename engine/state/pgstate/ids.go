@@ -119,28 +119,26 @@ func (s *Store) Remember(instance, mapping string, entries map[string]state.Entr
 			verified[i] = &v
 		}
 	}
-	return s.tx(what, func(ctx context.Context, tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		// The reverse entries of the keys' old ids, where they still point
-		// at the key.
-		b.Queue(`DELETE FROM orosync_rev r USING unnest($3::text[]) AS k(key)
+	b := &pgx.Batch{}
+	// The reverse entries of the keys' old ids, where they still point
+	// at the key.
+	b.Queue(`DELETE FROM orosync_rev r USING unnest($3::text[]) AS k(key)
 			JOIN orosync_ids i ON i.instance = $1 AND i.mapping = $2 AND i.key = k.key
 			WHERE true
 			  AND r.instance = $1 AND r.mapping = $2 AND r.oro_id = i.oro_id AND r.key = i.key`, instance, mapping, keys)
-		b.Queue(`INSERT INTO orosync_ids (instance, mapping, key, oro_id, hash, updated, verified)
+	b.Queue(`INSERT INTO orosync_ids (instance, mapping, key, oro_id, hash, updated, verified)
 			SELECT $1, $2, t.* FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[]) AS t
 			ON CONFLICT (instance, mapping, key) DO UPDATE SET oro_id = EXCLUDED.oro_id, hash = EXCLUDED.hash,
 				updated = EXCLUDED.updated, verified = EXCLUDED.verified`,
-			instance, mapping, keys, ids, hashes, updated, verified)
-		// One key per id: as in the embedded store, the last key in key
-		// order wins.
-		b.Queue(`INSERT INTO orosync_rev (instance, mapping, oro_id, key)
+		instance, mapping, keys, ids, hashes, updated, verified)
+	// One key per id: as in the embedded store, the last key in key
+	// order wins.
+	b.Queue(`INSERT INTO orosync_rev (instance, mapping, oro_id, key)
 			SELECT DISTINCT ON (t.oro_id) $1, $2, t.oro_id, t.key FROM unnest($3::text[], $4::text[]) AS t(key, oro_id)
 			ORDER BY t.oro_id, t.key COLLATE "C" DESC
 			ON CONFLICT (instance, mapping, oro_id) DO UPDATE SET key = EXCLUDED.key`, instance, mapping, keys, ids)
-		b.Queue(`INSERT INTO orosync_meta (instance, mapping) VALUES ($1, $2) ON CONFLICT DO NOTHING`, instance, mapping)
-		return tx.SendBatch(ctx, b).Close()
-	})
+	b.Queue(`INSERT INTO orosync_meta (instance, mapping) VALUES ($1, $2) ON CONFLICT DO NOTHING`, instance, mapping)
+	return s.batch(what, b)
 }
 
 // KeyOf returns the source key the id map assigns Oro record id to, if any.
@@ -177,15 +175,13 @@ func (s *Store) Forget(instance, mapping string, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	return s.tx(what, func(ctx context.Context, tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(`DELETE FROM orosync_rev r USING unnest($3::text[]) AS k(key)
+	b := &pgx.Batch{}
+	b.Queue(`DELETE FROM orosync_rev r USING unnest($3::text[]) AS k(key)
 			JOIN orosync_ids i ON i.instance = $1 AND i.mapping = $2 AND i.key = k.key
 			WHERE true
 			  AND r.instance = $1 AND r.mapping = $2 AND r.oro_id = i.oro_id AND r.key = i.key`, instance, mapping, keys)
-		b.Queue(`DELETE FROM orosync_ids WHERE instance = $1 AND mapping = $2 AND key = ANY($3)`, instance, mapping, keys)
-		return tx.SendBatch(ctx, b).Close()
-	})
+	b.Queue(`DELETE FROM orosync_ids WHERE instance = $1 AND mapping = $2 AND key = ANY($3)`, instance, mapping, keys)
+	return s.batch(what, b)
 }
 
 // Checkpoint returns the incremental cursor of a mapping and whether one is
@@ -326,20 +322,18 @@ func (s *Store) Reset(instance, mapping string, what state.ResetWhat) error {
 	}
 	// $2 = '' selects every mapping of the instance.
 	const sel = `instance = $1 AND ($2 = '' OR mapping = $2)`
-	return s.tx(desc, func(ctx context.Context, tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		if what&state.ResetIDs != 0 {
-			b.Queue(`DELETE FROM orosync_rev WHERE `+sel, instance, mapping)
-			b.Queue(`DELETE FROM orosync_ids WHERE `+sel, instance, mapping)
-		}
-		switch {
-		case what == state.ResetAll:
-			b.Queue(`DELETE FROM orosync_meta WHERE `+sel, instance, mapping)
-		case what&state.ResetCheckpoint != 0:
-			b.Queue(`UPDATE orosync_meta SET checkpoint = NULL WHERE `+sel, instance, mapping)
-		}
-		return tx.SendBatch(ctx, b).Close()
-	})
+	b := &pgx.Batch{}
+	if what&state.ResetIDs != 0 {
+		b.Queue(`DELETE FROM orosync_rev WHERE `+sel, instance, mapping)
+		b.Queue(`DELETE FROM orosync_ids WHERE `+sel, instance, mapping)
+	}
+	switch {
+	case what == state.ResetAll:
+		b.Queue(`DELETE FROM orosync_meta WHERE `+sel, instance, mapping)
+	case what&state.ResetCheckpoint != 0:
+		b.Queue(`UPDATE orosync_meta SET checkpoint = NULL WHERE `+sel, instance, mapping)
+	}
+	return s.batch(desc, b)
 }
 
 // ForEachEntry calls fn with every id-map entry of a mapping, in key order,
@@ -367,11 +361,13 @@ func (s *Store) ForEachEntry(instance, mapping string, fn func(key string, e sta
 	return s.wrap("read id map of mapping "+mapping+" on "+instance, rows.Err())
 }
 
-// tx runs fn in one transaction.
-func (s *Store) tx(what string, fn func(ctx context.Context, tx pgx.Tx) error) error {
+// batch sends the statements of b in one round trip. PostgreSQL runs a
+// pipeline of statements up to its Sync in one implicit transaction: they
+// all apply or none does.
+func (s *Store) batch(what string, b *pgx.Batch) error {
 	ctx, cancel := s.ctx()
 	defer cancel()
-	return s.wrap(what, pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) }))
+	return s.wrap(what, s.pool.SendBatch(ctx, b).Close())
 }
 
 // exec runs one statement (one implicit transaction).

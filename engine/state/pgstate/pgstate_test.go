@@ -134,3 +134,21 @@ func TestRedactHidesThePassword(t *testing.T) {
 		t.Errorf("Redact kept an escaped password: %s", buf.String())
 	}
 }
+
+// TestRememberIsAtomic: a batch whose second statement fails leaves the
+// first one's change undone (the reverse index still knows the old id).
+func TestRememberIsAtomic(t *testing.T) {
+	s := open(t, testURL(t), pgstate.Options{})
+	if err := s.Remember(statetest.InstA, "m", map[string]state.Entry{"a": {ID: "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	// PostgreSQL text cannot hold NUL: the id map insert fails after the
+	// reverse entry of a's old id was deleted in the same batch.
+	err := s.Remember(statetest.InstA, "m", map[string]state.Entry{"a": {ID: "bad\x00id"}})
+	if err == nil || !strings.Contains(err.Error(), "22021") {
+		t.Fatalf("Remember of an id with a NUL byte: %v; want the server's refusal (SQLSTATE 22021)", err)
+	}
+	if k, ok, err := s.KeyOf(statetest.InstA, "m", "1"); err != nil || !ok || k != "a" {
+		t.Errorf("after a failed Remember KeyOf(1) = %q, %v, %v; want a (the batch is one transaction)", k, ok, err)
+	}
+}
