@@ -263,3 +263,34 @@ func micro(t *testing.T, export string) string {
 	}
 	return out.String()
 }
+
+// TestStateBackendChoiceWithoutPostgres: what needs no database.
+func TestStateBackendChoiceWithoutPostgres(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"help lists the new subcommands", "", []string{"help", "state"}, 0, "migrate", ""},
+		{"migrate on the embedded store", "", []string{"state", "migrate", "--state-dir", dir}, 0, "", "needs no migrations"},
+		{"export of an empty store", "", []string{"state", "export", "--state-dir", dir}, 0, `{"kind":"header","format":"orosync-state","version":1}`, "exported 0 id-map entries"},
+		{"import of something else", "{\"id\":1}\n", []string{"state", "import", "--state-dir", dir}, 3, "", "does not start with an orosync state export header"},
+		{"import of a missing file", "", []string{"state", "import", "--state-dir", dir, filepath.Join(dir, "nope.jsonl")}, 2, "", "open import file"},
+		{"a state URL that is not PostgreSQL", "", []string{"state", "show", "--state", "sqlite:///tmp/x.db"}, 2, "", "must be a postgres:// or postgresql:// URL"},
+		{"run with a state URL that is not PostgreSQL", "", []string{"run", "--dry-run", "--state", "mysql://u:pw@h/db", "testdata/contract/groups.yaml"}, 2, "", "must be a postgres://"},
+		{"an unreachable database is fatal and keeps the password", "", []string{"state", "show", "--state", "postgres://u:Hidden-Pw@127.0.0.1:1/db?connect_timeout=2"}, 3, "", "postgres://u:xxxxx@127.0.0.1:1/db"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.stdin, tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stdout, tc.stdout) || !strings.Contains(r.stderr, tc.stderr) ||
+				strings.Contains(r.stdout+r.stderr, "Hidden-Pw") || strings.Contains(r.stdout+r.stderr, ":pw@") {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s\nwant stdout with %q, stderr with %q, no password", r.code, tc.code, r.stdout, r.stderr, tc.stdout, tc.stderr)
+			}
+		})
+	}
+}
