@@ -17,7 +17,6 @@ import (
 	"github.com/orosync/orosync/engine"
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/engine/source"
-	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/mappings"
 	"github.com/orosync/orosync/sandbox"
 )
@@ -323,15 +322,8 @@ func (s *streams) sourceOpener(logger *slog.Logger) engine.SourceOpener {
 // reads as empty and is not created), so that a preview never creates or
 // changes state.
 func openState(c *ucli.Context, dir string, dryRun bool) (stateBackend, error) {
-	if c.String("state") != "" {
-		st, _, err := openStateFor(c, dryRun)
-		return st, err
-	}
-	st, err := state.Open(dir, state.Options{ReadOnly: dryRun})
-	if err != nil {
-		return nil, fatalError(err)
-	}
-	return st, nil
+	st, _, err := openStateFor(c, dir, dryRun)
+	return st, err
 }
 
 // writeReport writes the JSON report to path ("-" = stdout, "" = none).

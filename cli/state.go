@@ -24,7 +24,7 @@ func (s *streams) stateCommand() *ucli.Command {
 				Usage: "list every mapping's id-map size, checkpoint and last run",
 				Flags: stateFlags(),
 				Action: func(c *ucli.Context) error {
-					st, where, err := openStateFor(c, true)
+					st, where, err := openStateFor(c, c.String("state-dir"), true)
 					if err != nil {
 						return err
 					}
@@ -80,7 +80,7 @@ func (s *streams) stateCommand() *ucli.Command {
 					case c.Bool("ids"):
 						what = state.ResetIDs
 					}
-					st, _, err := openStateFor(c, false)
+					st, _, err := openStateFor(c, c.String("state-dir"), false)
 					if err != nil {
 						return err
 					}
@@ -143,7 +143,7 @@ func (s *streams) stateExportCommand() *ucli.Command {
 			if c.NArg() > 1 {
 				return usageError("state export takes at most one file name (default: stdout)")
 			}
-			st, where, err := openStateFor(c, true)
+			st, where, err := openStateFor(c, c.String("state-dir"), true)
 			if err != nil {
 				return err
 			}
@@ -194,7 +194,7 @@ func (s *streams) stateImportCommand() *ucli.Command {
 				defer f.Close()
 				r = f
 			}
-			st, where, err := openStateFor(c, false)
+			st, where, err := openStateFor(c, c.String("state-dir"), false)
 			if err != nil {
 				return err
 			}

@@ -52,14 +52,15 @@ func openStateBackend(ctx context.Context, url, dir string, readOnly bool) (st s
 	return s, s.Where(), nil
 }
 
-// openStateFor opens the store the command's flags select: a bad URL is a
-// usage error, a store that cannot be opened a fatal one.
-func openStateFor(c *ucli.Context, readOnly bool) (stateBackend, string, error) {
+// openStateFor opens the store the command's flags select, PostgreSQL
+// (--state) or the embedded store in dir: a bad URL is a usage error, a
+// store that cannot be opened a fatal one.
+func openStateFor(c *ucli.Context, dir string, readOnly bool) (stateBackend, string, error) {
 	url := c.String("state")
 	if url != "" && !pgstate.IsURL(url) {
 		return nil, "", usageError("--state (OROSYNC_STATE_URL) must be a postgres:// or postgresql:// URL; for the embedded store use --state-dir")
 	}
-	st, where, err := openStateBackend(c.Context, url, c.String("state-dir"), readOnly)
+	st, where, err := openStateBackend(c.Context, url, dir, readOnly)
 	if err != nil {
 		return nil, "", fatalError(err)
 	}
