@@ -14,7 +14,8 @@ import (
 )
 
 // StateStore is the persistent id map and checkpoint store the engine uses
-// (implemented by *state.Store).
+// (implemented by *state.Store, the embedded store, and *pgstate.Store,
+// PostgreSQL shared by several machines, which is also a Locker).
 type StateStore interface {
 	Lookup(instance, mapping, key string) (state.Entry, bool, error)
 	Remember(instance, mapping string, entries map[string]state.Entry) error
