@@ -14,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/orosync/orosync/engine/state"
+	"github.com/orosync/orosync/engine/state/pgstate"
 	"github.com/orosync/orosync/engine/state/statetest"
 	"github.com/orosync/orosync/sandbox"
 )
@@ -224,12 +226,32 @@ func TestStateCommandsOnBothBackends(t *testing.T) {
 	if n := len(oro.Records("customergroups")); n != 4 {
 		t.Errorf("the run on imported state created records: %d groups, want 4", n)
 	}
+	// A reset waits for no run: it refuses while one holds the mapping.
+	held, err := pgstate.Open(context.Background(), stateURL, pgstate.Options{Version: "v-holder"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	inst, _ := state.Instance(oro.URL + sandbox.DefaultAPIPrefix)
+	unlock, err := held.Lock(context.Background(), inst, "groups")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runCLI(t, "", "state", "export", "--state", stateURL)
+	refused := runCLI(t, "", "state", "reset", "--all", "--state", stateURL, "--api-url", oro.URL+sandbox.DefaultAPIPrefix)
+	unlock()
+	if refused.code != 3 || !strings.Contains(refused.stderr, "reset nothing") || !strings.Contains(refused.stderr, "orosync v-holder") {
+		t.Errorf("state reset while a run holds the mapping: exit %d\n%s", refused.code, refused.stderr)
+	}
+	if r := runCLI(t, "", "state", "export", "--state", stateURL); r.stdout != before.stdout || !strings.Contains(r.stdout, `"kind":"id"`) {
+		t.Errorf("a refused reset changed the state")
+	}
 	reset := runCLI(t, "", "state", "reset", "--all", "--state", stateURL, "--api-url", oro.URL+sandbox.DefaultAPIPrefix)
 	after := runCLI(t, "", "state", "show", "--state", stateURL)
 	if reset.code != 0 || !strings.Contains(after.stdout, "no state in postgres://"+user+":xxxxx@") {
 		t.Errorf("state reset --all then show:\n%s", all(reset, after))
 	}
-	if out := all(mig, imp, back, show, rerun, reset, after); strings.Contains(out, password) {
+	if out := all(mig, imp, back, show, rerun, refused, reset, after); strings.Contains(out, password) {
 		t.Errorf("the state database password appeared in orosync's output:\n%s", out)
 	}
 	bad := runCLI(t, "", "state", "show", "--state", "mysql://u:"+password+"@h/db")

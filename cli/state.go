@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/orosync/orosync/engine"
 	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/engine/state/pgstate"
 )
@@ -86,6 +88,11 @@ func (s *streams) stateCommand() *ucli.Command {
 					}
 					defer st.Close()
 					mapping := c.Args().First()
+					unlock, err := lockForReset(c.Context, st, inst, mapping)
+					if err != nil {
+						return fatalError(err)
+					}
+					defer unlock()
 					if err := st.Reset(inst, mapping, what); err != nil {
 						return fatalError(err)
 					}
@@ -207,4 +214,42 @@ func (s *streams) stateImportCommand() *ucli.Command {
 			return nil
 		},
 	}
+}
+
+// lockForReset takes the run locks of what a reset clears, on a store that
+// has them (PostgreSQL), so that state is never reset under a running
+// mapping: one mapping, or every mapping of the instance the store knows.
+func lockForReset(ctx context.Context, st stateBackend, instance, mapping string) (unlock func(), err error) {
+	l, ok := st.(engine.Locker)
+	if !ok {
+		return func() {}, nil
+	}
+	names := []string{mapping}
+	if mapping == "" {
+		rows, err := st.Summary()
+		if err != nil {
+			return nil, err
+		}
+		names = nil
+		for _, r := range rows {
+			if r.Instance == instance {
+				names = append(names, r.Mapping)
+			}
+		}
+	}
+	var unlocks []func()
+	unlock = func() {
+		for _, u := range unlocks {
+			u()
+		}
+	}
+	for _, n := range names {
+		u, err := l.Lock(ctx, instance, n)
+		if err != nil {
+			unlock()
+			return nil, fmt.Errorf("reset nothing: %w", err)
+		}
+		unlocks = append(unlocks, u)
+	}
+	return unlock, nil
 }
