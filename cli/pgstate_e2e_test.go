@@ -316,3 +316,44 @@ func TestStateBackendChoiceWithoutPostgres(t *testing.T) {
 		})
 	}
 }
+
+// TestSimultaneousRunsOnOnePostgresNeverDuplicate starts three runs of the
+// same mapping at once: whichever order the database gives them, nothing
+// is created twice, and every run that did not run names the holder.
+func TestSimultaneousRunsOnOnePostgresNeverDuplicate(t *testing.T) {
+	stateURL, _ := statetest.PostgresURL(t)
+	oro := newStandIn(t, sandbox.Options{})
+	oro.SetLatency(30 * time.Millisecond)
+	const n = 10
+	mapping := writeGroupsMapping(t, n)
+	type proc struct {
+		cmd    *exec.Cmd
+		stderr *strings.Builder
+	}
+	var procs []proc
+	for range 3 {
+		cmd, stderr := orosyncProcess(t, append(oro.runArgs(t.TempDir(), "--state", stateURL, "--concurrency", "1"), mapping)...)
+		procs = append(procs, proc{cmd, stderr})
+	}
+	for _, p := range procs {
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ran := 0
+	for i, p := range procs {
+		switch code := exitCode(p.cmd.Wait()); {
+		case code == 0:
+			ran++
+		case code == 3 && strings.Contains(p.stderr.String(), "locked by another orosync run: the run on host "):
+		default:
+			t.Errorf("run %d: exit %d, want 0 or 3 naming the holder\n%s", i, code, p.stderr)
+		}
+	}
+	if ran == 0 {
+		t.Error("no run ran")
+	}
+	if got := len(oro.Records("customergroups")); got != n {
+		t.Errorf("the stand-in holds %d groups, want %d: runs created duplicates", got, n)
+	}
+}

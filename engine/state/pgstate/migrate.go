@@ -78,19 +78,17 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if err := s.checkWrite("migrate"); err != nil {
 		return 0, err
 	}
-	if _, err := s.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS orosync_schema_version (
-		version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
-		var pgErr *pgconn.PgError
-		// Two first runs racing on CREATE TABLE IF NOT EXISTS: one wins.
-		if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
-			return 0, s.wrap("create schema_version table (does the user may create tables?)", err)
-		}
-	}
 	current := 0
 	for _, m := range migrations() {
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			// The lock first: concurrent first runs create the version
+			// table and apply migrations one after the other.
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLockKey)); err != nil {
 				return err
+			}
+			if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS orosync_schema_version (
+				version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
+				return fmt.Errorf("create the schema_version table (may the database user create tables?): %w", err)
 			}
 			if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM orosync_schema_version`).Scan(&current); err != nil {
 				return err

@@ -152,3 +152,28 @@ func TestRememberIsAtomic(t *testing.T) {
 		t.Errorf("after a failed Remember KeyOf(1) = %q, %v, %v; want a (the batch is one transaction)", k, ok, err)
 	}
 }
+
+// TestConcurrentFirstOpensMigrateOnce: runs starting together on an empty
+// database all get the schema, applied once.
+func TestConcurrentFirstOpensMigrateOnce(t *testing.T) {
+	u := testURL(t)
+	errs := make(chan error, 6)
+	for range cap(errs) {
+		go func() {
+			s, err := pgstate.Open(context.Background(), u, pgstate.Options{})
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent first Open: %v", err)
+		}
+	}
+	s := open(t, u, pgstate.Options{ReadOnly: true})
+	if v, err := s.SchemaVersion(context.Background()); v != 1 || err != nil {
+		t.Errorf("schema version %d, %v; want 1", v, err)
+	}
+}
