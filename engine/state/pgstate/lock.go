@@ -95,7 +95,7 @@ func (s *Store) lockedError(ctx context.Context, instance, mapping string, key i
 	defer cancel()
 	var h Holder
 	var err error
-	for range 10 {
+	for range 25 {
 		err = s.pool.QueryRow(ctx, `SELECT l.host, l.pid, l.started, l.version FROM orosync_locks l
 			WHERE l.lock_key = $1 AND EXISTS (SELECT 1 FROM pg_locks p
 				WHERE p.locktype = 'advisory' AND p.granted AND p.pid = l.backend_pid)`, key).
@@ -103,7 +103,7 @@ func (s *Store) lockedError(ctx context.Context, instance, mapping string, key i
 		if !errors.Is(err, pgx.ErrNoRows) {
 			break
 		}
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(40 * time.Millisecond)
 	}
 	who := "a run that has not recorded itself yet"
 	if err == nil {
