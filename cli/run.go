@@ -17,7 +17,6 @@ import (
 	"github.com/orosync/orosync/engine"
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/engine/source"
-	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/mappings"
 	"github.com/orosync/orosync/sandbox"
 )
@@ -30,6 +29,7 @@ func connectionFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "client-id", EnvVars: []string{"ORO_CLIENT_ID"}, Usage: "OAuth2 client id of a back-office client-credentials application"},
 		&ucli.StringFlag{Name: "client-secret", EnvVars: []string{"ORO_CLIENT_SECRET"}, Usage: "OAuth2 client secret (prefer the environment variable: flags show in process lists)"},
 		&ucli.StringFlag{Name: "state-dir", EnvVars: []string{"OROSYNC_STATE_DIR"}, Value: ".orosync", Usage: "directory of the embedded state store (id map, checkpoints)"},
+		stateURLFlag(),
 	}
 }
 
@@ -212,14 +212,12 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 		defer os.RemoveAll(tmp)
 		stateDir = tmp
 	}
-	store, err := openState(stateDir, opts.DryRun)
+	store, err := openState(c, stateDir, opts.DryRun)
 	if err != nil {
-		return fatalError(err)
+		return err
 	}
-	if store != nil {
-		defer store.Close()
-		opts.State = store
-	}
+	defer store.Close()
+	opts.State = store
 
 	if !opts.DryRun || readOro {
 		client, err := oro.NewClient(conn)
@@ -344,11 +342,13 @@ func (s *streams) sourceOpener(logger *slog.Logger) engine.SourceOpener {
 	}
 }
 
-// openState opens the state store. A dry run opens it read-only (an absent
-// store reads as empty and is not created), so that a preview never creates
-// or changes state.
-func openState(dir string, dryRun bool) (*state.Store, error) {
-	return state.Open(dir, state.Options{ReadOnly: dryRun})
+// openState opens the state store: PostgreSQL when --state is set, else the
+// embedded store in dir. A dry run opens it read-only (an absent store
+// reads as empty and is not created), so that a preview never creates or
+// changes state.
+func openState(c *ucli.Context, dir string, dryRun bool) (stateBackend, error) {
+	st, _, err := openStateFor(c, dir, dryRun)
+	return st, err
 }
 
 // writeReport writes the JSON report to path ("-" = stdout, "" = none).

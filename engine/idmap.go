@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,7 +14,8 @@ import (
 )
 
 // StateStore is the persistent id map and checkpoint store the engine uses
-// (implemented by *state.Store).
+// (implemented by *state.Store, the embedded store, and *pgstate.Store,
+// PostgreSQL shared by several machines, which is also a Locker).
 type StateStore interface {
 	Lookup(instance, mapping, key string) (state.Entry, bool, error)
 	Remember(instance, mapping string, entries map[string]state.Entry) error
@@ -25,6 +27,16 @@ type StateStore interface {
 	// Known reports whether a mapping has any state on the instance (it
 	// ran against it).
 	Known(instance, mapping string) (bool, error)
+}
+
+// Locker is implemented by state stores that several machines share (the
+// PostgreSQL store): Lock takes the run lock of one mapping on one Oro
+// instance for the mapping's run, without waiting, and fails with an error
+// naming the run that holds it. The engine checks for it with a type
+// assertion; a store without it (the embedded store, whose file lock
+// already admits one process) needs no lock.
+type Locker interface {
+	Lock(ctx context.Context, instance, mapping string) (unlock func(), err error)
 }
 
 // idMap is the run's view of the id maps of every mapping (source key →

@@ -320,6 +320,12 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 		mr.fail(err)
 		return mr.report(ctx, start, false)
 	}
+	unlock, err := r.lockMapping(ctx, m.Name)
+	if err != nil {
+		mr.fail(err)
+		return mr.report(ctx, start, false)
+	}
+	defer unlock()
 	src, err := mr.open(ctx)
 	if err != nil {
 		mr.fail(err)
@@ -337,6 +343,22 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	}
 	endProgress()
 	return mr.report(ctx, start, readAll)
+}
+
+// lockMapping takes the mapping's run lock when the state store is shared
+// (a Locker) and the run writes: two runs of one mapping against one Oro
+// would both create the records neither has in its id map yet. The lock is
+// held until the mapping's report, checkpoint included, is stored.
+func (r *runner) lockMapping(ctx context.Context, mapping string) (unlock func(), err error) {
+	l, ok := r.opts.State.(Locker)
+	if !ok || r.opts.DryRun || !r.ids.persistent() {
+		return func() {}, nil
+	}
+	unlock, err = l.Lock(ctx, r.instance, mapping)
+	if err != nil {
+		return nil, fmt.Errorf("take the run lock: %w", err)
+	}
+	return unlock, nil
 }
 
 // pipeline sends every record of src through the stages of the record

@@ -36,4 +36,10 @@
 //
 // Each write method runs in one transaction, so callers should batch: one
 // Remember call with ~100 entries costs one fsync, not 100.
+//
+// # Other backends
+//
+// Package pgstate keeps the same state in PostgreSQL, for runs on several
+// machines; package statetest holds the contract tests both pass. [Export]
+// and [Import] move state between stores as JSON Lines.
 package state

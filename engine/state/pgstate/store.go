@@ -1,0 +1,182 @@
+package pgstate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultTimeout bounds each statement of a state call (the engine's
+// StateStore methods take no context).
+const DefaultTimeout = 30 * time.Second
+
+// ErrLocked is wrapped by Lock when another run holds the mapping's lock.
+var ErrLocked = errors.New("locked by another orosync run")
+
+// ErrReadOnly is wrapped by write methods of a store opened read-only.
+var ErrReadOnly = errors.New("state store is open read-only")
+
+// Options configures Open.
+type Options struct {
+	// ReadOnly opens the store without writing (used by --dry-run): no
+	// migration runs, writes fail with ErrReadOnly, and a database without
+	// orosync's tables reads as empty state.
+	ReadOnly bool
+	// Version is the orosync version recorded with a lock holder.
+	Version string
+	// Timeout bounds each call; zero means DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Store is the PostgreSQL state store. It is safe for concurrent use.
+type Store struct {
+	pool     *pgxpool.Pool
+	where    string // the redacted URL, for messages
+	secret   string // the password, scrubbed from errors
+	readOnly bool
+	empty    bool // read-only and the schema does not exist yet
+	version  string
+	timeout  time.Duration
+}
+
+// IsURL reports whether s selects the PostgreSQL backend (a postgres:// or
+// postgresql:// URL).
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Open connects to the database at url (postgres://user:pass@host/db?...),
+// checks it answers and, unless opts.ReadOnly, applies pending migrations.
+func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
+	s := &Store{where: Redact(rawURL), secret: password(rawURL), readOnly: opts.ReadOnly, version: opts.Version, timeout: opts.Timeout}
+	if s.timeout <= 0 {
+		s.timeout = DefaultTimeout
+	}
+	if s.version == "" {
+		s.version = "unknown"
+	}
+	cfg, err := pgxpool.ParseConfig(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("state URL %s is not a valid PostgreSQL URL: %w; expected postgres://user:password@host:5432/database",
+			s.where, s.scrub(err))
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "orosync"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to state database %s: %w", s.where, s.scrub(err))
+	}
+	s.pool = pool
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if err := pool.Ping(cctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to state database %s: %w; check that PostgreSQL runs and the URL's host, user and password", s.where, s.scrub(err))
+	}
+	if opts.ReadOnly {
+		v, err := s.SchemaVersion(ctx)
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		if v == 0 {
+			s.empty = true
+		} else if v > latest() {
+			pool.Close()
+			return nil, fmt.Errorf("state database %s has schema version %d, newer than this orosync knows (%d); upgrade orosync", s.where, v, latest())
+		}
+		return s, nil
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the connections. Closing twice is harmless.
+func (s *Store) Close() error {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	return nil
+}
+
+// Where returns the database URL with the password redacted.
+func (s *Store) Where() string { return s.where }
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// ctx returns a context bounded by the store's timeout.
+func (s *Store) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.timeout)
+}
+
+// wrap adds what failed and where to err, the password scrubbed.
+func (s *Store) wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s in state database %s: %w", what, s.where, s.scrub(err))
+}
+
+// checkWrite refuses writes to a read-only store.
+func (s *Store) checkWrite(what string) error {
+	if s.readOnly {
+		return fmt.Errorf("%s in %s: %w", what, s.where, ErrReadOnly)
+	}
+	return nil
+}
+
+// scrub removes the password from an error's text (drivers may repeat
+// connection settings); errors without it keep their chain.
+func (s *Store) scrub(err error) error {
+	if err == nil || s.secret == "" || !strings.Contains(err.Error(), s.secret) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), s.secret, "xxxxx"))
+}
+
+var kvPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
+
+// Redact returns a PostgreSQL URL or key=value connection string with its
+// password replaced by xxxxx, for messages.
+func Redact(raw string) string {
+	if IsURL(raw) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "postgres://(unparsable URL)"
+		}
+		q := u.Query()
+		if q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.Redacted()
+	}
+	return kvPassword.ReplaceAllString(raw, "${1}xxxxx")
+}
+
+// password returns the password in a connection string, if any.
+func password(raw string) string {
+	if IsURL(raw) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return ""
+		}
+		if p, ok := u.User.Password(); ok {
+			return p
+		}
+		return u.Query().Get("password")
+	}
+	if m := kvPassword.FindStringSubmatch(raw); m != nil {
+		return strings.Trim(m[2], "'")
+	}
+	return ""
+}
