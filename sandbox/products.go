@@ -232,7 +232,7 @@ func deleteProductParts(st *store, p *Resource) {
 		}
 	}
 	for _, r := range parts {
-		delete(st.tables[r.Type].rows, r.ID)
+		st.drop(r)
 	}
 }
 
@@ -260,6 +260,6 @@ func deleteUnitPrecisionParts(st *store, upr *Resource) {
 		}
 	}
 	for _, r := range parts {
-		delete(st.tables[r.Type].rows, r.ID)
+		st.drop(r)
 	}
 }
