@@ -87,19 +87,26 @@ func cloneValue(v any) any {
 	}
 }
 
-// table holds the records of one resource type and their ids in list
-// order. Records are added, replaced and deleted only through store.setRow
-// and store.deleteRow, and their relationships changed in place only
-// through store.setRefs, which keep the order exact.
+// table holds the records of one resource type, their ids in list order
+// and the indexes that find records without reading them all (index.go).
+// Records are added, replaced and deleted only through store.setRow and
+// store.deleteRow, and their relationships changed in place only through
+// store.setRefs, which keep the order and the indexes exact.
 type table struct {
 	spec  *resourceSpec
 	rows  map[string]*Resource
-	next  int     // last auto id handed out
-	order idOrder // the ids of rows, sorted
+	next  int                   // last auto id handed out
+	order idOrder               // the ids of rows, sorted
+	attrs map[string]valueIndex // indexed attribute -> attrKey -> ids
+	rels  map[string]relIndex   // relationship -> related type -> refKey of a related id -> ids
 }
 
 func newTable(sp *resourceSpec) *table {
-	return &table{spec: sp, rows: map[string]*Resource{}}
+	t := &table{spec: sp, rows: map[string]*Resource{}, attrs: map[string]valueIndex{}, rels: map[string]relIndex{}}
+	for _, name := range indexedAttrs(sp) {
+		t.attrs[name] = valueIndex{}
+	}
+	return t
 }
 
 // store is the in-memory database. It is not safe for concurrent use; the
@@ -167,10 +174,13 @@ func (st *store) put(r *Resource) {
 func (st *store) setRow(t *table, r *Resource) {
 	prev := t.rows[r.ID]
 	st.log(change{t: t, id: r.ID, prev: prev})
-	if prev == nil {
+	if prev != nil {
+		t.unindex(prev)
+	} else {
 		t.order.insert(newIDKey(r.ID))
 	}
 	t.rows[r.ID] = r
+	t.index(r)
 }
 
 // deleteRow deletes the record id from t, if it is there.
@@ -180,6 +190,7 @@ func (st *store) deleteRow(t *table, id string) {
 		return
 	}
 	st.log(change{t: t, id: id, prev: prev})
+	t.unindex(prev)
 	t.order.delete(newIDKey(id))
 	delete(t.rows, id)
 }
@@ -188,7 +199,9 @@ func (st *store) deleteRow(t *table, id string) {
 func (st *store) setRefs(t *table, row *Resource, rel string, refs []Ref) {
 	old := row.Relationships[rel]
 	st.log(change{t: t, row: row, rel: rel, refs: old})
+	t.unindexRefs(rel, row.ID, old)
 	row.Relationships[rel] = refs
+	t.indexRefs(rel, row.ID, refs)
 }
 
 // drop deletes r without the delete hook and without unlinking it, as
@@ -206,12 +219,20 @@ func (st *store) remove(r *Resource) {
 }
 
 // unlink removes references to a deleted record from every other record.
-// A relationship that refers to it gets a new slice, so that undo can put
-// back the one it replaces.
+// The relationship indexes name the records that may hold one, in every
+// table and relationship, so only those are read. A relationship that
+// refers to it gets a new slice, so that undo can put back the one it
+// replaces.
 func (st *store) unlink(gone Ref) {
+	key := refKey(gone.ID)
 	for _, t := range st.tables {
-		for _, row := range t.rows {
-			for name, refs := range row.Relationships {
+		for name, ri := range t.rels {
+			set, ok := ri[gone.Type][key]
+			if !ok {
+				continue
+			}
+			for _, row := range t.records(set) {
+				refs := row.Relationships[name]
 				if slices.Contains(refs, gone) {
 					kept := slices.DeleteFunc(slices.Clone(refs), func(r Ref) bool { return r == gone })
 					st.setRefs(t, row, name, kept)
