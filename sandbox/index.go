@@ -36,6 +36,14 @@ type idSet struct {
 	more map[string]struct{} // all ids, once there are two or more
 }
 
+// len returns the number of ids.
+func (s idSet) len() int {
+	if s.more != nil {
+		return len(s.more)
+	}
+	return 1
+}
+
 // each yields the ids until yield returns false.
 func (s idSet) each(yield func(string) bool) {
 	if s.more == nil {
