@@ -108,8 +108,9 @@ func foldKey(s string) string {
 	return b.String()
 }
 
-// plainUpper reports whether s is ASCII without lower-case letters (k and
-// s share their orbit with non-ASCII runes, K and S are the smallest).
+// plainUpper reports whether s is ASCII without lower-case letters, and so
+// its own fold key: an upper-case ASCII letter is the smallest rune of its
+// orbit, also K and S, whose orbits hold the Kelvin sign and the long s.
 func plainUpper(s string) bool {
 	for i := range len(s) {
 		if c := s[i]; c >= utf8.RuneSelf || 'a' <= c && c <= 'z' {
@@ -216,6 +217,8 @@ func (t *table) unindex(r *Resource) {
 	}
 }
 
+// indexRefs adds the refs of relationship name of record id to t's
+// relationship index.
 func (t *table) indexRefs(name, id string, refs []Ref) {
 	if len(refs) == 0 {
 		return
@@ -235,6 +238,8 @@ func (t *table) indexRefs(name, id string, refs []Ref) {
 	}
 }
 
+// unindexRefs removes the refs of relationship name of record id, as
+// indexRefs added them, from t's relationship index.
 func (t *table) unindexRefs(name, id string, refs []Ref) {
 	ri := t.rels[name]
 	for _, ref := range refs {
