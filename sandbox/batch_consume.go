@@ -199,7 +199,8 @@ func (s *Server) finishAsync(op *operation, run *batchRun) {
 func (s *Server) processSync(op *operation, run *batchRun, crash bool) {
 	sum := opSummary{ReadCount: len(run.file.data)}
 	var errs []*apiError
-	snap := s.st.snapshot()
+	s.st.beginUndo()
+	defer s.st.endUndo()
 	if crash {
 		run.link(0, len(run.file.data))
 		errs = append(errs, errChunkCrash())
@@ -216,7 +217,7 @@ func (s *Server) processSync(op *operation, run *batchRun, crash bool) {
 	run.opErrors += len(unlinked)
 	op.addErrors(0, errs)
 	if len(errs) > 0 || run.opErrors > 0 {
-		s.st.restore(snap)
+		s.st.undoChanges()
 		sum.WriteCount, sum.CreateCount, sum.UpdateCount = 0, 0, 0
 		sum.ErrorCount += run.opErrors
 		op.summary = &sum

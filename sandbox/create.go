@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/orosync/orosync/resources"
 )
@@ -98,7 +99,7 @@ func (c *call) findUpsertTarget(o *object, fields []string) (*Resource, *apiErro
 		}
 	}
 	var found []*Resource
-	for _, r := range c.s.st.all(c.sp.Type) {
+	for _, r := range upsertCandidates(c.s.st, c.sp.Type, o, fields) {
 		if upsertMatch(r, o, fields) {
 			found = append(found, r)
 		}
@@ -117,6 +118,27 @@ func (o *object) sent(name string) bool {
 	_, a := o.attrs[name]
 	_, r := o.rels[name]
 	return a || r
+}
+
+// upsertCandidates returns the stored records of typ that may match o on
+// fields, in no particular order; upsertMatch checks each. An upsert by id
+// can only match the record with that id; otherwise an index on one of the
+// fields offers the records with that value, unless the value compared is
+// "<nil>", which a missing value matches too.
+func upsertCandidates(st *store, typ string, o *object, fields []string) []*Resource {
+	if slices.Contains(fields, "id") {
+		if r := st.get(typ, o.id); r != nil {
+			return []*Resource{r}
+		}
+		return nil
+	}
+	for _, f := range fields {
+		want := fmt.Sprint(o.attrs[f])
+		if _, indexed := st.tables[typ].attrs[f]; indexed && want != fmt.Sprint(nil) {
+			return st.withAttr(typ, f, want)
+		}
+	}
+	return st.all(typ)
 }
 
 func upsertMatch(r *Resource, o *object, fields []string) bool {

@@ -26,7 +26,7 @@ func validateCustomerUser(t *tx, w *write) {
 		t.fail(badPointer("email constraint", "This value is not a valid email address.", ptr+"/attributes/email"))
 		return
 	}
-	for _, other := range t.st.all("customerusers") {
+	for _, other := range t.st.withAttr("customerusers", "email", email) {
 		if other.ID != w.rec.ID && strings.EqualFold(other.str("email"), email) {
 			t.fail(badPointer("unique customer user name and email constraint", "This email is already used.",
 				ptr+"/attributes/email"))
@@ -57,7 +57,7 @@ func validateAddress(t *tx, w *write) {
 }
 
 func countryHasRegions(st *store, country string) bool {
-	for _, r := range st.all("regions") {
+	for _, r := range st.referrers("regions", "country", country) {
 		if r.one("country") == country {
 			return true
 		}
@@ -107,13 +107,22 @@ func validatePrice(t *tx, w *write) {
 		t.fail(badPointer("product price allowed units constraint",
 			fmt.Sprintf("Unit %q is not allowed for product %q.", r.one("unit"), p.str("sku")), ptr+"/relationships/unit/data"))
 	}
-	for _, other := range t.st.all("productprices") {
+	for _, other := range pricesOf(t.st, r.one("product")) {
 		if other.ID != r.ID && samePrice(other, r) {
 			t.fail(badPointer(titleUnique, `Product has duplication of product prices. Set of fields "PriceList", `+
 				`"Quantity", "Unit" and "Currency" should be unique.`, ptr))
 			return
 		}
 	}
+}
+
+// pricesOf returns the stored prices that may belong to product (all of
+// them when product is ""); the caller checks each.
+func pricesOf(st *store, product string) []*Resource {
+	if product == "" {
+		return st.all("productprices")
+	}
+	return st.referrers("productprices", "product", product)
 }
 
 func productHasUnit(t *tx, p *Resource, unit string) bool {

@@ -185,7 +185,33 @@ type RequestLog struct {
 func (s *Server) Requests() []RequestLog {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]RequestLog(nil), s.log...)
+	return s.log.list()
+}
+
+// requestLog keeps the last entries logged, up to max (0: maxLog), in a
+// ring, so that logging costs the same once it is full.
+type requestLog struct {
+	entries []RequestLog
+	start   int // index of the oldest entry once the ring is full
+	max     int
+}
+
+func (l *requestLog) add(e RequestLog) {
+	limit := l.max
+	if limit == 0 {
+		limit = maxLog
+	}
+	if len(l.entries) < limit {
+		l.entries = append(l.entries, e)
+		return
+	}
+	l.entries[l.start] = e
+	l.start = (l.start + 1) % len(l.entries)
+}
+
+// list returns a copy of the entries, oldest first (nil when empty).
+func (l *requestLog) list() []RequestLog {
+	return append(append([]RequestLog(nil), l.entries[l.start:]...), l.entries[:l.start]...)
 }
 
 // record logs a request and counts it.
@@ -199,10 +225,7 @@ func (s *Server) record(r *http.Request, rt route, status int) {
 	entry := RequestLog{Method: r.Method, Path: r.URL.Path, Query: redactQuery(r.URL.RawQuery),
 		ContentType: r.Header.Get("Content-Type"), Accept: r.Header.Get("Accept"),
 		XInclude: r.Header.Get("X-Include"), XMode: r.Header.Get("X-Mode"), Status: status}
-	if len(s.log) >= maxLog {
-		s.log = append(s.log[:0:0], s.log[1:]...)
-	}
-	s.log = append(s.log, entry)
+	s.log.add(entry)
 }
 
 // secretParams are query parameter names whose values are never logged.

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,21 +11,43 @@ import (
 
 // selectRecords returns the records matching every filter, sorted.
 func (c *call) selectRecords(lq *listQuery) []*Resource {
-	var rows []*Resource
-	for _, r := range c.s.st.all(c.sp.Type) {
-		ok := true
-		for _, cd := range lq.conds {
-			if !matches(c.sp, r, cd) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			rows = append(rows, r)
-		}
-	}
+	rows := c.s.st.tables[c.sp.Type].find(lq.conds, -1)
 	sortRecords(c.sp, rows, lq.sort)
 	return rows
+}
+
+// selectPage returns the page of matching records lq asks for, whether
+// more follow, and their total count. In id order it reads no more records
+// than the page needs: without filters the page is taken from the table's
+// order; with filters, unless the total is asked for (counted), the search
+// stops after the first record past the page.
+func (c *call) selectPage(lq *listQuery, counted bool) (page []*Resource, total int, more bool) {
+	t := c.s.st.tables[c.sp.Type]
+	n, size := lq.pageNumber, lq.pageSize
+	if !idOrdered(lq.sort) || size < 0 || n > math.MaxInt/size-1 {
+		rows := c.selectRecords(lq)
+		page, more = paginate(rows, n, size)
+		return page, len(rows), more
+	}
+	if len(lq.conds) == 0 {
+		total = t.order.len()
+		start := min((n-1)*size, total)
+		end := min(start+size, total)
+		return t.page(start, end), total, end < total
+	}
+	limit := n*size + 1
+	if counted {
+		limit = -1
+	}
+	rows := t.find(lq.conds, limit)
+	page, more = paginate(rows, n, size)
+	return page, len(rows), more
+}
+
+// idOrdered reports whether sort keys leave records in id order: none, or
+// the id ascending (a stable sort of records in id order by id).
+func idOrdered(keys []string) bool {
+	return len(keys) == 0 || len(keys) == 1 && keys[0] == "id"
 }
 
 func (c *call) list() *response {
@@ -32,9 +55,8 @@ func (c *call) list() *response {
 	if len(errs) > 0 {
 		return c.fail(errs...)
 	}
-	rows := c.selectRecords(lq)
-	total := len(rows)
-	page, more := paginate(rows, lq.pageNumber, lq.pageSize)
+	counted := c.xinc["totalCount"]
+	page, total, more := c.selectPage(lq, counted)
 	rd := c.renderer(lq.fields)
 	var resp *response
 	if c.f == formatPlain {
@@ -46,7 +68,7 @@ func (c *call) list() *response {
 	} else {
 		resp = c.ok(http.StatusOK, c.listDocument(rd, lq, page, more))
 	}
-	if c.xinc["totalCount"] {
+	if counted {
 		resp.header.Set("X-Include-Total-Count", itoa(total))
 	}
 	return resp

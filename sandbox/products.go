@@ -95,7 +95,7 @@ func validateSKU(t *tx, w *write) {
 	if sku == "" || !(w.creating() || w.sent("sku")) {
 		return
 	}
-	for _, other := range t.st.all("products") {
+	for _, other := range t.st.withAttr("products", "sku", sku) {
 		if other.ID != w.rec.ID && strings.EqualFold(other.str("sku"), sku) {
 			t.fail(badPointer(titleUnique, "This value is already used.", w.obj.pointer+"/attributes/sku"))
 			return
@@ -191,7 +191,7 @@ func validateUnitPrecisions(t *tx, w *write) {
 // ensureInventoryLevels creates one inventory level (quantity "0") per unit
 // precision of a product that has none yet.
 func ensureInventoryLevels(st *store, p *Resource) {
-	levels := st.all("inventorylevels")
+	levels := st.referrers("inventorylevels", "product", p.ID)
 	for _, upr := range p.Relationships["unitPrecisions"] {
 		exists := slices.ContainsFunc(levels, func(l *Resource) bool {
 			return l.one("product") == p.ID && l.one("productUnitPrecision") == upr.ID
@@ -225,14 +225,14 @@ func deleteProductParts(st *store, p *Resource) {
 		}
 	}
 	for _, typ := range []string{"inventorylevels", "productprices"} {
-		for _, r := range st.all(typ) {
+		for _, r := range st.referrers(typ, "product", p.ID) {
 			if r.one("product") == p.ID {
 				parts = append(parts, r)
 			}
 		}
 	}
 	for _, r := range parts {
-		delete(st.tables[r.Type].rows, r.ID)
+		st.drop(r)
 	}
 }
 
@@ -244,22 +244,22 @@ func deleteProductParts(st *store, p *Resource) {
 // ProductPriceRepository::deleteByProductUnit).
 func deleteUnitPrecisionParts(st *store, upr *Resource) {
 	var parts []*Resource
-	for _, l := range st.all("inventorylevels") {
+	for _, l := range st.referrers("inventorylevels", "productUnitPrecision", upr.ID) {
 		if l.one("productUnitPrecision") == upr.ID {
 			parts = append(parts, l)
 		}
 	}
-	for _, p := range st.all("products") {
+	for _, p := range st.referrers("products", "unitPrecisions", upr.ID) {
 		if !slices.Contains(p.Relationships["unitPrecisions"], upr.ref()) {
 			continue
 		}
-		for _, price := range st.all("productprices") {
+		for _, price := range st.referrers("productprices", "product", p.ID) {
 			if price.one("product") == p.ID && price.one("unit") == upr.one("unit") {
 				parts = append(parts, price)
 			}
 		}
 	}
 	for _, r := range parts {
-		delete(st.tables[r.Type].rows, r.ID)
+		st.drop(r)
 	}
 }

@@ -83,7 +83,7 @@ type Server struct {
 	st        *store
 	tokens    map[string]time.Time // token -> expiry
 	stats     Stats
-	log       []RequestLog
+	log       requestLog
 	faults    []*Fault      // scripted faults (faults.go)
 	chaos     *chaosState   // random faults (chaos.go)
 	downUntil time.Time     // "down" until then (down.go)

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"cmp"
 	"encoding/json"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,23 +87,55 @@ func cloneValue(v any) any {
 	}
 }
 
-// table holds the records of one resource type.
+// table holds the records of one resource type, their ids in list order
+// and the indexes that find records without reading them all (index.go).
+// Records are added, replaced and deleted only through store.setRow and
+// store.deleteRow, and their relationships changed in place only through
+// store.setRefs, which keep the order and the indexes exact.
 type table struct {
-	spec *resourceSpec
-	rows map[string]*Resource
-	next int // last auto id handed out
+	spec  *resourceSpec
+	rows  map[string]*Resource
+	next  int                   // last auto id handed out
+	order idOrder               // the ids of rows, sorted
+	attrs map[string]valueIndex // indexed attribute -> attrKey -> ids
+	rels  map[string]relIndex   // relationship -> related type -> refKey of a related id -> ids
+}
+
+func newTable(sp *resourceSpec) *table {
+	t := &table{spec: sp, rows: map[string]*Resource{}, attrs: map[string]valueIndex{}, rels: map[string]relIndex{}}
+	for _, name := range indexedAttrs(sp) {
+		t.attrs[name] = valueIndex{}
+	}
+	return t
 }
 
 // store is the in-memory database. It is not safe for concurrent use; the
 // Server serialises access with its mutex.
 type store struct {
 	tables map[string]*table
+	// undo, while recording (beginUndo), lists how to take back every
+	// change since, oldest first.
+	undo      []change
+	recording bool
+}
+
+// change is one change to the store, as undo needs it: a row replaced,
+// added or deleted (prev is the record before, nil when there was none),
+// or a relationship of a stored record changed in place (row, rel and
+// refs, the relationship before).
+type change struct {
+	t    *table
+	id   string
+	prev *Resource
+	row  *Resource
+	rel  string
+	refs []Ref
 }
 
 func newStore() *store {
 	st := &store{tables: map[string]*table{}}
 	for _, sp := range schemaTable() {
-		st.tables[sp.Type] = &table{spec: sp, rows: map[string]*Resource{}}
+		st.tables[sp.Type] = newTable(sp)
 	}
 	return st
 }
@@ -133,11 +164,49 @@ func (st *store) nextID(typ string) string {
 // put stores r, keeping the auto-increment counter above numeric ids.
 func (st *store) put(r *Resource) {
 	t := st.tables[r.Type]
-	t.rows[r.ID] = r
+	st.setRow(t, r)
 	if n, err := strconv.Atoi(r.ID); err == nil && n > t.next {
 		t.next = n
 	}
 }
+
+// setRow stores r in t in place of the record with its id, if any.
+func (st *store) setRow(t *table, r *Resource) {
+	prev := t.rows[r.ID]
+	st.log(change{t: t, id: r.ID, prev: prev})
+	if prev != nil {
+		t.unindex(prev)
+	} else {
+		t.order.insert(newIDKey(r.ID))
+	}
+	t.rows[r.ID] = r
+	t.index(r)
+}
+
+// deleteRow deletes the record id from t, if it is there.
+func (st *store) deleteRow(t *table, id string) {
+	prev := t.rows[id]
+	if prev == nil {
+		return
+	}
+	st.log(change{t: t, id: id, prev: prev})
+	t.unindex(prev)
+	t.order.delete(newIDKey(id))
+	delete(t.rows, id)
+}
+
+// setRefs sets the relationship rel of row, a stored record of t, in place.
+func (st *store) setRefs(t *table, row *Resource, rel string, refs []Ref) {
+	old := row.Relationships[rel]
+	st.log(change{t: t, row: row, rel: rel, refs: old})
+	t.unindexRefs(rel, row.ID, old)
+	row.Relationships[rel] = refs
+	t.indexRefs(rel, row.ID, refs)
+}
+
+// drop deletes r without the delete hook and without unlinking it, as
+// cascades that remove what hangs on a record do.
+func (st *store) drop(r *Resource) { st.deleteRow(st.tables[r.Type], r.ID) }
 
 // remove deletes r, running the resource's beforeDelete hook first.
 func (st *store) remove(r *Resource) {
@@ -145,16 +214,29 @@ func (st *store) remove(r *Resource) {
 	if t.spec.hooks.beforeDelete != nil {
 		t.spec.hooks.beforeDelete(st, r)
 	}
-	delete(t.rows, r.ID)
+	st.deleteRow(t, r.ID)
 	st.unlink(r.ref())
 }
 
 // unlink removes references to a deleted record from every other record.
+// The relationship indexes name the records that may hold one, in every
+// table and relationship, so only those are read. A relationship that
+// refers to it gets a new slice, so that undo can put back the one it
+// replaces.
 func (st *store) unlink(gone Ref) {
+	key := refKey(gone.ID)
 	for _, t := range st.tables {
-		for _, row := range t.rows {
-			for name, refs := range row.Relationships {
-				row.Relationships[name] = slices.DeleteFunc(refs, func(r Ref) bool { return r == gone })
+		for name, ri := range t.rels {
+			set, ok := ri[gone.Type][key]
+			if !ok {
+				continue
+			}
+			for _, row := range t.records(set) {
+				refs := row.Relationships[name]
+				if slices.Contains(refs, gone) {
+					kept := slices.DeleteFunc(slices.Clone(refs), func(r Ref) bool { return r == gone })
+					st.setRefs(t, row, name, kept)
+				}
 			}
 		}
 	}
@@ -166,8 +248,11 @@ func (st *store) all(typ string) []*Resource {
 	if t == nil {
 		return nil
 	}
-	rows := slices.Collect(maps.Values(t.rows))
-	slices.SortFunc(rows, func(a, b *Resource) int { return compareIDs(a.ID, b.ID) })
+	rows := make([]*Resource, 0, len(t.rows))
+	t.order.each(func(k idKey) bool {
+		rows = append(rows, t.rows[k.id])
+		return true
+	})
 	return rows
 }
 
@@ -189,26 +274,42 @@ func compareIDs(a, b string) int {
 // jsonInt returns n as a json.Number.
 func jsonInt(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 
-// snapshot is a deep copy of the records of every table, to undo a
-// synchronous batch that fails (its items are stored all or none).
-type snapshot map[string]map[string]*Resource
-
-func (st *store) snapshot() snapshot {
-	out := snapshot{}
-	for typ, t := range st.tables {
-		rows := make(map[string]*Resource, len(t.rows))
-		for id, r := range t.rows {
-			rows[id] = r.clone()
-		}
-		out[typ] = rows
-	}
-	return out
+// beginUndo starts recording the changes to the store, so that
+// undoChanges can take them back: a synchronous batch that fails stores
+// none of its items. Recording costs a little per change, where a copy of
+// the store would cost as much as the store holds.
+func (st *store) beginUndo() {
+	st.undo, st.recording = st.undo[:0], true
 }
 
-// restore puts the records of snap back. The auto-increment counters stay
-// where they are, as a database sequence does after a rollback.
-func (st *store) restore(snap snapshot) {
-	for typ, rows := range snap {
-		st.tables[typ].rows = rows
+// log records a change while recording.
+func (st *store) log(c change) {
+	if st.recording {
+		st.undo = append(st.undo, c)
 	}
+}
+
+// undoChanges takes back every change since beginUndo, newest first, and
+// stops recording. The auto-increment counters stay where they are, as a
+// database sequence does after a rollback.
+func (st *store) undoChanges() {
+	st.recording = false
+	for i := len(st.undo) - 1; i >= 0; i-- {
+		c := st.undo[i]
+		switch {
+		case c.row != nil:
+			st.setRefs(c.t, c.row, c.rel, c.refs)
+		case c.prev != nil:
+			st.setRow(c.t, c.prev)
+		default:
+			st.deleteRow(c.t, c.id)
+		}
+	}
+	st.endUndo()
+}
+
+// endUndo stops recording and forgets the changes recorded.
+func (st *store) endUndo() {
+	clear(st.undo) // drop the references to replaced records
+	st.undo, st.recording = st.undo[:0], false
 }
