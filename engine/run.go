@@ -311,7 +311,7 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 		if r.opts.Concurrency > 1 {
 			// Every request in flight a full batch, and as many records
 			// again being looked up and gathered into the next batches.
-			active = max(active, 2*r.opts.Concurrency*r.opts.BatchSize)
+			active = max(active, (r.opts.Concurrency+1)*r.opts.BatchSize)
 		}
 	}
 	mr.active = make(chan struct{}, active)
@@ -386,8 +386,12 @@ func (mr *mappingRun) pipeline(ctx, writeCtx context.Context, src Source) (readA
 	if mr.r.opts.DryRun {
 		batch = 64 // nothing waits on the network: cheap records, bigger batches
 	}
-	window := max(1, cap(mr.active)/batch) // batches between the stages
-	prepared := make(chan []*record, window)
+	// Planned records wait in the planned channel until they are recorded
+	// in source order: it must hold every record that may be in flight
+	// (mr.active). Prepared records only wait for the planner: a few
+	// batches suffice there.
+	window := max(1, cap(mr.active)/batch)
+	prepared := make(chan []*record, min(window, 16))
 	var readErr error
 	go func() {
 		defer close(prepared)
