@@ -60,6 +60,7 @@ func TestVerifyRestoresRecordsDeletedInOro(t *testing.T) {
 		}
 	}
 	posts := oro.Stats().Requests["POST customergroups"]
+	logged := len(oro.Requests())
 	r := runCLI(t, "", oro.runArgs(dir, mapping)...)
 	if r.code != 0 || oro.Stats().Requests["POST customergroups"] != posts || !strings.Contains(r.stderr, "orosync run --verify") {
 		t.Fatalf("rerun without --verify: exit %d, wrote %d; want nothing written and a hint\n%s", r.code, oro.Stats().Requests["POST customergroups"]-posts, r.stderr)
@@ -70,6 +71,22 @@ func TestVerifyRestoresRecordsDeletedInOro(t *testing.T) {
 	}
 	if n := len(oro.Records("customergroups")); n != 30 {
 		t.Errorf("Oro has %d groups, want 30", n)
+	}
+	// The check asks for ids only, 100 at most per request.
+	checks := 0
+	for _, req := range oro.Requests()[logged:] {
+		q, err := url.ParseQuery(req.Query)
+		if req.Method != http.MethodGet || err != nil || q.Get("filter[id]") == "" {
+			continue
+		}
+		checks++
+		ids := strings.Split(q.Get("filter[id]"), ",")
+		if q.Get("fields[customergroups]") != "id" || len(ids) > 100 {
+			t.Errorf("verification GET ?%s: want fields[customergroups]=id and at most 100 ids", req.Query)
+		}
+	}
+	if checks == 0 {
+		t.Error("no verification GET by filter[id] was logged")
 	}
 
 	// Oro restored from an empty backup: a fresh stand-in, same state.

@@ -245,12 +245,13 @@ func (l *lookups) flush(ctx context.Context, c OroClient, b *lookupBatch) {
 	defer close(b.done)
 
 	typ, field := b.key.typ, b.key.field
-	q := url.Values{"filter[" + field + "]": {strings.Join(values, ",")}}
-	if field != "id" {
-		// Only the field is needed to tell the answers apart. By id the
-		// records come whole: whether Oro accepts fields[type]=id on every
-		// version is not confirmed, so the safe form is none.
-		q.Set("fields["+typ+"]", field)
+	// Only the field is needed to tell the answers apart. Oro keeps a
+	// record's identifier whatever the fieldset names and does not check the
+	// names it is given (FilterFieldsByExtra in oroinc/platform's
+	// ApiBundle), so fields[type]=id answers with ids alone.
+	q := url.Values{
+		"filter[" + field + "]": {strings.Join(values, ",")},
+		"fields[" + typ + "]":   {field},
 	}
 	res, err := c.List(ctx, typ, q, 0)
 	if err != nil {

@@ -242,15 +242,7 @@ func withUpsert(doc mappings.Document, fields []string) ([]byte, error) {
 			meta[k] = v
 		}
 	}
-	if len(fields) == 1 && fields[0] == "id" {
-		meta["upsert"] = true
-	} else {
-		list := make([]any, len(fields))
-		for i, f := range fields {
-			list[i] = f
-		}
-		meta["upsert"] = list
-	}
+	meta["upsert"] = upsertValue(fields)
 	data["meta"] = meta
 	return encodeDoc(mappings.Document{Data: data, Included: doc.Included})
 }
