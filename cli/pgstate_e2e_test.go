@@ -233,7 +233,7 @@ func TestStateCommandsOnBothBackends(t *testing.T) {
 	}
 	defer held.Close()
 	inst, _ := state.Instance(oro.URL + sandbox.DefaultAPIPrefix)
-	unlock, err := held.Lock(context.Background(), inst, "groups")
+	unlock, err := held.Lock(context.Background(), inst, "groups", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -244,7 +244,7 @@ func lockForReset(ctx context.Context, st stateBackend, instance, mapping string
 		}
 	}
 	for _, n := range names {
-		u, err := l.Lock(ctx, instance, n)
+		u, err := l.Lock(ctx, instance, n, nil) // held for one reset transaction
 		if err != nil {
 			unlock()
 			return nil, fmt.Errorf("reset nothing: %w", err)

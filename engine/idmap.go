@@ -32,11 +32,13 @@ type StateStore interface {
 // Locker is implemented by state stores that several machines share (the
 // PostgreSQL store): Lock takes the run lock of one mapping on one Oro
 // instance for the mapping's run, without waiting, and fails with an error
-// naming the run that holds it. The engine checks for it with a type
+// naming the run that holds it. When the store can no longer vouch for a
+// held lock (its database session ended), it calls lost once with the
+// reason, and the mapping stops. The engine checks for it with a type
 // assertion; a store without it (the embedded store, whose file lock
 // already admits one process) needs no lock.
 type Locker interface {
-	Lock(ctx context.Context, instance, mapping string) (unlock func(), err error)
+	Lock(ctx context.Context, instance, mapping string, lost func(error)) (unlock func(), err error)
 }
 
 // idMap is the run's view of the id maps of every mapping (source key →

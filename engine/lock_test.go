@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/orosync/orosync/engine/source"
 	"github.com/orosync/orosync/mappings"
 )
 
@@ -18,15 +20,17 @@ type lockingStore struct {
 
 	mu     sync.Mutex
 	events []string
+	lost   func(error) // of the last lock taken
 }
 
-func (l *lockingStore) Lock(ctx context.Context, instance, mapping string) (func(), error) {
+func (l *lockingStore) Lock(ctx context.Context, instance, mapping string, lost func(error)) (func(), error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if mapping == l.refuse {
 		return nil, errors.New("mapping " + mapping + " on " + instance + " is locked by another orosync run: the run on host other pid 7 holds its lock")
 	}
 	l.events = append(l.events, "lock "+mapping)
+	l.lost = lost
 	return func() {
 		l.mu.Lock()
 		l.events = append(l.events, "unlock "+mapping)
@@ -83,5 +87,56 @@ func TestDryRunTakesNoLock(t *testing.T) {
 	})
 	if err != nil || rep.Mappings[0].Status == StatusFatal {
 		t.Fatalf("dry run = %+v, %v; a dry run writes nothing and needs no lock", rep.Mappings[0], err)
+	}
+}
+
+// loseLockSource calls the lock's lost callback before its third record, as
+// the PostgreSQL store does when the lock's session ends mid-run.
+type loseLockSource struct {
+	sliceSource
+	ls *lockingStore
+}
+
+func (s *loseLockSource) Next(ctx context.Context) (source.Record, error) {
+	if s.i == 2 {
+		s.ls.mu.Lock()
+		lost := s.ls.lost
+		s.ls.mu.Unlock()
+		lost(errors.New("lock mapping groups: the database session that holds the lock no longer answers"))
+	}
+	return s.sliceSource.Next(ctx)
+}
+
+func TestLostLockStopsTheMapping(t *testing.T) {
+	tr := newTestRun(t)
+	ls := &lockingStore{StateStore: tr.store}
+	var lines []string
+	for i := range 50 {
+		lines = append(lines, fmt.Sprintf(`{"code":"G%02d","name":"Group %02d"}`, i, i))
+	}
+	tr.srcs["groups"] = records(t, strings.Join(lines, "\n"))
+	var log syncBuffer
+	rep, err := Run(context.Background(), []*mappings.Mapping{parseMapping(t, groupsYAML)}, Options{
+		APIURL: "https://oro.test/admin/api", Oro: tr.oro, State: ls, Logger: testLogger(&log), DeadLetter: NewDeadLetterFile(tr.dl),
+		Concurrency: 1,
+		OpenSource: func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (Source, error) {
+			return &loseLockSource{sliceSource: sliceSource{recs: tr.srcs[m.Name]}, ls: ls}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rep.Mappings[0]
+	if g.Status != StatusFatal || !strings.Contains(g.Error, "lost the run lock") || !strings.Contains(g.Error, "no longer answers") {
+		t.Errorf("groups = %s %q, want fatal saying the lock was lost", g.Status, g.Error)
+	}
+	if rep.ExitCode != ExitCannotProceed {
+		t.Errorf("exit code %d, want %d", rep.ExitCode, ExitCannotProceed)
+	}
+	if n := tr.oro.count("customergroups"); n >= 50 {
+		t.Errorf("%d groups written; want the mapping stopped when its lock was lost", n)
+	}
+	if got := strings.Join(ls.events, ", "); got != "lock groups, unlock groups" {
+		t.Errorf("lock events = %s", got)
 	}
 }

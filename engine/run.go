@@ -320,7 +320,10 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 		mr.fail(err)
 		return mr.report(ctx, start, false)
 	}
-	unlock, err := r.lockMapping(ctx, m.Name)
+	unlock, err := r.lockMapping(ctx, m.Name, func(err error) {
+		mr.fail(fmt.Errorf("lost the run lock, so the mapping stopped before another run could write the same records; "+
+			"what Oro confirmed is in the state, run it again: %w", err))
+	})
 	if err != nil {
 		mr.fail(err)
 		return mr.report(ctx, start, false)
@@ -348,13 +351,14 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 // lockMapping takes the mapping's run lock when the state store is shared
 // (a Locker) and the run writes: two runs of one mapping against one Oro
 // would both create the records neither has in its id map yet. The lock is
-// held until the mapping's report, checkpoint included, is stored.
-func (r *runner) lockMapping(ctx context.Context, mapping string) (unlock func(), err error) {
+// held until the mapping's report, checkpoint included, is stored; lost is
+// called if the store loses it before.
+func (r *runner) lockMapping(ctx context.Context, mapping string, lost func(error)) (unlock func(), err error) {
 	l, ok := r.opts.State.(Locker)
 	if !ok || r.opts.DryRun || !r.ids.persistent() {
 		return func() {}, nil
 	}
-	unlock, err = l.Lock(ctx, r.instance, mapping)
+	unlock, err = l.Lock(ctx, r.instance, mapping, lost)
 	if err != nil {
 		return nil, fmt.Errorf("take the run lock: %w", err)
 	}

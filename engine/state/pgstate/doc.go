@@ -11,6 +11,8 @@
 // and machines with a session-level advisory lock held on a dedicated
 // connection; the holder (host, pid, start time, orosync version) is
 // recorded in orosync_locks so that a second run can say who holds it.
+// The lock's session is checked while it is held, and its loss reported to
+// the caller, which stops writing.
 //
 // Times are stored as timestamptz, which keeps microseconds: an Entry's
 // times come back truncated to the microsecond.

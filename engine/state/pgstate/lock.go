@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Holder describes the run that holds a mapping's lock.
@@ -32,12 +33,22 @@ func lockKey(instance, mapping string) int64 {
 	return int64(binary.BigEndian.Uint64(sum[:8]))
 }
 
+// DefaultLockCheck is how often a held run lock's session is checked.
+const DefaultLockCheck = 2 * time.Second
+
 // Lock takes the run lock of a mapping on an instance: a session-level
 // PostgreSQL advisory lock held on a dedicated connection until unlock is
 // called (or the process dies and its connection ends). It does not wait:
 // when another run holds the lock it returns an error wrapping ErrLocked
 // that names the holder. Different mappings lock independently.
-func (s *Store) Lock(ctx context.Context, instance, mapping string) (unlock func(), err error) {
+//
+// The lock lives as long as its database session: a session ended by the
+// server (a restart, a failover, an administrator, an idle timeout) or by
+// the network releases it, and another run may take it. While the lock is
+// held, its session is checked every Options.LockCheck; when a check fails,
+// lost (if not nil) is called once with the reason, so that the caller stops
+// writing what another run may now write too.
+func (s *Store) Lock(ctx context.Context, instance, mapping string, lost func(error)) (unlock func(), err error) {
 	if err := checkScope(instance, mapping, false); err != nil {
 		return nil, fmt.Errorf("lock mapping: %w", err)
 	}
@@ -75,7 +86,9 @@ func (s *Store) Lock(ctx context.Context, instance, mapping string) (unlock func
 		conn.Release()
 		return nil, s.wrap("record the holder of the lock of mapping "+mapping+" on "+instance, err)
 	}
+	stopWatch := s.watchLock(conn, what, lost)
 	return func() {
+		stopWatch() // the connection is the watcher's until it returns
 		uctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		defer cancel()
 		_, _ = conn.Exec(uctx, `DELETE FROM orosync_locks WHERE lock_key = $1 AND backend_pid = pg_backend_pid()`, key)
@@ -85,6 +98,43 @@ func (s *Store) Lock(ctx context.Context, instance, mapping string) (unlock func
 		}
 		conn.Release()
 	}, nil
+}
+
+// watchLock checks, every s.lockCheck until the returned stop is called,
+// that the session holding a lock is still alive. A pgx connection never
+// reconnects by itself, so a statement that succeeds on it ran in the
+// session that took the lock, which therefore still holds it (a session's
+// advisory lock ends only with pg_advisory_unlock or the session). A failed
+// or timed-out check is reported to lost once: the session may be gone.
+func (s *Store) watchLock(conn *pgxpool.Conn, what string, lost func(error)) (stop func()) {
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		tick := time.NewTicker(s.lockCheck)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			cctx, cancel := context.WithTimeout(context.Background(), min(s.timeout, max(s.lockCheck, time.Second)))
+			_, err := conn.Exec(cctx, `SELECT 1`)
+			cancel()
+			if err != nil {
+				if lost != nil {
+					lost(fmt.Errorf("%s: the database session that holds the lock no longer answers, so another run may hold it now: %w",
+						what, s.scrub(err)))
+				}
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-exited
+	}
 }
 
 // lockedError says who holds the lock. The holder writes its row right

@@ -38,7 +38,7 @@ func TestLockIgnoresTheRowOfACrashedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	_, err = s.Lock(ctx, inst, "m")
+	_, err = s.Lock(ctx, inst, "m", nil)
 	if !errors.Is(err, ErrLocked) || strings.Contains(err.Error(), "crashed-host") || !strings.Contains(err.Error(), "not recorded itself yet") {
 		t.Fatalf("Lock = %v; want ErrLocked without the crashed run's host", err)
 	}
@@ -50,7 +50,7 @@ func TestLockIgnoresTheRowOfACrashedRun(t *testing.T) {
 	// The server ends the session a moment after the client closed it.
 	var unlock func()
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		unlock, err = s.Lock(ctx, inst, "m")
+		unlock, err = s.Lock(ctx, inst, "m", nil)
 		if err == nil || time.Now().After(deadline) {
 			break
 		}
@@ -60,4 +60,55 @@ func TestLockIgnoresTheRowOfACrashedRun(t *testing.T) {
 		t.Fatalf("Lock after the holder's session ended: %v", err)
 	}
 	unlock()
+}
+
+// TestLockLostWhenItsSessionEnds: a run lock whose database session is
+// ended by the server (a restart, a failover, pg_terminate_backend) is
+// reported lost within a few checks, and another run can then take it.
+func TestLockLostWhenItsSessionEnds(t *testing.T) {
+	u, _ := statetest.PostgresURL(t)
+	ctx := context.Background()
+	s, err := Open(ctx, u, Options{LockCheck: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	inst := "https://lost.example.com/api/" + t.Name()
+	lost := make(chan error, 2)
+	unlock, err := s.Lock(ctx, inst, "m", func(err error) { lost <- err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-lost:
+		t.Fatalf("lock reported lost while its session is alive: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	var ended bool
+	if err := s.pool.QueryRow(ctx, `SELECT pg_terminate_backend(backend_pid) FROM orosync_locks WHERE lock_key = $1`,
+		lockKey(inst, "m")).Scan(&ended); err != nil || !ended {
+		t.Fatalf("terminate the lock's session: %v, %v", ended, err)
+	}
+	select {
+	case err := <-lost:
+		if !strings.Contains(err.Error(), "lock mapping m on "+inst) || !strings.Contains(err.Error(), "another run may hold it now") {
+			t.Errorf("lost: %v; want the mapping and what it means", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the lost lock was not reported")
+	}
+	other, err := Open(ctx, u, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	u2, err := other.Lock(ctx, inst, "m", nil)
+	if err != nil {
+		t.Fatalf("Lock after the holder's session ended: %v", err)
+	}
+	u2()
+	unlock() // on a dead session: returns, and reports nothing more
+	if len(lost) != 0 {
+		t.Errorf("lost was called more than once: %v", <-lost)
+	}
 }

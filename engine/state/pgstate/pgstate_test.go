@@ -91,23 +91,23 @@ func TestLockNamesTheHolder(t *testing.T) {
 	b := open(t, u, pgstate.Options{Version: "v9.9.9-b"})
 	inst := statetest.InstA + "/" + t.Name() // lock keys are database-wide
 	ctx := context.Background()
-	unlock, err := a.Lock(ctx, inst, "products")
+	unlock, err := a.Lock(ctx, inst, "products", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.Lock(ctx, inst, "products")
+	_, err = b.Lock(ctx, inst, "products", nil)
 	host, _ := os.Hostname()
 	if !errors.Is(err, pgstate.ErrLocked) || !strings.Contains(err.Error(), "host "+host+" pid ") || !strings.Contains(err.Error(), "orosync v9.9.9-a") {
 		t.Fatalf("second Lock: %v; want ErrLocked naming host %s and version v9.9.9-a", err, host)
 	}
 	// Another mapping locks independently.
-	u2, err := b.Lock(ctx, inst, "customers")
+	u2, err := b.Lock(ctx, inst, "customers", nil)
 	if err != nil {
 		t.Fatalf("Lock of another mapping: %v", err)
 	}
 	u2()
 	unlock()
-	u3, err := b.Lock(ctx, inst, "products")
+	u3, err := b.Lock(ctx, inst, "products", nil)
 	if err != nil {
 		t.Fatalf("Lock after unlock: %v", err)
 	}

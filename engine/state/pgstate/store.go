@@ -32,17 +32,21 @@ type Options struct {
 	Version string
 	// Timeout bounds each call; zero means DefaultTimeout.
 	Timeout time.Duration
+	// LockCheck is how often a held run lock's session is checked (see
+	// Store.Lock); zero means DefaultLockCheck.
+	LockCheck time.Duration
 }
 
 // Store is the PostgreSQL state store. It is safe for concurrent use.
 type Store struct {
-	pool     *pgxpool.Pool
-	where    string // the redacted URL, for messages
-	secret   string // the password, scrubbed from errors
-	readOnly bool
-	empty    bool // read-only and the schema does not exist yet
-	version  string
-	timeout  time.Duration
+	pool      *pgxpool.Pool
+	where     string // the redacted URL, for messages
+	secret    string // the password, scrubbed from errors
+	readOnly  bool
+	empty     bool // read-only and the schema does not exist yet
+	version   string
+	timeout   time.Duration
+	lockCheck time.Duration
 }
 
 // IsURL reports whether s selects the PostgreSQL backend (a postgres:// or
@@ -57,6 +61,10 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	s := &Store{where: Redact(rawURL), secret: password(rawURL), readOnly: opts.ReadOnly, version: opts.Version, timeout: opts.Timeout}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
+	}
+	s.lockCheck = opts.LockCheck
+	if s.lockCheck <= 0 {
+		s.lockCheck = DefaultLockCheck
 	}
 	if s.version == "" {
 		s.version = "unknown"
