@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orosync/orosync/engine/httpkit"
 	"github.com/orosync/orosync/engine/oro"
 )
 
@@ -152,8 +153,8 @@ func (mr *mappingRun) pollOperation(ctx context.Context, id string) (*oro.AsyncO
 			return nil, fmt.Errorf("asynchronous operation %s did not finish within %s (status %s)%s; its records are in the dead-letter file, and the next run finds those Oro wrote by their natural key",
 				id, mr.r.opts.BatchDeadline, status, hint)
 		}
-		if err := sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("follow asynchronous operation %s: %w", id, err)
+		if httpkit.Sleep(ctx, wait) != nil {
+			return nil, fmt.Errorf("follow asynchronous operation %s: %w", id, context.Cause(ctx))
 		}
 		wait = min(wait*2, 10*time.Second)
 	}

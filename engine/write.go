@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/mappings"
@@ -198,18 +197,6 @@ func (mr *mappingRun) newRetrier() *oro.Retrier {
 		return c.NewRetrier()
 	}
 	return oro.NewRetrier(mr.r.opts.Retry)
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
 }
 
 // statusOfCreate tells a created record from one a native upsert updated.

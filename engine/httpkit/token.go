@@ -131,7 +131,7 @@ func NewTokenSource(cfg TokenConfig) *TokenSource {
 		ts.retryIf = func(_ int, te *TokenError) bool { return te.Retryable() }
 	}
 	if ts.sleep == nil {
-		ts.sleep = sleep
+		ts.sleep = Sleep
 	}
 	return ts
 }
@@ -282,18 +282,6 @@ func (ts *TokenSource) wait(d time.Duration) bool {
 	}
 	ts.mu.Unlock()
 	return err == nil
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // store caches a fetched token, expiring it a little before the server does.

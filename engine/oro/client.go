@@ -97,7 +97,7 @@ func NewClient(cfg Config) (*Client, error) {
 		retry:     cfg.Retry.WithDefaults(defaultRetry),
 		pacer:     httpkit.NewPacer(cfg.MaxRPS),
 		log:       cfg.Logger,
-		sleep:     sleep,
+		sleep:     httpkit.Sleep,
 		now:       time.Now,
 	}
 	c.limiter = httpkit.NewLimiter(maxInFlight, c.limitChanged)

@@ -353,7 +353,7 @@ func TestRetryWaitHonoursContext(t *testing.T) {
 	}
 
 	// A wait is cut short when the context is canceled, and that is fatal.
-	c.sleep = sleep // the real one
+	c.sleep = httpkit.Sleep // the real one
 	ctx, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	start := time.Now()

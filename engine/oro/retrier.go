@@ -48,7 +48,7 @@ func (c *Client) NewRetrier() *Retrier {
 // stand-in): policy p, zero fields taken from the client's defaults, and
 // the real clock.
 func NewRetrier(p httpkit.Policy) *Retrier {
-	return &Retrier{b: httpkit.NewBudget(p.WithDefaults(defaultRetry), time.Now()), now: time.Now, sleep: sleep}
+	return &Retrier{b: httpkit.NewBudget(p.WithDefaults(defaultRetry), time.Now()), now: time.Now, sleep: httpkit.Sleep}
 }
 
 // Wait records that a try failed with err and waits before the next one.

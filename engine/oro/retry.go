@@ -237,18 +237,6 @@ func (c *Client) shownURL(raw string) string {
 	return c.red.URL(u)
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // answerProbe records that the server answered at least once.
 type answerProbe struct {
 	base http.RoundTripper

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/orosync/orosync/engine/httpkit"
 	"github.com/orosync/orosync/mappings"
 )
 
@@ -127,7 +128,7 @@ func Open(ctx context.Context, src *mappings.Source, opts Options) (Reader, erro
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepContext
+		opts.Sleep = httpkit.Sleep
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -145,21 +146,6 @@ func Open(ctx context.Context, src *mappings.Source, opts Options) (Reader, erro
 		return openHTTP(ctx, src.HTTP, opts)
 	}
 	return nil, errors.New("source: no source configured: set source.file or source.http")
-}
-
-// sleepContext waits d or until ctx is done.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // text returns the expanded value of an optional Text.

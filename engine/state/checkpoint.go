@@ -36,19 +36,30 @@ func (s *Store) SetCheckpoint(instance, mapping string, cursor json.RawMessage) 
 	if err := checkScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("set checkpoint: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, cursor); err != nil || buf.Len() == 0 {
-		if err == nil {
-			err = errors.New("empty value")
-		}
-		return fmt.Errorf("set checkpoint of mapping %s on %s: cursor is not a JSON value (%v); check the mapping's incremental cursor expression",
-			mapping, instance, err)
+	compact, err := CompactCursor(instance, mapping, cursor)
+	if err != nil {
+		return err
 	}
 	return s.update("set checkpoint of mapping "+mapping+" on "+instance, func(root *bolt.Bucket) error {
 		meta, err := createChild(root, instance, mapping, metaBucket)
 		if err != nil {
 			return err
 		}
-		return meta.Put(checkpointKey, buf.Bytes())
+		return meta.Put(checkpointKey, compact)
 	})
+}
+
+// CompactCursor checks that an incremental cursor is one JSON value and
+// returns it compacted, with a number's exact digits, as every state store
+// keeps it.
+func CompactCursor(instance, mapping string, cursor json.RawMessage) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, cursor); err != nil || buf.Len() == 0 {
+		if err == nil {
+			err = errors.New("empty value")
+		}
+		return nil, fmt.Errorf("set checkpoint of mapping %s on %s: cursor is not a JSON value (%v); check the mapping's incremental cursor expression",
+			mapping, instance, err)
+	}
+	return buf.Bytes(), nil
 }

@@ -1,7 +1,6 @@
 package pgstate
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -213,20 +212,16 @@ func (s *Store) SetCheckpoint(instance, mapping string, cursor json.RawMessage) 
 	if err := checkScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("set checkpoint: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, cursor); err != nil || buf.Len() == 0 {
-		if err == nil {
-			err = errors.New("empty value")
-		}
-		return fmt.Errorf("set checkpoint of mapping %s on %s: cursor is not a JSON value (%v); check the mapping's incremental cursor expression",
-			mapping, instance, err)
+	compact, err := state.CompactCursor(instance, mapping, cursor)
+	if err != nil {
+		return err
 	}
 	what := "set checkpoint of mapping " + mapping + " on " + instance
 	if err := s.checkWrite(what); err != nil {
 		return err
 	}
 	return s.exec(what, `INSERT INTO orosync_meta (instance, mapping, checkpoint) VALUES ($1, $2, $3)
-		ON CONFLICT (instance, mapping) DO UPDATE SET checkpoint = EXCLUDED.checkpoint`, instance, mapping, buf.String())
+		ON CONFLICT (instance, mapping) DO UPDATE SET checkpoint = EXCLUDED.checkpoint`, instance, mapping, string(compact))
 }
 
 // RecordRun stores r as the last run of a mapping (times in UTC).
