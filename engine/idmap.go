@@ -58,6 +58,7 @@ type idMap struct {
 
 	mu      sync.Mutex
 	pending map[string]map[string]state.Entry // dry run: mapping → key → entry
+	loaders map[string]*entryLoader           // by mapping, for stores that read in bulk
 }
 
 // newIDMap returns the run's id map; close it when the run ends.
@@ -109,11 +110,38 @@ func (c *idMap) lookup(mapping, key string) (state.Entry, bool, error) {
 	if !c.persistent() {
 		return state.Entry{}, false, nil
 	}
-	e, ok, err := c.store.Lookup(c.instance, mapping, key)
+	var e state.Entry
+	var ok bool
+	var err error
+	if l := c.loader(mapping); l != nil {
+		e, ok, err = l.lookup(key)
+	} else {
+		e, ok, err = c.store.Lookup(c.instance, mapping, key)
+	}
 	if err != nil {
 		return state.Entry{}, false, fmt.Errorf("read id map of %s: %w", mapping, err)
 	}
 	return e, ok, nil
+}
+
+// loader returns the mapping's entry loader, nil when the store cannot
+// read in bulk.
+func (c *idMap) loader(mapping string) *entryLoader {
+	bulk, ok := c.store.(bulkLookup)
+	if !ok {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.loaders[mapping]
+	if l == nil {
+		if c.loaders == nil {
+			c.loaders = map[string]*entryLoader{}
+		}
+		l = &entryLoader{store: bulk, instance: c.instance, mapping: mapping}
+		c.loaders[mapping] = l
+	}
+	return l
 }
 
 // keyOf returns the source key the id map assigns Oro record id to.
