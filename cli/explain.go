@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -38,7 +40,7 @@ func (s *streams) explainCommand() *ucli.Command {
 			"unchanged, skip) and why, and the exact request. Without --send nothing is written: with the\n" +
 			"connection settings (or --sandbox) Oro is asked with GET requests only, without them ids Oro would\n" +
 			"tell are shown as placeholders. The record goes through the same code as in a run; a mapping that\n" +
-			"writes in batches is shown with the record's own request.\n\n" +
+			"writes in batches shows the Batch API request, a batch of this one record.\n\n" +
 			"   orosync explain --key C-1001 examples/customers.yaml\n" +
 			"   orosync explain --record 3 --send mappings/prices.yaml",
 		Flags: flags,
@@ -129,8 +131,14 @@ func (ex *explanation) finish(w io.Writer, rep *engine.Report) error {
 	default:
 		fmt.Fprintf(w, "%s: one record; Oro was not asked (no connection settings), nothing was sent\n\n", ex.mapping.Name)
 	}
+	// A dry run prints a batch when the mapping ends, after the record's
+	// outcome: the outcome is shown last.
+	steps := slices.Clone(ex.steps)
+	slices.SortStableFunc(steps, func(a, b engine.Step) int {
+		return cmp.Compare(boolInt(a.Stage == engine.StageOutcome), boolInt(b.Stage == engine.StageOutcome))
+	})
 	seen := map[string]bool{}
-	for _, st := range ex.steps {
+	for _, st := range steps {
 		if line := string(st.Stage) + st.What; st.Data == nil {
 			if seen[line] {
 				continue // a record waiting for its parent is resolved again
@@ -200,4 +208,11 @@ func (o *oneRecord) take(rec source.Record) source.Record {
 	o.ex.found = true
 	o.ex.mu.Unlock()
 	return rec
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -65,12 +65,16 @@ func TestExplainShowsOneRecordEndToEnd(t *testing.T) {
 		`ref("groups"; "W") → `, "(the id map of mapping groups)",
 		`lookup("users"; {"username":"admin"}) → 1 (GET `,
 		"decide    POST: create a new customers record (not in the id map, and target.match finds no Oro record)",
-		"write     request POST " + oro.URL + "/admin/api/customers",
-		"outcome   would be created (a dry run sends nothing)",
+		"write     request PATCH " + oro.URL + "/admin/api/customers (Oro's Batch API, X-Mode: sync): item 1 of a batch of 1",
+		`"header":{"X-Mode":"sync"}`,
+		"outcome   would be created (a dry run sends nothing)\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("explain lacks %q:\n%s", want, r.stdout)
 		}
+	}
+	if !strings.HasSuffix(strings.TrimSpace(r.stdout), "outcome   would be created (a dry run sends nothing)") {
+		t.Errorf("explain does not end with the outcome:\n%s", r.stdout)
 	}
 	for _, req := range oro.Requests()[before:] {
 		if req.Method != "GET" && req.Path != sandbox.TokenPath {
@@ -80,7 +84,8 @@ func TestExplainShowsOneRecordEndToEnd(t *testing.T) {
 
 	// Sent, then explained again: unchanged.
 	r = explain("--key", "C2", "--send", customers)
-	if r.code != 0 || !strings.Contains(r.stdout, "Oro answered: created customers ") || !strings.Contains(r.stdout, "outcome   created") {
+	if r.code != 0 || !strings.Contains(r.stdout, "write     request PATCH "+oro.URL+"/admin/api/customers (Oro's Batch API, X-Mode: sync)") ||
+		!strings.Contains(r.stdout, "Oro answered: created customers ") || !strings.Contains(r.stdout, "outcome   created") {
 		t.Fatalf("explain --send: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if n := len(oro.Records("customers")); n != 1 {

@@ -200,7 +200,7 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 	}
 	if ex := plan.explain; ex != nil {
 		opts.OpenSource, opts.Partial = ex.opener(opts.OpenSource), true
-		opts.Trace, opts.BatchOff, opts.Out, opts.Progress = ex.step, true, io.Discard, nil
+		opts.Trace, opts.Out, opts.Progress = ex.step, io.Discard, nil
 	}
 
 	stateDir := c.String("state-dir")

@@ -293,6 +293,7 @@ func (b *batcher) dryTake(full int) []byte {
 	if err != nil {
 		return nil
 	}
+	b.mr.traceBatch(items, b.sync, body)
 	var header map[string]string
 	if b.sync {
 		header = map[string]string{"X-Mode": "sync"}

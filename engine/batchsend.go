@@ -39,6 +39,7 @@ func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchI
 			return
 		}
 		req := &RequestLine{Method: http.MethodPatch, URL: mr.collectionURL}
+		mr.traceBatch(items, b.sync, body)
 		ans, err := mr.oro.UpdateList(ctx, mr.m.Target.Type, body, b.sync)
 		switch {
 		case err == nil && ans.Status == http.StatusAccepted:

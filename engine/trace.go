@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/orosync/orosync/mappings"
 )
@@ -44,6 +45,27 @@ func (mr *mappingRun) traceRequest(d *document, method, url string, body []byte)
 		b = string(body)
 	}
 	mr.trace(StageWrite, d.origin, fmt.Sprintf("request %s %s", method, url), map[string]any{"method": method, "url": url, "body": b})
+}
+
+// traceBatch traces, for each record in it, the Batch API request that
+// carries the record: the collection PATCH with its header and body.
+func (mr *mappingRun) traceBatch(items []*batchItem, sync bool, body []byte) {
+	if !mr.traceOn() {
+		return
+	}
+	var b any
+	if err := json.Unmarshal(body, &b); err != nil {
+		b = string(body)
+	}
+	header, mode := map[string]string{}, "asynchronous"
+	if sync {
+		header["X-Mode"], mode = "sync", "X-Mode: sync"
+	}
+	for i, it := range items {
+		mr.trace(StageWrite, it.d.origin, fmt.Sprintf("request PATCH %s (Oro's Batch API, %s): item %d of a batch of %d; a run puts up to %d records in one",
+			mr.collectionURL, mode, i+1, len(items), mr.r.opts.BatchSize),
+			map[string]any{"method": http.MethodPatch, "url": mr.collectionURL, "header": header, "body": b})
+	}
 }
 
 // traceResolve says how a placeholder was resolved, or why not.
