@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/orosync/orosync/engine/oro"
@@ -32,13 +31,10 @@ type keyIndex struct {
 	// building is set while the collection is read; the run's writes
 	// meanwhile wait in pending, as the pages may have been read before.
 	building bool
-	pending  [][2]string         // id, value
-	ids      map[string][]string // value in lower case → ids
-	valueOf  map[string]string   // id → value, to tell exact matches and move an id when its value changes
-	// maxID is the highest id the index holds; numeric is false once an
-	// id is not a number (then the index cannot catch up by id).
-	maxID   int64
-	numeric bool
+	pending  [][2]string // id, value
+	keys     *keySet     // the values and their records' ids
+	// maxID is the highest id the index holds.
+	maxID int64
 	// catching serialises catchUp.
 	catching sync.Mutex
 }
@@ -125,17 +121,11 @@ func (x *keyIndex) lookup(ctx context.Context, c OroCounter, value string) (ids 
 // find answers from the index: exact matches, else matches without case
 // (Oro may compare without it, as a batched lookup does).
 func (x *keyIndex) find(value string) []string {
-	cands := x.ids[strings.ToLower(value)]
-	var exact []string
-	for _, id := range cands {
-		if x.valueOf[id] == value {
-			exact = append(exact, id)
-		}
+	var ids []string
+	for _, id := range x.keys.find(value) {
+		ids = append(ids, strconv.FormatInt(id, 10))
 	}
-	if len(exact) > 0 {
-		return exact
-	}
-	return append([]string(nil), cands...)
+	return ids
 }
 
 // price counts the collection and sets what reading it would cost.
@@ -166,8 +156,7 @@ func (x *keyIndex) build(ctx context.Context, c OroCounter) {
 		x.failed = true
 		return
 	}
-	x.ids, x.valueOf = map[string][]string{}, map[string]string{}
-	x.ready, x.numeric = true, true
+	x.keys, x.ready = newKeySet(), true
 	for _, r := range res {
 		x.setLocked(r.ID, filterFieldValue(r, x.field))
 	}
@@ -188,28 +177,21 @@ func (x *keyIndex) set(id, value string) {
 	}
 }
 
+// setLocked records id's value. The index holds integer ids, which every
+// Oro entity with a key index has (customers, customer users); a record
+// with another id turns the index off, and natural keys are then looked up
+// per record.
 func (x *keyIndex) setLocked(id, value string) {
-	if old, ok := x.valueOf[id]; ok {
-		if old == value {
-			return
-		}
-		key := strings.ToLower(old)
-		ids := x.ids[key]
-		for i, other := range ids {
-			if other == id {
-				x.ids[key] = append(ids[:i:i], ids[i+1:]...)
-				break
-			}
-		}
+	if !x.ready {
+		return
 	}
-	key := strings.ToLower(value)
-	x.ids[key] = append(x.ids[key], id)
-	x.valueOf[id] = value
-	if n, err := strconv.ParseInt(id, 10, 64); err != nil {
-		x.numeric = false
-	} else if n > x.maxID {
-		x.maxID = n
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		x.ready, x.failed, x.keys = false, true, nil
+		return
 	}
+	x.keys.set(n, value)
+	x.maxID = max(x.maxID, n)
 }
 
 // catchUp adds the records Oro created after the highest id the index
@@ -222,7 +204,7 @@ func (x *keyIndex) catchUp(ctx context.Context, c OroCounter) bool {
 	x.catching.Lock()
 	defer x.catching.Unlock()
 	x.mu.Lock()
-	ok, after := x.ready && x.numeric, x.maxID
+	ok, after := x.ready, x.maxID
 	x.mu.Unlock()
 	if !ok {
 		return false

@@ -3,11 +3,14 @@
 //
 //	go run ./bench/throughput                   # 20,000 customers + 20,000 products, 20 ms
 //	go run ./bench/throughput -records 2000 -rss-records 0
+//	go run ./bench/throughput -rss-state postgres://…   # the peak-memory runs with PostgreSQL state
 //
 // Each scenario runs the real orosync binary (built first with go build)
 // as its own process against a fresh stand-in, with fresh state and
 // dead-letter files, and reports records/s, requests per record, token
-// requests and the process's peak RSS. The baseline is the flow Oro's
+// requests and the process's peak RSS; the peak-memory runs also report
+// the peak of its anonymous memory, apart from the state file's pages that
+// the kernel maps in. The baseline is the flow Oro's
 // integration guide shows: a token request and one POST per record,
 // serial. Every scenario checks that Oro ends with each record once; a
 // wrong result stops the benchmark instead of printing a number.
@@ -38,6 +41,7 @@ type config struct {
 	concurrency int           // --concurrency of orosync
 	baseline    int           // records of the baseline flow (half customers, half products)
 	rssRecords  int           // customers of the peak-RSS runs (0: skip them)
+	rssState    string        // --state of the peak-RSS runs ("": a fresh state directory)
 	verbose     bool          // print the requests of each scenario by kind
 	out         io.Writer
 }
@@ -49,6 +53,7 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "concurrency", 8, "orosync --concurrency")
 	flag.IntVar(&cfg.baseline, "baseline", 500, "records of the baseline flow (token + POST per record, serial)")
 	flag.IntVar(&cfg.rssRecords, "rss-records", 1000000, "customers of the peak-RSS runs, dry and batched, without latency (0 skips them)")
+	flag.StringVar(&cfg.rssState, "rss-state", "", "--state of the peak-RSS runs, e.g. a postgres:// URL (default: a fresh state directory)")
 	flag.BoolVar(&cfg.verbose, "v", false, "print each scenario's requests by method and type")
 	flag.Parse()
 	if err := run(context.Background(), cfg); err != nil {
@@ -239,8 +244,15 @@ transform: |
 	return paths, nil
 }
 
-// orosync runs the binary and returns its wall time and peak RSS (KB).
-func orosync(ctx context.Context, bin, dir string, env []string, args ...string) (time.Duration, int64, error) {
+// usage is what one orosync process took.
+type usage struct {
+	took   time.Duration
+	rssKB  int64 // peak resident set (getrusage), file pages mapped included
+	anonKB int64 // peak anonymous memory (RssAnon, sampled; 0 where /proc has none)
+}
+
+// orosync runs the binary and returns its wall time and peak memory.
+func orosync(ctx context.Context, bin, dir string, env []string, args ...string) (usage, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
@@ -248,16 +260,48 @@ func orosync(ctx context.Context, bin, dir string, env []string, args ...string)
 	cmd.Stdout = io.Discard
 	cmd.Stderr = &stderr
 	start := time.Now()
-	err := cmd.Run()
-	took := time.Since(start)
+	if err := cmd.Start(); err != nil {
+		return usage{}, err
+	}
+	done := make(chan struct{})
+	anon := make(chan int64, 1)
+	go func() { anon <- sampleAnon(cmd.Process.Pid, done) }()
+	err := cmd.Wait()
+	u := usage{took: time.Since(start)}
+	close(done)
+	u.anonKB = <-anon
 	if err != nil {
-		return took, 0, fmt.Errorf("orosync %s: %v\n%s", strings.Join(args, " "), err, tailLines(stderr.String(), 15))
+		return u, fmt.Errorf("orosync %s: %v\n%s", strings.Join(args, " "), err, tailLines(stderr.String(), 15))
 	}
-	var rss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss // KB on Linux
+		u.rssKB = ru.Maxrss // KB on Linux
 	}
-	return took, rss, nil
+	return u, nil
+}
+
+// sampleAnon reads the process's RssAnon from /proc every 50 ms until done
+// and returns the highest value (KB): the memory orosync itself holds, as
+// opposed to the pages of the state file that the kernel maps in, which
+// getrusage counts too.
+func sampleAnon(pid int, done <-chan struct{}) int64 {
+	var peak int64
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				var kb int64
+				if _, err := fmt.Sscanf(line, "RssAnon: %d kB", &kb); err == nil {
+					peak = max(peak, kb)
+				}
+			}
+		}
+		select {
+		case <-done:
+			return peak
+		case <-tick.C:
+		}
+	}
 }
 
 func tailLines(s string, n int) string {
@@ -286,7 +330,7 @@ func scenario(ctx context.Context, cfg config, bin, data, name, write, batch str
 	}
 	args := append([]string{"run", "--concurrency", fmt.Sprint(cfg.concurrency), "--state-dir", filepath.Join(dir, "state"),
 		"--dead-letter", filepath.Join(dir, "dead.jsonl")}, paths...)
-	took, rss, err := orosync(ctx, bin, dir, runEnv(s), args...)
+	u, err := orosync(ctx, bin, dir, runEnv(s), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -300,18 +344,18 @@ func scenario(ctx context.Context, cfg config, bin, data, name, write, batch str
 	if cfg.verbose {
 		fmt.Fprintf(cfg.out, "%s: %v\n", name, s.Stats().Requests)
 	}
-	out := []result{{name: name, records: 2 * cfg.records, took: took, requests: req, tokens: tok, rssKB: rss}}
+	out := []result{{name: name, records: 2 * cfg.records, took: u.took, requests: req, tokens: tok, rssKB: u.rssKB}}
 	if batch != "sync" {
 		return out, nil
 	}
 	// A rerun with nothing changed: every record is unchanged in the id map.
-	took, rss, err = orosync(ctx, bin, dir, runEnv(s), args...)
+	u, err = orosync(ctx, bin, dir, runEnv(s), args...)
 	if err != nil {
 		return nil, err
 	}
 	req2, tok2 := s.counts()
-	return append(out, result{name: "rerun, nothing changed", records: 2 * cfg.records, took: took,
-		requests: req2 - req, tokens: tok2 - tok, rssKB: rss}), nil
+	return append(out, result{name: "rerun, nothing changed", records: 2 * cfg.records, took: u.took,
+		requests: req2 - req, tokens: tok2 - tok, rssKB: u.rssKB}), nil
 }
 
 // baseline writes cfg.baseline records the way Oro's integration guide
@@ -410,26 +454,38 @@ func peakRSS(ctx context.Context, cfg config, bin, work string) error {
 	if err != nil {
 		return err
 	}
-	state := filepath.Join(data, "state")
-	took, rss, err := orosync(ctx, bin, data, nil, append([]string{"run", "--dry-run", "--state-dir", state}, paths...)...)
+	stateArgs := []string{"--state-dir", filepath.Join(data, "state")}
+	if cfg.rssState != "" {
+		stateArgs = []string{"--state", cfg.rssState}
+	}
+	fmt.Fprintf(cfg.out, "  %-28s %8s  %10s  %s\n", "", "seconds", "peak RSS", "of which anonymous (orosync's own memory)")
+	u, err := orosync(ctx, bin, data, nil, append(append([]string{"run", "--dry-run"}, stateArgs...), paths...)...)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cfg.out, "  %-28s %8.1f s  %6.1f MB\n", "dry run", took.Seconds(), float64(rss)/1024)
+	printUsage(cfg.out, "dry run", u, "")
 
 	s := newStandIn(0)
 	defer s.srv.Close()
-	took, rss, err = orosync(ctx, bin, data, runEnv(s), append([]string{"run", "--concurrency", fmt.Sprint(cfg.concurrency),
-		"--state-dir", state, "--dead-letter", filepath.Join(data, "dead.jsonl")}, paths...)...)
+	u, err = orosync(ctx, bin, data, runEnv(s), append(append([]string{"run", "--concurrency", fmt.Sprint(cfg.concurrency),
+		"--dead-letter", filepath.Join(data, "dead.jsonl")}, stateArgs...), paths...)...)
 	if err != nil {
 		return err
 	}
 	if err := s.checkOnce("customers", "name", cfg.rssRecords); err != nil {
 		return err
 	}
-	fmt.Fprintf(cfg.out, "  %-28s %8.1f s  %6.1f MB  (%.0f records/s)\n", "sync batches", took.Seconds(), float64(rss)/1024,
-		float64(cfg.rssRecords)/took.Seconds())
+	printUsage(cfg.out, "sync batches", u, fmt.Sprintf("  (%.0f records/s)", float64(cfg.rssRecords)/u.took.Seconds()))
 	return nil
+}
+
+// printUsage prints one line of the peak-memory runs.
+func printUsage(w io.Writer, name string, u usage, extra string) {
+	anon := "-"
+	if u.anonKB > 0 {
+		anon = fmt.Sprintf("%.1f MB", float64(u.anonKB)/1024)
+	}
+	fmt.Fprintf(w, "  %-28s %8.1f  %7.1f MB  %s%s\n", name, u.took.Seconds(), float64(u.rssKB)/1024, anon, extra)
 }
 
 func printResults(w io.Writer, rs []result) {
