@@ -211,4 +211,19 @@ func TestLostPostIsRetriedAfterTheLookup(t *testing.T) {
 	if rep.Total.Failed != 1 || tr.oro.callCount("POST") != 1 || len(dl) != 1 || !dl[0].Error.MayHaveWritten {
 		t.Errorf("%+v, dead letters %+v; want the record dead-lettered with may_have_written after one POST", rep.Total, dl)
 	}
+
+	// A 500 is Oro's exception for this record, not a lost answer: the
+	// record fails once, and the run goes on (it is no outage).
+	tr = newTestRun(t)
+	tr.srcs["groups"] = records(t, `{"code":"W","name":"Wholesale"}`+"\n"+`{"code":"R","name":"Retail"}`)
+	tr.oro.failCreate = func(_ string, data map[string]any) error {
+		if data["attributes"].(map[string]any)["name"] == "Wholesale" {
+			return &oro.Error{Method: "POST", Status: 500, Errors: []oro.ErrorObject{{Status: "500", Title: "runtime exception"}}}
+		}
+		return nil
+	}
+	rep, _ = tr.runWith(fast, parseMapping(t, groupsYAML))
+	if rep.ExitCode != ExitSomeFailed || rep.Total.Failed != 1 || rep.Total.Created != 1 || tr.oro.callCount("POST") != 2 {
+		t.Errorf("exit %d, %+v, calls %v; want the 500 record failed after one POST and the other written", rep.ExitCode, rep.Total, tr.oro.calls)
+	}
 }

@@ -169,7 +169,7 @@ func (mr *mappingRun) create(ctx context.Context, d *document, body []byte) (id 
 	typ := mr.m.Target.Type
 	res, err := mr.oro.Create(ctx, typ, body)
 	retry := mr.newRetrier()
-	for err != nil && oro.MayHaveWritten(err) && !oro.IsFatal(err) && len(mr.m.Target.Match) > 0 && mr.oro.refused() == nil {
+	for err != nil && oro.AnswerLost(err) && !oro.IsFatal(err) && len(mr.m.Target.Match) > 0 && mr.oro.refused() == nil {
 		if err = retry.Wait(ctx, err); err != nil {
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -572,5 +573,32 @@ func TestRetryMaxWait(t *testing.T) {
 	}
 	if got := f.apiCalls.Load(); got != int64(len(waits)+1) {
 		t.Errorf("GET attempts = %d, want %d (one per wait plus the first)", got, len(waits)+1)
+	}
+}
+
+// TestAnswerLost: only a write whose answer says nothing about the record
+// is looked up and tried again; a 500 or a 4xx is the record's own error.
+func TestAnswerLost(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&Error{Method: "POST", Status: 503}, true},
+		{&Error{Method: "PATCH", Status: 504}, true},
+		{&Error{Method: "POST", Status: 201}, true}, // stored, the body unreadable
+		{&NetError{Method: "POST", Err: io.ErrUnexpectedEOF, Sent: true}, true},
+		{&Error{Method: "POST", Status: 500}, false},
+		{&Error{Method: "POST", Status: 400}, false},
+		{&Error{Method: "GET", Status: 503}, false},
+		{&NetError{Method: "POST", Err: io.ErrUnexpectedEOF}, false}, // never sent
+	} {
+		if got := AnswerLost(tc.err); got != tc.want {
+			t.Errorf("AnswerLost(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+	r := NewRetrier(httpkit.Policy{MaxAttempts: 3})
+	err := &Error{Method: "POST", Status: 500}
+	if got := r.Wait(context.Background(), err); got != error(err) {
+		t.Errorf("Retrier.Wait(500) = %v, want the error itself, at once", got)
 	}
 }

@@ -302,6 +302,24 @@ func MayHaveWritten(err error) bool {
 	return errors.As(err, &ne) && isWrite(ne.Method) && ne.Sent
 }
 
+// AnswerLost reports whether err is a write whose answer says nothing about
+// the record itself: a 502, 503 or 504 from a proxy, a dropped connection
+// after the request was sent, or a 2xx whose body could not be read. Oro
+// may have stored the record, so the caller looks it up by its natural key
+// and sends it again only if it is not there ([Retrier]). A write answered
+// 500 (an exception in Oro) or 4xx is the record's own error and is not
+// tried again.
+func AnswerLost(err error) bool {
+	if !MayHaveWritten(err) {
+		return false
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return httpkit.Unavailable(e.Status) || e.Status >= 200 && e.Status < 300
+	}
+	return true // a *NetError after the request was sent
+}
+
 // isWrite reports whether method changes data.
 func isWrite(method string) bool {
 	switch method {

@@ -20,7 +20,7 @@ import (
 //
 //	r := client.NewRetrier()
 //	res, err := client.Create(ctx, typ, doc)
-//	for err != nil && oro.MayHaveWritten(err) && !oro.IsFatal(err) {
+//	for err != nil && oro.AnswerLost(err) && !oro.IsFatal(err) {
 //		if err = r.Wait(ctx, err); err != nil {
 //			break // an *ExhaustedError (fatal), or ctx ended
 //		}
@@ -53,11 +53,13 @@ func NewRetrier(p httpkit.Policy) *Retrier {
 
 // Wait records that a try failed with err and waits before the next one.
 // It returns nil when the caller may try again, and otherwise the error to
-// report: err itself when it is nil or fatal; a fatal *ExhaustedError
-// wrapping err when the budget ran out; err wrapped with the reason when
-// ctx ends first or its deadline comes before the next try.
+// report: err itself when it is nil, fatal, or not a lost answer (a 500 is
+// the record's error: trying again would only spend the budget and end the
+// run); a fatal *ExhaustedError wrapping err when the budget ran out; err
+// wrapped with the reason when ctx ends first or its deadline comes before
+// the next try.
 func (r *Retrier) Wait(ctx context.Context, err error) error {
-	if err == nil || IsFatal(err) {
+	if err == nil || IsFatal(err) || !AnswerLost(err) {
 		return err
 	}
 	now := r.now()

@@ -3,7 +3,6 @@ package oro
 import (
 	"errors"
 	"maps"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -160,15 +159,10 @@ func (c *Client) Stats() Stats {
 	return out
 }
 
-// reasonOf is the retry reason of a failure.
+// reasonOf is the retry reason of a lost answer ([AnswerLost]).
 func reasonOf(err error) RetryReason {
 	var e *Error
-	switch {
-	case errors.As(err, &e) && e.Status == http.StatusTooManyRequests:
-		return RetryThrottled
-	case errors.As(err, &e) && e.Status == http.StatusUnauthorized:
-		return RetryUnauthorized
-	case errors.As(err, &e) && httpkit.ServerError(e.Status):
+	if errors.As(err, &e) && httpkit.ServerError(e.Status) {
 		return RetryServer
 	}
 	return RetryNetwork
