@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,9 +24,20 @@ type authenticator struct {
 	tokens        *httpkit.TokenSource
 }
 
-// newAuthenticator records the credentials and their secrets. Token
-// requests are sent with client, bounded by timeout.
-func newAuthenticator(a *mappings.Auth, client *http.Client, timeout time.Duration, red *httpkit.Redactor, now func() time.Time) *authenticator {
+// tokenOptions says how token requests are sent: with client, each bounded
+// by timeout, failures that may go away retried under retry (honouring
+// Retry-After) with now, sleep and the retry logged by onRetry.
+type tokenOptions struct {
+	client  *http.Client
+	timeout time.Duration
+	retry   httpkit.Policy
+	now     func() time.Time
+	sleep   func(context.Context, time.Duration) error
+	onRetry func(attempt int, err *httpkit.TokenError, wait time.Duration)
+}
+
+// newAuthenticator records the credentials and their secrets.
+func newAuthenticator(a *mappings.Auth, to tokenOptions, red *httpkit.Redactor) *authenticator {
 	au := &authenticator{}
 	switch {
 	case a == nil:
@@ -38,7 +50,7 @@ func newAuthenticator(a *mappings.Auth, client *http.Client, timeout time.Durati
 	case a.APIKey != nil:
 		au.setAPIKey(a.APIKey, red)
 	case a.OAuth2 != nil:
-		au.tokens = newTokenSource(a.OAuth2, client, timeout, red, now)
+		au.tokens = newTokenSource(a.OAuth2, to, red)
 	}
 	return au
 }
@@ -56,8 +68,9 @@ func (au *authenticator) setAPIKey(k *mappings.APIKeyAuth, red *httpkit.Redactor
 }
 
 // newTokenSource configures the client credentials grant. Parameters taken
-// from the environment are treated as secrets.
-func newTokenSource(o *mappings.OAuth2Auth, client *http.Client, timeout time.Duration, red *httpkit.Redactor, now func() time.Time) *httpkit.TokenSource {
+// from the environment are treated as secrets. The TokenSource alone
+// retries its requests, so that it sees their Retry-After.
+func newTokenSource(o *mappings.OAuth2Auth, to tokenOptions, red *httpkit.Redactor) *httpkit.TokenSource {
 	cfg := clientcredentials.Config{
 		ClientID:     text(o.ClientID),
 		ClientSecret: text(o.ClientSecret),
@@ -73,23 +86,33 @@ func newTokenSource(o *mappings.OAuth2Auth, client *http.Client, timeout time.Du
 			}
 		}
 	}
-	return httpkit.NewTokenSource(httpkit.TokenConfig{Credentials: cfg, Client: client, Timeout: timeout, Redactor: red, Now: now})
+	return httpkit.NewTokenSource(httpkit.TokenConfig{Credentials: cfg, Client: to.client, Timeout: to.timeout, Redactor: red,
+		Now: to.now, Retry: to.retry, Sleep: to.sleep, OnRetry: to.onRetry})
 }
 
-// apply adds the credentials to req and returns the access token it carries
-// (nil without oauth2). A failed token request is a *tokenError.
-func (au *authenticator) apply(req *http.Request) (*httpkit.Token, error) {
-	var tok *httpkit.Token
+// token returns the access token to send (nil without oauth2), fetching
+// one if needed. A failed token request is a *tokenError; the TokenSource
+// has retried it already when that could help.
+func (au *authenticator) token(ctx context.Context) (*httpkit.Token, error) {
+	if au.tokens == nil {
+		return nil, nil
+	}
+	tok, err := au.tokens.Token(ctx)
+	if err != nil {
+		return nil, tokenErr(err)
+	}
+	return tok, nil
+}
+
+// apply adds the credentials to req: tok, taken from token, or the static
+// ones.
+func (au *authenticator) apply(req *http.Request, tok *httpkit.Token) {
 	switch {
 	case au.basic:
 		req.SetBasicAuth(au.user, au.pass)
 	case au.header != "":
 		req.Header.Set(au.header, au.value)
-	case au.tokens != nil:
-		var err error
-		if tok, err = au.tokens.Token(req.Context()); err != nil {
-			return nil, tokenErr(err)
-		}
+	case tok != nil:
 		tok.SetAuthHeader(req)
 	}
 	if au.query != "" {
@@ -97,7 +120,6 @@ func (au *authenticator) apply(req *http.Request) (*httpkit.Token, error) {
 		q.Set(au.query, au.qvalue)
 		req.URL.RawQuery = q.Encode()
 	}
-	return tok, nil
 }
 
 // renewToken drops tok (after a 401) so that the next request fetches a new

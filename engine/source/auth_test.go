@@ -1,12 +1,14 @@
 package source
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/orosync/orosync/mappings"
 )
@@ -146,6 +148,78 @@ func TestOAuth2TokenRenewedOnceOn401(t *testing.T) {
 			}
 			if got := apiCalls.Load(); got != tc.wantAPI {
 				t.Errorf("API requests = %d, want %d", got, tc.wantAPI)
+			}
+		})
+	}
+}
+
+// The TokenSource alone retries token requests, honouring Retry-After; the
+// page request's own retries do not repeat them. An attempt sends two token
+// requests until one succeeds: oauth2 tries the credentials in a header,
+// then in the form.
+func TestOAuth2TokenRetriesHonourRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		fail       func(w http.ResponseWriter)
+		failures   int32 // failed token requests
+		wantTokens int32
+		wantSleeps int
+		sleep      time.Duration // expected first sleep (0 = jittered 1s)
+		wantErr    string
+	}{
+		{"429 retry-after then 200", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(429)
+		}, 2, 3, 1, 7 * time.Second, ""},
+		{"503 then 200", func(w http.ResponseWriter) { w.WriteHeader(503) }, 2, 3, 1, 0, ""},
+		{"503 until the attempts run out", func(w http.ResponseWriter) { w.WriteHeader(503) }, 99, 6, 2, 0, "(3 attempts in"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var tokenCalls, apiCalls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/token" {
+					if tokenCalls.Add(1) <= tc.failures {
+						tc.fail(w)
+						return
+					}
+					w.Header().Set("Content-Type", "application/json")
+					w.Write([]byte(`{"access_token":"tok-` + secret + `","token_type":"bearer","expires_in":3600}`))
+					return
+				}
+				apiCalls.Add(1)
+				writeJSON(w, items(1, 2))
+			}))
+			defer srv.Close()
+			auth := &mappings.Auth{OAuth2: &mappings.OAuth2Auth{TokenURL: txt(srv.URL + "/token"), ClientID: txt("cid"), ClientSecret: secretText(secret)}}
+			sl := &sleeps{}
+			h := &mappings.HTTPSource{Auth: auth, Retry: &mappings.Retry{MaxAttempts: 3}}
+			res, log, err := httpRun(t, srv, h, Options{Sleep: sl.sleep})
+			if got := tokenCalls.Load(); got != tc.wantTokens {
+				t.Errorf("token requests = %d, want %d", got, tc.wantTokens)
+			}
+			if len(sl.d) != tc.wantSleeps {
+				t.Fatalf("sleeps = %v; want %d", sl.d, tc.wantSleeps)
+			}
+			if tc.sleep != 0 && sl.d[0] != tc.sleep {
+				t.Errorf("first sleep = %v; want the Retry-After %v", sl.d[0], tc.sleep)
+			}
+			if tc.sleep == 0 && (sl.d[0] < 500*time.Millisecond || sl.d[0] > time.Second) {
+				t.Errorf("first sleep = %v; want a jittered 1s", sl.d[0])
+			}
+			if !strings.Contains(log, "retrying in") {
+				t.Errorf("log lacks the token retry:\n%s", log)
+			}
+			if strings.Contains(fmt.Sprint(err)+log, secret) {
+				t.Errorf("secret leaked: %v\n%s", err, log)
+			}
+			if tc.wantErr == "" {
+				if err != nil || len(res.values) != 2 || apiCalls.Load() != 1 {
+					t.Errorf("err = %v, records %d, API requests %d; want 2 records in one request", err, len(res.values), apiCalls.Load())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "→ 503") || !strings.Contains(err.Error(), tc.wantErr) || apiCalls.Load() != 0 {
+				t.Errorf("err = %v, API requests %d; want a 503 token error %q and no API request", err, apiCalls.Load(), tc.wantErr)
 			}
 		})
 	}

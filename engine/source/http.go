@@ -78,13 +78,19 @@ func newFetcher(ctx context.Context, cfg *mappings.HTTPSource, opts Options) (*f
 	}
 	f.method = strings.ToUpper(orDefault(cfg.Method, http.MethodGet))
 	f.setHeaders()
-	f.auth = newAuthenticator(cfg.Auth, f.client, f.timeout, f.red, opts.Now)
+	f.auth = newAuthenticator(cfg.Auth, tokenOptions{client: f.client, timeout: f.timeout, retry: f.retry,
+		now: opts.Now, sleep: opts.Sleep, onRetry: f.tokenRetried}, f.red)
 	for _, step := range []func(context.Context) error{f.setURL, f.setBody, f.setPaging} {
 		if err := step(ctx); err != nil {
 			return nil, f.red.Err(err)
 		}
 	}
 	return f, nil
+}
+
+// tokenRetried logs a token request about to be retried.
+func (f *fetcher) tokenRetried(attempt int, te *httpkit.TokenError, wait time.Duration) {
+	f.opts.Logger.Warn(fmt.Sprintf("oauth2 %s, retrying in %s (attempt %d of %d)", te.Error(), wait.Round(time.Millisecond), attempt+1, f.retry.MaxAttempts))
 }
 
 // setHeaders records http.headers; values from the environment are

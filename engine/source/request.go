@@ -67,14 +67,11 @@ func retryableStatus(status int) bool {
 }
 
 // retryableErr reports whether a failed attempt is worth another: a
-// transient network error, or a token request answered with a retryable
-// status.
+// transient network error. A failed token request is not: the TokenSource
+// has retried it already, under the same policy and with its Retry-After.
 func retryableErr(err error) bool {
 	var te *httpkit.TokenError
-	if errors.As(err, &te) && te.Status != 0 {
-		return retryableStatus(te.Status)
-	}
-	return httpkit.Transient(err)
+	return !errors.As(err, &te) && httpkit.Transient(err)
 }
 
 // outcome describes a failed attempt briefly: the status or the error.
@@ -109,11 +106,17 @@ func (f *fetcher) failure(shown, what string, resp *response, err error, attempt
 }
 
 // attempt sends the request once, bounded by the request timeout, and reads
-// the whole body.
+// the whole body. The access token is taken first: waiting for it (its own
+// requests are bounded by the same timeout, and retried) is not charged to
+// the attempt.
 func (f *fetcher) attempt(ctx context.Context, u *url.URL) (*response, error) {
+	tok, err := f.auth.token(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	req, tok, err := f.newRequest(ctx, u)
+	req, err := f.newRequest(ctx, u, tok)
 	if err != nil {
 		return nil, err
 	}
@@ -144,9 +147,9 @@ func (f *fetcher) timeoutErr(ctx context.Context, err error) error {
 	return err
 }
 
-// newRequest builds the request: method, headers, body and credentials. It
-// returns the access token the request carries, if any.
-func (f *fetcher) newRequest(ctx context.Context, u *url.URL) (*http.Request, *httpkit.Token, error) {
+// newRequest builds the request: method, headers, body and credentials,
+// tok among them when there is one.
+func (f *fetcher) newRequest(ctx context.Context, u *url.URL, tok *httpkit.Token) (*http.Request, error) {
 	var body io.Reader
 	if f.body != nil {
 		body = bytes.NewReader(f.body)
@@ -154,14 +157,11 @@ func (f *fetcher) newRequest(ctx context.Context, u *url.URL) (*http.Request, *h
 	c := *u
 	req, err := http.NewRequestWithContext(ctx, f.method, c.String(), body)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for k, v := range f.header {
 		req.Header[k] = v
 	}
-	tok, err := f.auth.apply(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	return req, tok, nil
+	f.auth.apply(req, tok)
+	return req, nil
 }
