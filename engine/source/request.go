@@ -18,35 +18,35 @@ import (
 // response. shown is the redacted URL for messages.
 func (f *fetcher) do(ctx context.Context, u *url.URL, shown string) (*response, error) {
 	renewed := false
-	var waited time.Duration
-	for attempt := 1; ; attempt++ {
+	b := httpkit.NewBudget(f.retry, f.opts.Now())
+	for {
 		resp, err := f.attempt(ctx, u)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		if err == nil && resp.status == http.StatusUnauthorized && !renewed && f.auth.renewToken(resp.token) {
 			renewed = true // the token may have been revoked early: fetch a new one, once
-			attempt--
 			continue
 		}
 		if err == nil && resp.status/100 == 2 {
 			return resp, nil
 		}
-		retry := (err != nil && retryableErr(err)) || (err == nil && retryableStatus(resp.status))
 		what := f.outcome(resp, err)
+		if retry := (err != nil && retryableErr(err)) || (err == nil && retryableStatus(resp.status)); !retry {
+			return nil, f.failure(shown, what, resp, err, b.Attempts()+1, false)
+		}
 		var h http.Header
 		if resp != nil {
 			h = resp.header
 		}
-		wait := f.retry.Delay(attempt, h, f.opts.Now())
-		if !retry || attempt >= f.retry.MaxAttempts || !f.retry.Within(waited, wait) {
-			return nil, f.failure(shown, what, resp, err, attempt, retry)
+		wait, ok := b.Next(h, f.opts.Now())
+		if !ok {
+			return nil, f.failure(shown, what, resp, err, b.Attempts(), true)
 		}
-		f.opts.Logger.Warn(fmt.Sprintf("%s %s → %s, retrying in %s (attempt %d of %d)", f.method, shown, what, wait.Round(1e6), attempt+1, f.retry.MaxAttempts))
+		f.opts.Logger.Warn(fmt.Sprintf("%s %s → %s, retrying in %s (attempt %d of %d)", f.method, shown, what, wait.Round(1e6), b.Attempts()+1, f.retry.MaxAttempts))
 		if err := f.opts.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
-		waited += wait
 	}
 }
 
