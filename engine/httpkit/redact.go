@@ -92,6 +92,16 @@ func (r *Redactor) URL(u *url.URL) string {
 	return r.Redact(strings.Replace(c.String(), "://", "://"+Mask+"@", 1))
 }
 
+// RawURL is [Redactor.URL] for a URL given as text, such as a Location
+// header; text that is not a URL is shown as [Mask].
+func (r *Redactor) RawURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Mask
+	}
+	return r.URL(u)
+}
+
 // query masks the values of secret-looking parameters of a raw query.
 func (r *Redactor) query(raw string) string {
 	if raw == "" {

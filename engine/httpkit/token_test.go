@@ -363,3 +363,28 @@ func TestTokenSecretsReachRedactor(t *testing.T) {
 		}
 	}
 }
+
+// A redirect's Location is redacted like a URL before it reaches the error.
+func TestTokenRedirectLocationRedacted(t *testing.T) {
+	const locSecret = "LOC-SECRET-9f3k"
+	s := newTokenServer(t, func(s *tokenServer) {
+		s.answer = func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://elsewhere.example/token?token="+locSecret, http.StatusFound)
+		}
+	})
+	cfg := s.config()
+	cfg.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	_, err := NewTokenSource(cfg).Token(context.Background())
+	var te *TokenError
+	if !errors.As(err, &te) {
+		t.Fatalf("Token() = %v, want *TokenError", err)
+	}
+	for _, s := range []string{err.Error(), fmt.Sprintf("%#v", err), te.Location, te.Reason} {
+		if strings.Contains(s, locSecret) {
+			t.Errorf("the Location's secret leaked: %s", s)
+		}
+	}
+	if want := `redirect to "https://elsewhere.example/token?token=***"`; !strings.Contains(err.Error(), want) {
+		t.Errorf("Error() = %q, want it to contain %q", err, want)
+	}
+}

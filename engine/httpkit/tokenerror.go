@@ -26,7 +26,8 @@ type TokenError struct {
 	// Code and Description are the OAuth error and error_description of
 	// the answer, if it had them.
 	Code, Description string
-	// ContentType and Location are those headers of the answer.
+	// ContentType and Location are those headers of the answer, Location
+	// redacted like a URL.
 	ContentType, Location string
 	// Body is the start of an error answer without an OAuth error code,
 	// compacted.
@@ -86,14 +87,17 @@ func (e *TokenError) Timeout() bool {
 
 // tokenError turns a failed token request into a secret-free *TokenError.
 func (ts *TokenSource) tokenError(err error, p *probeTransport) *TokenError {
-	te := &TokenError{TokenURL: ts.shownURL(), Status: p.status, ContentType: p.contentType, Location: p.location}
+	te := &TokenError{TokenURL: ts.shownURL(), Status: p.status, ContentType: p.contentType}
+	if p.location != "" {
+		te.Location = ts.clean(ts.red.RawURL(p.location))
+	}
 	var re *oauth2.RetrieveError
 	switch {
 	case p.status == 0:
 		te.Err = ts.red.Err(unwrapURLError(err))
 		te.Reason = ts.connectReason(te)
 	case p.status >= 300 && p.status < 400:
-		te.Reason = fmt.Sprintf("redirect to %q", ts.clean(p.location))
+		te.Reason = fmt.Sprintf("redirect to %q", te.Location)
 	case errors.As(err, &re) && re.ErrorCode != "":
 		te.Code, te.Description = ts.clean(re.ErrorCode), ts.clean(re.ErrorDescription)
 		desc := te.Description
@@ -130,13 +134,7 @@ func (ts *TokenSource) clean(s string) string {
 }
 
 // shownURL is the token URL as shown in messages.
-func (ts *TokenSource) shownURL() string {
-	u, err := url.Parse(ts.conf.TokenURL)
-	if err != nil {
-		return Mask
-	}
-	return ts.red.URL(u)
-}
+func (ts *TokenSource) shownURL() string { return ts.red.RawURL(ts.conf.TokenURL) }
 
 // unwrapURLError drops the *url.Error wrapper, whose text repeats the URL.
 func unwrapURLError(err error) error {

@@ -237,6 +237,10 @@ func (c *Client) newError(cl call, res *Response) *Error {
 		resType: cl.resType, collection: cl.collection,
 		html: isHTML(res.Header.Get("Content-Type"), res.Body),
 	}
+	if loc := res.Header.Get("Location"); loc != "" {
+		e.Header = res.Header.Clone()
+		e.Header.Set("Location", c.shownURL(loc))
+	}
 	if !e.html {
 		e.Errors = parseErrorDoc(res.Body)
 	}

@@ -57,7 +57,8 @@ type Error struct {
 	URL    string
 	// Status is the HTTP status code.
 	Status int
-	// Header holds the response headers (Allow, Retry-After, Location...).
+	// Header holds the response headers (Allow, Retry-After, Location...),
+	// Location redacted like a URL.
 	Header http.Header
 	// Errors are the parsed JSON:API error objects, if the body was one.
 	Errors []ErrorObject

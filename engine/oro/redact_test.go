@@ -171,3 +171,33 @@ func TestErrorsNeverContainSecrets(t *testing.T) {
 		})
 	}
 }
+
+// A redirect's Location, from the API or the token endpoint, is redacted
+// like a URL before it reaches the error.
+func TestRedirectLocationRedacted(t *testing.T) {
+	const locSecret = "LOC-SECRET-9f3k"
+	redirect := func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://other.example/admin/api?token="+locSecret, http.StatusFound)
+	}
+	for _, tc := range []struct {
+		name string
+		opts func(*fakeOro)
+	}{
+		{"api", func(f *fakeOro) { f.setAPI(redirect) }},
+		{"token endpoint", func(f *fakeOro) { f.tokenAnswer = redirect }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeOro(t)
+			tc.opts(f)
+			err := f.client(t).Ping(context.Background())
+			if err == nil || !strings.Contains(err.Error(), `redirect to "https://other.example/admin/api?token=***"`) {
+				t.Fatalf("Ping() = %v, want the redirect with its token masked", err)
+			}
+			for _, verb := range []string{"%v", "%+v", "%s", "%q"} {
+				if s := fmt.Sprintf(verb, err); strings.Contains(s, locSecret) {
+					t.Errorf("error %s leaks the Location's secret: %s", verb, s)
+				}
+			}
+		})
+	}
+}

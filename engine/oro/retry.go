@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -229,13 +228,7 @@ func (c *Client) logf(level slog.Level, format string, args ...any) {
 
 // shownURL is a request URL as shown in logs: userinfo and secret-looking
 // query values masked.
-func (c *Client) shownURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return httpkit.Mask
-	}
-	return c.red.URL(u)
-}
+func (c *Client) shownURL(raw string) string { return c.red.RawURL(raw) }
 
 // answerProbe records that the server answered at least once.
 type answerProbe struct {
