@@ -56,36 +56,37 @@ func (c *Client) tokenRetried(attempt int, te *httpkit.TokenError, wait time.Dur
 	c.logf(slog.LevelWarn, "%s; retrying in %s (attempt %d of %d)", te.Error(), wait.Round(time.Millisecond), attempt+1, c.retry.MaxAttempts)
 }
 
-// authError turns a failed token request into an *AuthError that says what
-// to do in Oro's terms.
+// authError turns a failed token request into an *AuthError: httpkit's
+// reason (already redacted and cut short), with what to do in Oro's terms.
 func (c *Client) authError(te *httpkit.TokenError) *AuthError {
-	ae := &AuthError{TokenURL: c.tokenURL, Status: te.Status, Code: te.Code, Attempts: te.Attempts}
+	ae := &AuthError{TokenURL: c.tokenURL, Status: te.Status, Code: te.Code, Attempts: te.Attempts, Err: te.Err}
 	switch {
+	case te.Status == 0 && errors.Is(te.Err, context.Canceled):
+		ae.Reason = te.Reason
 	case te.Status == 0:
-		ae.Err = te.Err
-		ae.Reason = c.connectReason(te)
+		ae.Reason = te.Reason + "; check ORO_TOKEN_URL and that Oro is reachable"
 	case te.Status >= 300 && te.Status < 400:
-		ae.Reason = fmt.Sprintf("redirect to %q: set ORO_TOKEN_URL to Oro's /oauth2-token address", te.Location)
+		ae.Reason = te.Reason + ": set ORO_TOKEN_URL to Oro's /oauth2-token address"
 	case httpkit.Throttled(te.Status) || httpkit.ServerError(te.Status):
 		ae.Reason = fmt.Sprintf("Oro (or a proxy in front of it) answered %d %s", te.Status, http.StatusText(te.Status))
 		switch {
-		case te.Code != "":
-			ae.Reason += ": " + te.Reason
-		case isHTML(te.ContentType, []byte(te.Body)):
+		case te.Code == "" && isHTML(te.ContentType, []byte(te.Body)):
 			ae.Reason += fmt.Sprintf(" with an HTML page: %q", htmlText(te.Body))
-		case te.Body != "":
-			ae.Reason += fmt.Sprintf(": %q", te.Body)
+		case te.Code != "" || te.Body != "":
+			ae.Reason += ": " + te.Reason
 		}
 	case isHTML(te.ContentType, nil):
 		ae.Reason = "the token URL answered with HTML: check ORO_TOKEN_URL (Oro's token endpoint is https://host/oauth2-token, outside the /admin prefix)"
+	case te.Code == "invalid_client":
+		ae.Reason = "bad client id or secret, or the API is disabled in Oro (System → Configuration → General Setup → Application Settings → Web API → Enable API); check ORO_CLIENT_ID and ORO_CLIENT_SECRET and that the OAuth application is active"
 	case te.Code != "":
-		ae.Reason = codeReason(te)
+		ae.Reason = fmt.Sprintf("Oro answered %d %s", te.Status, te.Reason)
 	case te.Status == http.StatusNotFound:
 		ae.Reason = "404 Not Found: check ORO_TOKEN_URL (Oro's token endpoint is https://host/oauth2-token)"
 	case te.Status >= 200 && te.Status < 300:
 		ae.Reason = fmt.Sprintf("unusable answer (status %d): %s", te.Status, te.Reason)
 	default:
-		ae.Reason = fmt.Sprintf("Oro answered %d %s: %q", te.Status, http.StatusText(te.Status), te.Body)
+		ae.Reason = fmt.Sprintf("Oro answered %d %s: %s", te.Status, http.StatusText(te.Status), te.Reason)
 	}
 	switch {
 	case te.Exhausted:
@@ -95,29 +96,6 @@ func (c *Client) authError(te *httpkit.TokenError) *AuthError {
 		ae.Reason += fmt.Sprintf(" (%d attempts in %s)", te.Attempts, te.Spent.Round(time.Millisecond))
 	}
 	return ae
-}
-
-// connectReason describes a token request that got no answer.
-func (c *Client) connectReason(te *httpkit.TokenError) string {
-	switch {
-	case errors.Is(te.Err, context.Canceled):
-		return "canceled"
-	case te.Timeout():
-		return fmt.Sprintf("no answer within %s: check ORO_TOKEN_URL and that Oro is reachable", c.timeout)
-	}
-	return fmt.Sprintf("cannot connect (%s): check ORO_TOKEN_URL and that Oro is reachable", httpkit.Compact(te.Err.Error(), 200))
-}
-
-// codeReason explains an OAuth error code.
-func codeReason(te *httpkit.TokenError) string {
-	if te.Code == "invalid_client" {
-		return "bad client id or secret, or the API is disabled in Oro (System → Configuration → General Setup → Application Settings → Web API → Enable API); check ORO_CLIENT_ID and ORO_CLIENT_SECRET and that the OAuth application is active"
-	}
-	desc := te.Description
-	if desc == "" {
-		desc = "no description"
-	}
-	return fmt.Sprintf("Oro answered %d %s: %s", te.Status, te.Code, desc)
 }
 
 // noRedirect makes http.Client return redirects instead of following them.
