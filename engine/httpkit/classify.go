@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"syscall"
 )
 
@@ -51,6 +52,23 @@ func Sent(err error) bool {
 	}
 	var rh tls.RecordHeaderError
 	return !errors.As(err, &rh)
+}
+
+// TimedOut reports whether err is a request that got no answer in time:
+// a deadline exceeded or a network timeout.
+func TimedOut(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &te) && te.Timeout()
+}
+
+// UnwrapURLError drops the *url.Error wrapper of an http.Client error,
+// whose text repeats the URL (the caller names it, redacted).
+func UnwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // Transient reports whether a transport error may go away on another

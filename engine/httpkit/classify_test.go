@@ -10,7 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -182,5 +185,31 @@ func TestSafeAndIdempotent(t *testing.T) {
 		if Safe(tc.method) != tc.safe || Idempotent(tc.method) != tc.idempotent {
 			t.Errorf("%s: Safe %v, Idempotent %v, want %v, %v", tc.method, Safe(tc.method), Idempotent(tc.method), tc.safe, tc.idempotent)
 		}
+	}
+}
+
+func TestTimedOutAndUnwrapURLError(t *testing.T) {
+	timeout := &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{context.DeadlineExceeded, true},
+		{fmt.Errorf("wrapped: %w", context.DeadlineExceeded), true},
+		{&url.Error{Op: "Get", URL: "http://x", Err: timeout}, true},
+		{context.Canceled, false},
+		{syscall.ECONNREFUSED, false},
+	} {
+		if got := TimedOut(tc.err); got != tc.want {
+			t.Errorf("TimedOut(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+	inner := errors.New("connection refused")
+	if got := UnwrapURLError(&url.Error{Op: "Get", URL: "http://x?token=s", Err: inner}); got != inner {
+		t.Errorf("UnwrapURLError = %v, want the wrapped error", got)
+	}
+	if got := UnwrapURLError(inner); got != inner {
+		t.Errorf("UnwrapURLError(plain) = %v, want it unchanged", got)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -80,10 +79,7 @@ func (e *TokenError) Retryable() bool {
 func (e *TokenError) Unwrap() error { return e.Err }
 
 // Timeout reports whether the request got no answer in time.
-func (e *TokenError) Timeout() bool {
-	var te interface{ Timeout() bool }
-	return e.Err != nil && (errors.Is(e.Err, context.DeadlineExceeded) || errors.As(e.Err, &te) && te.Timeout())
-}
+func (e *TokenError) Timeout() bool { return e.Err != nil && TimedOut(e.Err) }
 
 // tokenError turns a failed token request into a secret-free *TokenError.
 func (ts *TokenSource) tokenError(err error, p *probeTransport) *TokenError {
@@ -94,7 +90,7 @@ func (ts *TokenSource) tokenError(err error, p *probeTransport) *TokenError {
 	var re *oauth2.RetrieveError
 	switch {
 	case p.status == 0:
-		te.Err = ts.red.Err(unwrapURLError(err))
+		te.Err = ts.red.Err(UnwrapURLError(err))
 		te.Reason = ts.connectReason(te)
 	case p.status >= 300 && p.status < 400:
 		te.Reason = fmt.Sprintf("redirect to %q", te.Location)
@@ -135,12 +131,3 @@ func (ts *TokenSource) clean(s string) string {
 
 // shownURL is the token URL as shown in messages.
 func (ts *TokenSource) shownURL() string { return ts.red.RawURL(ts.conf.TokenURL) }
-
-// unwrapURLError drops the *url.Error wrapper, whose text repeats the URL.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}

@@ -199,7 +199,7 @@ func (c *Client) send(ctx context.Context, cl call, tok *httpkit.Token) (*Respon
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.netError(cl, unwrapURLError(err), httpkit.Sent(err))
+		return nil, c.netError(cl, httpkit.UnwrapURLError(err), httpkit.Sent(err))
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, maxBodySize+1))

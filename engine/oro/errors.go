@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -138,7 +137,7 @@ func (e *Error) hint() string {
 		return "Oro refused the request headers: check for a proxy that rewrites Accept or Content-Type"
 	case e.html:
 		return "check ORO_API_URL and any proxy in front of Oro"
-	case !isWrite(e.Method):
+	case httpkit.Safe(e.Method):
 		return ""
 	case e.Status >= 200 && e.Status < 300:
 		return "Oro accepted the write but its answer could not be read: look the record up before repeating it"
@@ -197,7 +196,7 @@ func (e *NetError) Error() string {
 	if e.Attempts > 1 {
 		msg += fmt.Sprintf(" (%d attempts)", e.Attempts)
 	}
-	if e.Sent && isWrite(e.Method) {
+	if e.Sent && !httpkit.Safe(e.Method) {
 		msg += "; the write may have reached Oro"
 	}
 	return fmt.Sprintf("%s %s: %s", e.Method, e.URL, msg)
@@ -220,13 +219,7 @@ func (e *NetError) reason() string {
 func (e *NetError) Unwrap() error { return e.Err }
 
 // Timeout reports whether the request timed out.
-func (e *NetError) Timeout() bool {
-	if errors.Is(e.Err, context.DeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(e.Err, &ne) && ne.Timeout()
-}
+func (e *NetError) Timeout() bool { return httpkit.TimedOut(e.Err) }
 
 // AuthError reports that no access token could be obtained. It is always
 // fatal. It never contains the client secret.
@@ -297,10 +290,10 @@ func IsFatal(err error) bool {
 func MayHaveWritten(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
-		return isWrite(e.Method) && (e.Status >= 500 || e.Status >= 200 && e.Status < 300)
+		return !httpkit.Safe(e.Method) && (e.Status >= 500 || e.Status >= 200 && e.Status < 300)
 	}
 	var ne *NetError
-	return errors.As(err, &ne) && isWrite(ne.Method) && ne.Sent
+	return errors.As(err, &ne) && !httpkit.Safe(ne.Method) && ne.Sent
 }
 
 // AnswerLost reports whether err is a write whose answer says nothing about
@@ -319,13 +312,4 @@ func AnswerLost(err error) bool {
 		return httpkit.Unavailable(e.Status) || e.Status >= 200 && e.Status < 300
 	}
 	return true // a *NetError after the request was sent
-}
-
-// isWrite reports whether method changes data.
-func isWrite(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return false
-	}
-	return true
 }

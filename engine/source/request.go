@@ -140,11 +140,7 @@ func (f *fetcher) timeoutErr(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("no answer within %s (http.timeout): %w", f.timeout, context.DeadlineExceeded)
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err // the URL is named by the caller, redacted
-	}
-	return err
+	return httpkit.UnwrapURLError(err) // the URL is named by the caller, redacted
 }
 
 // newRequest builds the request: method, headers, body and credentials,
