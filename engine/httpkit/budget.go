@@ -51,9 +51,6 @@ func (b *Budget) Spent(now time.Time) time.Duration {
 // Attempts returns the number of failed attempts recorded by Next.
 func (b *Budget) Attempts() int { return b.failed }
 
-// Waited returns the total of the waits Next granted.
-func (b *Budget) Waited() time.Duration { return b.waited }
-
 // Next records a failed attempt and returns how long to wait before the
 // next one ([Policy.Delay]: Retry-After in h, capped at MaxBackoff, else
 // exponential backoff with jitter). ok is false when no attempt is left:

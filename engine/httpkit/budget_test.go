@@ -41,7 +41,7 @@ func TestBudgetChargesAttemptsAndWaits(t *testing.T) {
 	if got := b.Spent(now); got != 55*time.Second {
 		t.Errorf("Spent = %v, want 55s", got)
 	}
-	if got := b.Waited(); got != 10*time.Second {
+	if got := b.waited; got != 10*time.Second {
 		t.Errorf("Waited = %v, want 10s", got)
 	}
 

@@ -182,10 +182,3 @@ func (l *Limiter) InFlight() int {
 	defer l.mu.Unlock()
 	return l.inFlight
 }
-
-// Waiting returns the number of requests waiting for a slot.
-func (l *Limiter) Waiting() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.waiters.Len()
-}

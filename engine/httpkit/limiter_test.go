@@ -85,12 +85,12 @@ func TestLimiterBoundsInFlight(t *testing.T) {
 	if _, err := l.Acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("third Acquire at limit 2 = %v, want the context's deadline", err)
 	}
-	if l.Waiting() != 0 {
-		t.Errorf("Waiting() = %d after a canceled Acquire, want 0", l.Waiting())
+	if l.waiting() != 0 {
+		t.Errorf("Waiting() = %d after a canceled Acquire, want 0", l.waiting())
 	}
 	got := make(chan func(Outcome))
 	go func() { got <- mustAcquire(t, l) }()
-	for l.Waiting() != 1 {
+	for l.waiting() != 1 {
 		time.Sleep(time.Millisecond)
 	}
 	a(Overloaded) // limit 1 with b still in flight: the waiter must wait on
@@ -121,7 +121,7 @@ func TestLimiterFIFO(t *testing.T) {
 			order <- i
 			rel(Ignored)
 		}()
-		for l.Waiting() != i+1 {
+		for l.waiting() != i+1 {
 			time.Sleep(time.Millisecond)
 		}
 	}
@@ -161,8 +161,8 @@ func TestLimiterConcurrent(t *testing.T) {
 	if p := peak.Load(); p > most || p < 1 {
 		t.Errorf("peak in flight = %d, want 1..%d", p, most)
 	}
-	if l.InFlight() != 0 || l.Waiting() != 0 || l.Limit() < 1 || l.Limit() > most {
-		t.Errorf("after the run: InFlight %d, Waiting %d, Limit %d", l.InFlight(), l.Waiting(), l.Limit())
+	if l.InFlight() != 0 || l.waiting() != 0 || l.Limit() < 1 || l.Limit() > most {
+		t.Errorf("after the run: InFlight %d, Waiting %d, Limit %d", l.InFlight(), l.waiting(), l.Limit())
 	}
 }
 
@@ -174,4 +174,11 @@ func TestOutcomeOf(t *testing.T) {
 			t.Errorf("OutcomeOf(%d) = %v, want %v", status, got, want)
 		}
 	}
+}
+
+// waiting returns the number of requests waiting for a slot.
+func (l *Limiter) waiting() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.waiters.Len()
 }

@@ -123,9 +123,6 @@ func (c *Client) GoString() string { return c.String() }
 // Format prints String for every verb.
 func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
-// TokenRequests reports how many token requests the client has made.
-func (c *Client) TokenRequests() int { return c.tokens.Requests() }
-
 // call is one API request as the retry loop sees it.
 type call struct {
 	method     string

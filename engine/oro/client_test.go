@@ -475,8 +475,8 @@ func TestInvalidArguments(t *testing.T) {
 			t.Errorf("Do(%q): no error", p)
 		}
 	}
-	if c.TokenRequests() != 0 {
-		t.Errorf("TokenRequests() = %d, want 0 for rejected arguments", c.TokenRequests())
+	if c.Stats().TokenRequests != 0 {
+		t.Errorf("TokenRequests() = %d, want 0 for rejected arguments", c.Stats().TokenRequests)
 	}
 }
 

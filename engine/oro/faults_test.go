@@ -266,8 +266,8 @@ func TestColdStartRefusedIsReportedQuickly(t *testing.T) {
 	if !errors.As(err, &ae) || !IsFatal(err) || !strings.Contains(err.Error(), "check ORO_TOKEN_URL") {
 		t.Fatalf("Ping() = %v, want a fatal *AuthError naming ORO_TOKEN_URL", err)
 	}
-	if waits, total := clock.Waits(); c.TokenRequests() != coldAttempts || total > 2*time.Second {
-		t.Errorf("%d token requests, waits %v: want %d attempts within 2s", c.TokenRequests(), waits, coldAttempts)
+	if waits, total := clock.Waits(); c.Stats().TokenRequests != coldAttempts || total > 2*time.Second {
+		t.Errorf("%d token requests, waits %v: want %d attempts within 2s", c.Stats().TokenRequests, waits, coldAttempts)
 	}
 }
 
@@ -296,8 +296,8 @@ func TestTokenEndpointUnavailableThenFine(t *testing.T) {
 	if _, err := c.Create(context.Background(), "customers", []byte(`{"data":{"type":"customers"}}`)); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	if c.TokenRequests() != 2 || records.Load() != 1 {
-		t.Errorf("TokenRequests = %d, records = %d, want 2 (503, then a token) and 1", c.TokenRequests(), records.Load())
+	if c.Stats().TokenRequests != 2 || records.Load() != 1 {
+		t.Errorf("TokenRequests = %d, records = %d, want 2 (503, then a token) and 1", c.Stats().TokenRequests, records.Load())
 	}
 	waits, total := clock.Waits()
 	if s := c.Stats(); s.TokenRetries != 1 || s.RetryWait != total || len(waits) != 1 {
@@ -325,8 +325,8 @@ func TestTokenEndpointExhausted(t *testing.T) {
 	c, _ := newTestClient(t, cfg)
 	err := c.Ping(context.Background())
 	var ae *AuthError
-	if !errors.As(err, &ae) || !IsFatal(err) || ae.Attempts < 2 || c.TokenRequests() != ae.Attempts {
-		t.Fatalf("Ping() = %v (attempts %d, token requests %d), want a fatal *AuthError after several attempts", err, ae.Attempts, c.TokenRequests())
+	if !errors.As(err, &ae) || !IsFatal(err) || ae.Attempts < 2 || c.Stats().TokenRequests != ae.Attempts {
+		t.Fatalf("Ping() = %v (attempts %d, token requests %d), want a fatal *AuthError after several attempts", err, ae.Attempts, c.Stats().TokenRequests)
 	}
 	for _, want := range []string{`answered 502 Bad Gateway with an HTML page: "502 Bad Gateway"`, "it kept failing for", "--retry-max-wait, now 5s"} {
 		if !strings.Contains(err.Error(), want) {

@@ -44,7 +44,7 @@ func TestTokenReusedAcrossSequentialRequests(t *testing.T) {
 	for range 100 {
 		mustGet(t, c, "customers")
 	}
-	if got := c.TokenRequests(); got != 1 {
+	if got := c.Stats().TokenRequests; got != 1 {
 		t.Errorf("TokenRequests() = %d, want 1", got)
 	}
 	if got := f.tokenCalls.Load(); got != 1 {
@@ -88,12 +88,12 @@ func TestTokenRefreshedAfterExpiry(t *testing.T) {
 	c.now = clock.Now
 	mustGet(t, c, "customers")
 	mustGet(t, c, "customers")
-	if got := c.TokenRequests(); got != 1 {
+	if got := c.Stats().TokenRequests; got != 1 {
 		t.Fatalf("TokenRequests() before expiry = %d, want 1", got)
 	}
 	clock.Advance(2 * time.Second)
 	mustGet(t, c, "customers")
-	if got := c.TokenRequests(); got != 2 {
+	if got := c.Stats().TokenRequests; got != 2 {
 		t.Errorf("TokenRequests() after expiry = %d, want 2", got)
 	}
 }
@@ -106,12 +106,12 @@ func TestTokenKeptUntilNearExpiry(t *testing.T) {
 	mustGet(t, c, "customers")
 	clock.Advance(58 * time.Minute)
 	mustGet(t, c, "customers")
-	if got := c.TokenRequests(); got != 1 {
+	if got := c.Stats().TokenRequests; got != 1 {
 		t.Fatalf("TokenRequests() at 58 min = %d, want 1", got)
 	}
 	clock.Advance(90 * time.Second) // within the one-minute safety margin
 	mustGet(t, c, "customers")
-	if got := c.TokenRequests(); got != 2 {
+	if got := c.Stats().TokenRequests; got != 2 {
 		t.Errorf("TokenRequests() at 59.5 min = %d, want 2", got)
 	}
 }
@@ -137,7 +137,7 @@ func TestUnauthorizedRefreshesOnceAndRetries(t *testing.T) {
 			if got := f.apiCalls.Load() - before; got != 2 {
 				t.Errorf("API calls = %d, want 2 (401, then the retry)", got)
 			}
-			if got := c.TokenRequests(); got != 2 {
+			if got := c.Stats().TokenRequests; got != 2 {
 				t.Errorf("TokenRequests() = %d, want 2", got)
 			}
 		})
@@ -166,7 +166,7 @@ func TestSecondUnauthorizedIsFatal(t *testing.T) {
 	if got := f.apiCalls.Load(); got != 2 {
 		t.Errorf("API calls = %d, want 2", got)
 	}
-	if got := c.TokenRequests(); got != 2 {
+	if got := c.Stats().TokenRequests; got != 2 {
 		t.Errorf("TokenRequests() = %d, want 2", got)
 	}
 }
@@ -191,7 +191,7 @@ func TestConcurrentUnauthorizedCollapseIntoOneRefresh(t *testing.T) {
 			t.Fatalf("GET: %v", err)
 		}
 	}
-	if got := c.TokenRequests(); got != 2 {
+	if got := c.Stats().TokenRequests; got != 2 {
 		t.Errorf("TokenRequests() = %d, want 2 (initial + one refresh)", got)
 	}
 }
@@ -286,7 +286,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 			if !IsFatal(err) {
 				t.Error("IsFatal = false, want true")
 			}
-			if got := c.TokenRequests(); got != max(tc.requests, 1) {
+			if got := c.Stats().TokenRequests; got != max(tc.requests, 1) {
 				t.Errorf("TokenRequests() = %d, want %d", got, max(tc.requests, 1))
 			}
 			if f.apiCalls.Load() != 0 {
@@ -310,8 +310,8 @@ func TestTokenEndpointTimeout(t *testing.T) {
 	if !strings.Contains(err.Error(), "it kept failing for") || !strings.Contains(err.Error(), "(2 attempts)") || ae.Attempts != 2 {
 		t.Errorf("Ping() = %q, want it to say that 2 attempts timed out", err)
 	}
-	if !IsFatal(err) || c.TokenRequests() != 2 {
-		t.Errorf("IsFatal = %v, TokenRequests = %d, want true, 2 (a timeout is retried)", IsFatal(err), c.TokenRequests())
+	if !IsFatal(err) || c.Stats().TokenRequests != 2 {
+		t.Errorf("IsFatal = %v, TokenRequests = %d, want true, 2 (a timeout is retried)", IsFatal(err), c.Stats().TokenRequests)
 	}
 }
 
