@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -145,6 +146,7 @@ var operationErrorPage = 100
 // index of the original request.
 func (c *Client) AsyncOperationErrors(ctx context.Context, id string) ([]ErrorObject, error) {
 	var out []ErrorObject
+	var prevFirst string
 	for page := 1; ; page++ {
 		q := url.Values{"page[size]": {strconv.Itoa(operationErrorPage)}, "page[number]": {strconv.Itoa(page)}}
 		p := "asyncoperations/" + url.PathEscape(id) + "/errors"
@@ -182,6 +184,13 @@ func (c *Client) AsyncOperationErrors(ctx context.Context, id string) ([]ErrorOb
 		}
 		if err != nil {
 			return out, c.decodeError(http.MethodGet, p, res, err)
+		}
+		if len(items) > 0 {
+			first, _ := json.Marshal(items[0])
+			if page > 1 && string(first) == prevFirst {
+				return out, fmt.Errorf("GET %s/%s: page %d repeats page %d: the server ignores page[number]", c.base, p, page, page-1)
+			}
+			prevFirst = string(first)
 		}
 		for _, it := range items {
 			a := it.Attributes

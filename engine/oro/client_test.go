@@ -417,6 +417,36 @@ func TestListStopsWhenServerIgnoresPaging(t *testing.T) {
 	}
 }
 
+func TestAsyncOperationErrorsStopWhenServerIgnoresPaging(t *testing.T) {
+	SetOperationErrorPage(t, 2)
+	for _, tc := range []struct {
+		name  string
+		total string // X-Include-Total-Count; "" = none, the next link leads on
+	}{
+		{"total count", "5"},
+		{"next link", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeOro(t)
+			f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+				if tc.total != "" {
+					w.Header().Set("X-Include-Total-Count", tc.total)
+				}
+				writeDoc(w, 200, `{"data":[{"type":"asyncoperationerrors","id":"1","attributes":{"title":"not blank","source":{"pointer":"/data/0"}}},`+
+					`{"type":"asyncoperationerrors","id":"2","attributes":{"title":"not blank","source":{"pointer":"/data/2"}}}],`+
+					`"links":{"next":"http://x/next"}}`)
+			})
+			errs, err := f.client(t).AsyncOperationErrors(context.Background(), "9")
+			if err == nil || !strings.Contains(err.Error(), "asyncoperations/9/errors: page 2 repeats page 1: the server ignores page[number]") {
+				t.Errorf("AsyncOperationErrors() = %d errors, %v; want an error naming the URL about ignored paging", len(errs), err)
+			}
+			if len(errs) != 2 {
+				t.Errorf("AsyncOperationErrors() returned %d errors, want the 2 of page 1 without the repeat", len(errs))
+			}
+		})
+	}
+}
+
 func TestPing(t *testing.T) {
 	tests := []struct {
 		name  string
