@@ -26,6 +26,7 @@ var defaultRetry = httpkit.Policy{MaxAttempts: DefaultMaxAttempts, Backoff: Defa
 // API call (or Ping).
 type Client struct {
 	base      *url.URL
+	baseURL   string // base.String(), which resolve prefixes to every path
 	tokenURL  string
 	clientID  string
 	userAgent string
@@ -89,6 +90,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		base:      base,
+		baseURL:   base.String(),
 		tokenURL:  tokenURL,
 		clientID:  cfg.ClientID,
 		userAgent: ua,
@@ -159,6 +161,10 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	return c.roundTrip(ctx, call{method: method, url: u, body: body, resType: seg[0], collection: len(seg) == 1})
 }
 
+// readableBrackets keeps brackets readable in queries (page[size]); Oro
+// accepts both forms.
+var readableBrackets = strings.NewReplacer("%5B", "[", "%5D", "]")
+
 // resolve joins path and query to the API base.
 func (c *Client) resolve(path string, query url.Values) (string, error) {
 	p := strings.Trim(path, "/")
@@ -170,10 +176,9 @@ func (c *Client) resolve(path string, query url.Values) (string, error) {
 			return "", fmt.Errorf("invalid API path %q: dot segments are not allowed", path)
 		}
 	}
-	u := c.base.String() + "/" + p
+	u := c.baseURL + "/" + p
 	if len(query) > 0 {
-		// Brackets are kept readable (page[size]); Oro accepts both forms.
-		u += "?" + strings.NewReplacer("%5B", "[", "%5D", "]").Replace(query.Encode())
+		u += "?" + readableBrackets.Replace(query.Encode())
 	}
 	return u, nil
 }
