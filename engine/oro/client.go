@@ -15,8 +15,9 @@ import (
 	"github.com/orosync/orosync/engine/httpkit"
 )
 
-// maxBodySize bounds how much of an answer is read.
-const maxBodySize = 256 << 20
+// maxBodySize bounds how much of an answer is read (a variable so that
+// tests can lower it).
+var maxBodySize = 256 << 20
 
 // defaultRetry is the retry policy used for the zero fields of Config.Retry.
 var defaultRetry = httpkit.Policy{MaxAttempts: DefaultMaxAttempts, Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, MaxWait: DefaultMaxWait}
@@ -204,7 +205,7 @@ func (c *Client) send(ctx context.Context, cl call, tok *httpkit.Token) (*Respon
 		return nil, c.netError(cl, httpkit.UnwrapURLError(err), httpkit.Sent(err))
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, maxBodySize+1))
+	b, err := io.ReadAll(io.LimitReader(res.Body, int64(maxBodySize)+1))
 	if err != nil {
 		return nil, c.netError(cl, err, true)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -444,6 +445,82 @@ func TestAsyncOperationErrorsStopWhenServerIgnoresPaging(t *testing.T) {
 				t.Errorf("AsyncOperationErrors() returned %d errors, want the 2 of page 1 without the repeat", len(errs))
 			}
 		})
+	}
+}
+
+func TestUnusableAnswers(t *testing.T) {
+	ctx := context.Background()
+	create := func(c *Client) error { _, err := c.Create(ctx, "customers", []byte(`{"data":{}}`)); return err }
+	tests := []struct {
+		name string
+		api  http.HandlerFunc
+		call func(*Client) error
+		want string
+	}{
+		{"202 without an operation", func(w http.ResponseWriter, r *http.Request) {
+			writeDoc(w, 202, `{"data":{"type":"asyncoperations"}}`)
+		}, func(c *Client) error {
+			_, err := c.UpdateList(ctx, "customers", []byte(`{"data":[]}`), false)
+			return err
+		}, "the 202 answer names no asynchronous operation"},
+		{"count without a total", func(w http.ResponseWriter, r *http.Request) {
+			writeDoc(w, 200, `{"data":[]}`)
+		}, func(c *Client) error {
+			_, err := c.Count(ctx, "customers", nil)
+			return err
+		}, "the answer has no X-Include-Total-Count header"},
+		{"201 without body or Location", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(201)
+		}, create, "the answer has neither a body nor a Location header"},
+		{"201 with a Location without id", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "/")
+			w.WriteHeader(201)
+		}, create, `cannot take an id from Location "/"`},
+		{"201 with an unreadable Location", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "/admin/api/customers/%zz")
+			w.WriteHeader(201)
+		}, create, `cannot take an id from Location "/admin/api/customers/%zz"`},
+		{"answer too large", func(w http.ResponseWriter, r *http.Request) {
+			writeDoc(w, 200, `{"data":[`+strings.Repeat(" ", 2<<10)+`]}`)
+		}, func(c *Client) error {
+			_, err := c.List(ctx, "customers", nil, 0)
+			return err
+		}, "/admin/api/customers?page[number]=1&page[size]=100: the answer is larger than"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			old := maxBodySize
+			maxBodySize = 1 << 10
+			t.Cleanup(func() { maxBodySize = old })
+			f := newFakeOro(t)
+			f.setAPI(tc.api)
+			if err := tc.call(f.client(t)); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestResolveRejectsInvalidPaths(t *testing.T) {
+	c := newFakeOro(t).client(t)
+	for _, tc := range []struct{ path, want string }{
+		{"", "want a relative path"},
+		{"/", "want a relative path"},
+		{"customers?x=1", "want a relative path"},
+		{"customers#x", "want a relative path"},
+		{"a//b", "want a relative path"},
+		{"http://evil/x", "want a relative path"},
+		{".", "dot segments are not allowed"},
+		{"a/./b", "dot segments are not allowed"},
+		{"a/..", "dot segments are not allowed"},
+	} {
+		_, err := c.resolve(tc.path, nil)
+		if want := fmt.Sprintf("invalid API path %q: ", tc.path); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("resolve(%q) = %v, want %q…%q", tc.path, err, want, tc.want)
+		}
+	}
+	if u, err := c.resolve("/customers/42/", url.Values{"page[size]": {"1"}}); err != nil || !strings.HasSuffix(u, "/admin/api/customers/42?page[size]=1") {
+		t.Errorf("resolve(customers/42) = %q, %v, want the API URL with readable brackets", u, err)
 	}
 }
 

@@ -19,8 +19,8 @@ import (
 )
 
 // maxBody caps one response body, so that a misbehaving server cannot
-// exhaust memory.
-const maxBody = 512 << 20
+// exhaust memory (a variable so that tests can lower it).
+var maxBody = 512 << 20
 
 // fetcher fetches pages; it runs on the prefetch goroutine only.
 type fetcher struct {

@@ -579,3 +579,18 @@ transform: .
 		t.Errorf("ids = %q; want 1..4 (page=0 is the first page of a zero-based API)", got)
 	}
 }
+
+func TestResponseTooLarge(t *testing.T) {
+	old := maxBody
+	maxBody = 1 << 10
+	t.Cleanup(func() { maxBody = old })
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`[` + strings.Repeat(" ", 2<<10) + `]`))
+	}))
+	defer srv.Close()
+	sl := &sleeps{}
+	_, _, err := httpRun(t, srv, &mappings.HTTPSource{}, Options{Sleep: sl.sleep})
+	if err == nil || !strings.Contains(err.Error(), "GET "+srv.URL+"/items: the response is larger than") || !strings.Contains(err.Error(), "use a smaller page size") || len(sl.d) != 0 {
+		t.Errorf("err = %v, sleeps %v; want a too-large response naming the URL, not retried", err, sl.d)
+	}
+}

@@ -125,7 +125,7 @@ func (f *fetcher) attempt(ctx context.Context, u *url.URL) (*response, error) {
 		return nil, f.timeoutErr(ctx, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(maxBody)+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading the response: %w", f.timeoutErr(ctx, err))
 	}
