@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/orosync/orosync/engine/httpkit"
@@ -62,26 +63,52 @@ func (r *Retrier) Wait(ctx context.Context, err error) error {
 	if err == nil || IsFatal(err) || !AnswerLost(err) {
 		return err
 	}
-	now := r.now()
-	wait, ok := r.b.Next(headerOf(err), now)
-	if !ok {
-		method, url := requestOf(err)
+	method, url := requestOf(err)
+	return r.pause(ctx, r.now(), headerOf(err), method, url, reasonOf(err), err, true, lookupWords)
+}
+
+// tryWords word the messages of a retry loop.
+type tryWords struct {
+	again, after string // the log: "<again> in 2s<after>"
+	try          string // what is counted: "attempt" or "try"
+	not, stop    string // "<not>: the deadline comes…", "stopped waiting to <stop>"
+}
+
+var (
+	// retryWords word the client's own retries of a request.
+	retryWords = tryWords{again: "retrying", try: "attempt", not: "not retried", stop: "retry"}
+	// lookupWords word a Retrier's tries, each after a look-up.
+	lookupWords = tryWords{again: "trying again", after: " after a look-up", try: "try", not: "not tried again", stop: "try again"}
+)
+
+// pause ends the failed try of method url (failure; h holds its answer's
+// headers, for Retry-After) at now: it returns nil once it has waited for
+// the next try, counted in the stats as reason and logged. Otherwise it
+// returns the error to report: a fatal *ExhaustedError wrapping failure
+// when the budget ran out and exhaust is set (a transient fault), failure
+// itself when it ran out otherwise, failure wrapped with the reason when
+// ctx's deadline comes before the next try or ctx ends while waiting.
+func (r *Retrier) pause(ctx context.Context, now time.Time, h http.Header, method, url string, reason RetryReason, failure error, exhaust bool, w tryWords) error {
+	wait, ok := r.b.Next(h, now)
+	switch {
+	case !ok && exhaust:
 		if r.c != nil {
 			r.c.stats.gaveUp()
 		}
-		return &ExhaustedError{Method: method, URL: url, Attempts: r.b.Attempts(), Spent: r.b.Spent(now), Policy: r.b.Policy(), Err: err}
+		return &ExhaustedError{Method: method, URL: url, Attempts: r.b.Attempts(), Spent: r.b.Spent(now), Policy: r.b.Policy(), Err: failure}
+	case !ok:
+		return failure
 	}
 	if dl, ok := ctx.Deadline(); ok && now.Add(wait).After(dl) {
-		return fmt.Errorf("%w (not tried again: the deadline comes before the next try, in %s)", err, wait)
+		return fmt.Errorf("%w (%s: the deadline comes before the next %s, in %s)", failure, w.not, w.try, wait)
 	}
 	if r.c != nil {
-		r.c.stats.retried(reasonOf(err), wait)
-		method, url := requestOf(err)
-		r.c.logf(slog.LevelWarn, "%s %s → %s; trying again in %s after a look-up (try %d of %d)",
-			method, r.c.shownURL(url), lastFailure(err), wait.Round(time.Millisecond), r.b.Attempts()+1, r.b.Policy().MaxAttempts)
+		r.c.stats.retried(reason, wait)
+		r.c.logf(slog.LevelWarn, "%s %s → %s; %s in %s%s (%s %d of %d)", method, r.c.shownURL(url), lastFailure(failure),
+			w.again, wait.Round(time.Millisecond), w.after, w.try, r.b.Attempts()+1, r.b.Policy().MaxAttempts)
 	}
 	if serr := r.sleep(ctx, wait); serr != nil {
-		return fmt.Errorf("%w; stopped waiting to try again: %w", err, serr)
+		return fmt.Errorf("%w; stopped waiting to %s: %w", failure, w.stop, serr)
 	}
 	return nil
 }

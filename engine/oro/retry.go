@@ -88,7 +88,8 @@ func (c *Client) outage(now time.Time) (time.Duration, bool) {
 
 // roundTrip runs the attempts of one call.
 func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
-	b := httpkit.NewBudget(c.retry, c.now())
+	r := c.NewRetrier() // the budget, paced and logged as the client's own retries
+	b := r.b
 	refreshes := 0
 	c.health.good.CompareAndSwap(0, c.now().UnixNano())
 	for {
@@ -132,22 +133,8 @@ func (c *Client) roundTrip(ctx context.Context, cl call) (*Response, error) {
 		if res != nil {
 			h = res.Header
 		}
-		wait, ok := b.Next(h, now)
-		switch {
-		case !ok && v.transient:
-			c.stats.gaveUp()
-			return nil, &ExhaustedError{Method: cl.method, URL: cl.url, Attempts: attempt, Spent: b.Spent(now), Policy: c.retry, Err: failure}
-		case !ok:
-			return nil, failure
-		}
-		if dl, ok := ctx.Deadline(); ok && now.Add(wait).After(dl) {
-			return nil, fmt.Errorf("%w (not retried: the deadline comes before the next attempt, in %s)", failure, wait)
-		}
-		c.stats.retried(v.reason, wait)
-		c.logf(slog.LevelWarn, "%s %s → %s; retrying in %s (attempt %d of %d)", cl.method, c.shownURL(cl.url), lastFailure(failure),
-			wait.Round(time.Millisecond), attempt+1, c.retry.MaxAttempts)
-		if serr := c.sleep(ctx, wait); serr != nil {
-			return nil, fmt.Errorf("%w; stopped waiting to retry: %w", failure, serr)
+		if err := r.pause(ctx, now, h, cl.method, cl.url, v.reason, failure, v.transient, retryWords); err != nil {
+			return nil, err
 		}
 	}
 }
