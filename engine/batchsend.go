@@ -128,7 +128,7 @@ func (mr *mappingRun) itemWritten(ctx context.Context, it *batchItem, id string)
 		st = Updated
 	}
 	if err := mr.written(ctx, it.d, id, st); err != nil {
-		return failure(StageState, err)
+		return mr.unsaved(id, st, err)
 	}
 	return writeResult{status: st}
 }

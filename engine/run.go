@@ -484,8 +484,14 @@ func (mr *mappingRun) fatalErr() error {
 
 // failIfFatal stops the mapping when a record's error is one every later
 // record would hit too (authentication, a refused request format, Oro
-// unreachable, a query parameter Oro does not support).
+// unreachable, a query parameter Oro does not support, a state store that
+// cannot save).
 func (mr *mappingRun) failIfFatal(rec *record, err error) {
+	var sf *stateFailure
+	if errors.As(err, &sf) {
+		mr.fail(fmt.Errorf("record %s: %w", rec.origin, err))
+		return
+	}
 	if p, ok := queryRefused(err); ok {
 		mr.fail(fmt.Errorf("record %s: Oro refuses the query parameter %s (%s: %s): check the filters of target.match and lookup() against what %s supports (orosync validate checks them): %w",
 			rec.origin, p.Parameter, p.Title, p.Detail, mr.m.Target.Type, err))

@@ -92,7 +92,7 @@ func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, gon
 		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
 	}
 	if err := mr.written(ctx, d, id, Updated); err != nil {
-		return failure(StageState, err)
+		return mr.unsaved(id, Updated, err)
 	}
 	return writeResult{status: Updated}
 }
@@ -104,7 +104,7 @@ func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, gon
 func (mr *mappingRun) gone(ctx context.Context, d *document, id string) writeResult {
 	typ := mr.m.Target.Type
 	if err := mr.r.ids.forget(mr.m.Name, d.key); err != nil {
-		return failure(StageState, err)
+		return failure(StageState, &stateFailure{err: err})
 	}
 	if len(mr.m.Target.Match) > 0 {
 		found, err := mr.match(ctx, d)
@@ -122,6 +122,36 @@ func (mr *mappingRun) gone(ctx context.Context, d *document, id string) writeRes
 	}
 	mr.log.Info(fmt.Sprintf("%s %s no longer exists in Oro; creating it again", typ, id))
 	return mr.post(ctx, d, false)
+}
+
+// stateFailure is a failure of the state store (a full disk, PostgreSQL
+// down) while saving what Oro did: every later record would be written to
+// Oro and forgotten, so the mapping stops (failIfFatal).
+type stateFailure struct {
+	stored string // what Oro confirmed ("customers 12"), "" when nothing
+	err    error
+}
+
+func (e *stateFailure) Error() string { return e.err.Error() }
+func (e *stateFailure) Unwrap() error { return e.err }
+
+// MayHaveWritten reports that Oro has the record although the state does
+// not know it (fillOroError).
+func (e *stateFailure) MayHaveWritten() bool { return e.stored != "" }
+
+// unsaved is the result of a document Oro stored as id (st: created or
+// updated) whose id-map entry could not be saved.
+func (mr *mappingRun) unsaved(id string, st Status, err error) writeResult {
+	stored := mr.m.Target.Type + " " + id
+	next := "the next run updates it"
+	if st == Created {
+		next = "the next run finds it by target.match"
+		if len(mr.m.Target.Match) == 0 {
+			next = fmt.Sprintf("without target.match the next run creates it again: delete %s in Oro first", stored)
+		}
+	}
+	return failure(StageState, &stateFailure{stored: stored,
+		err: fmt.Errorf("the record is in Oro as %s, but saving that in the state failed: %w; the mapping stopped: fix the state store and run again (%s)", stored, err, next)})
 }
 
 // isNotFound reports whether err is Oro's 404 for a record.
@@ -153,7 +183,7 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
 	}
 	if err := mr.written(ctx, d, id, status); err != nil {
-		return failure(StageState, err)
+		return mr.unsaved(id, status, err)
 	}
 	return writeResult{status: status}
 }
