@@ -308,11 +308,10 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	active := activeRecords(r.opts.Concurrency)
 	if mode := mr.batchMode(); mode != "" {
 		mr.batch = newBatcher(mr, mode)
-		if r.opts.Concurrency > 1 {
-			// Every request in flight a full batch, and as many records
-			// again being looked up and gathered into the next batches.
-			active = max(active, (r.opts.Concurrency+1)*r.opts.BatchSize)
-		}
+		// Every request in flight a full batch, and as many records again
+		// being looked up and gathered into the next batches; also with
+		// --concurrency 1, as Oro processes a batch in order.
+		active = max(active, (r.opts.Concurrency+1)*r.opts.BatchSize)
 	}
 	mr.active = make(chan struct{}, active)
 	mr.keys = mr.newKeyIndex()

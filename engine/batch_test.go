@@ -1,0 +1,100 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/orosync/orosync/engine/oro"
+	"github.com/orosync/orosync/mappings"
+)
+
+// batchOro is fakeOro with the synchronous Batch API: each item of a
+// batch is created or updated, and answer, when set, replaces Oro's
+// answer after the batch was stored.
+type batchOro struct {
+	*fakeOro
+	sizes  []int // items per UpdateList call
+	answer func(n int, ans *oro.BatchAnswer) (*oro.BatchAnswer, error)
+}
+
+func (b *batchOro) UpdateList(ctx context.Context, typ string, body []byte, sync bool) (*oro.BatchAnswer, error) {
+	var list struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	b.sizes = append(b.sizes, len(list.Data))
+	n := len(b.sizes)
+	b.mu.Unlock()
+	ans := &oro.BatchAnswer{Status: 200}
+	for _, data := range list.Data {
+		delete(data, "meta")
+		one, _ := json.Marshal(mappings.Document{Data: data})
+		var res *oro.Resource
+		var err error
+		if id, ok := data["id"].(string); ok {
+			res, err = b.Update(ctx, typ, id, one)
+		} else {
+			res, err = b.Create(ctx, typ, one)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ans.Data = append(ans.Data, *res)
+	}
+	if b.answer != nil {
+		return b.answer(n, ans)
+	}
+	return ans, nil
+}
+
+func (b *batchOro) AsyncOperation(context.Context, string) (*oro.AsyncOperation, error) {
+	return nil, fmt.Errorf("no asynchronous operations")
+}
+
+func (b *batchOro) AsyncOperationErrors(context.Context, string) ([]oro.ErrorObject, error) {
+	return nil, fmt.Errorf("no asynchronous operations")
+}
+
+func (b *batchOro) batchSizes() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]int(nil), b.sizes...)
+}
+
+const batchCustomersYAML = `version: 1
+name: customers
+source: {file: customers.json}
+target: {type: customers, key: .id, write: upsert, match: {name: .attributes.name}, batch: sync}
+transform: '{type: "customers", attributes: {name: .name}}'
+`
+
+// customerRecords returns n source records for batchCustomersYAML.
+func customerRecords(t *testing.T, n int) []any {
+	var lines []string
+	for i := range n {
+		lines = append(lines, fmt.Sprintf(`{"id":%d,"name":"Customer %03d"}`, i, i))
+	}
+	return records(t, strings.Join(lines, "\n"))
+}
+
+// TestConcurrencyOneSendsFullBatches: with --concurrency 1 a batching
+// mapping still gathers full batches (a synchronous batch is processed in
+// order), instead of one record per batch.
+func TestConcurrencyOneSendsFullBatches(t *testing.T) {
+	tr := newTestRun(t)
+	bo := &batchOro{fakeOro: tr.oro}
+	tr.srcs["customers"] = customerRecords(t, 30)
+	rep, out := tr.runWith(func(o *Options) { o.Oro, o.Concurrency, o.BatchSize = bo, 1, 10 }, parseMapping(t, batchCustomersYAML))
+	if rep.ExitCode != ExitOK || rep.Total.Created != 30 {
+		t.Fatalf("exit %d, %+v; want 30 created\n%s", rep.ExitCode, rep.Total, out)
+	}
+	if sizes := bo.batchSizes(); len(sizes) != 3 {
+		t.Errorf("batches of %v; want 3 batches of 10", sizes)
+	}
+}
