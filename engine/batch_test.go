@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -96,5 +97,32 @@ func TestConcurrencyOneSendsFullBatches(t *testing.T) {
 	}
 	if sizes := bo.batchSizes(); len(sizes) != 3 {
 		t.Errorf("batches of %v; want 3 batches of 10", sizes)
+	}
+}
+
+// TestLostBatchAnswerAfterTheStopMayHaveWritten: when the answer to a
+// batch is lost after the mapping stopped, the batch is not split and
+// resent (the gate refuses it): its records are dead-lettered as
+// may_have_written, since Oro may have stored them.
+func TestLostBatchAnswerAfterTheStopMayHaveWritten(t *testing.T) {
+	tr := newTestRun(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	bo := &batchOro{fakeOro: tr.oro, answer: func(int, *oro.BatchAnswer) (*oro.BatchAnswer, error) {
+		cancel() // Ctrl-C while the batch was on its way
+		return nil, &oro.NetError{Method: "PATCH", URL: "fake/customers", Err: io.ErrUnexpectedEOF, Sent: true}
+	}}
+	tr.srcs["customers"] = customerRecords(t, 4)
+	rep, out := tr.runCtx(ctx, func(o *Options) { o.Oro, o.Concurrency, o.BatchSize = bo, 1, 4 }, parseMapping(t, batchCustomersYAML))
+	if rep.Total.Failed != 4 {
+		t.Fatalf("%+v; want the 4 records failed\n%s", rep.Total, out)
+	}
+	for _, d := range tr.deadLetters() {
+		if d.Error.Stage == StageAborted || !d.Error.MayHaveWritten {
+			t.Errorf("dead letter %s: %+v; want may_have_written", d.Origin, d.Error)
+		}
+	}
+	if sizes := bo.batchSizes(); len(sizes) != 1 {
+		t.Errorf("batches of %v; want the one batch", sizes)
 	}
 }

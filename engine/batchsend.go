@@ -26,7 +26,8 @@ import (
 //     error without a pointer splits the batch in halves, so one bad record
 //     never costs its neighbours;
 //   - a lost answer: the batch may have been stored, so its new records are
-//     looked up by their natural key before the rest is sent again;
+//     looked up by their natural key before the rest is sent again (once
+//     the mapping stopped, they fail as may have written);
 //   - 405 or 403 (no Batch API for the resource or version, no permission
 //     on asynchronous operations): the mapping goes on one request per
 //     record.
@@ -75,7 +76,9 @@ func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchI
 			items = mr.afterLostBatch(ctx, items, err)
 			continue
 		}
-		if len(items) > 1 && !oro.IsFatal(err) {
+		// A lost answer after the mapping stopped: Oro may have stored the
+		// batch, and the halves would not be sent.
+		if len(items) > 1 && !oro.IsFatal(err) && !oro.AnswerLost(err) {
 			half := len(items) / 2
 			mr.sendBatch(ctx, b, items[:half])
 			mr.sendBatch(ctx, b, items[half:])

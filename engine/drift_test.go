@@ -18,6 +18,12 @@ import (
 // runWith runs ms once against the test run's fake Oro with extra options.
 func (tr *testRun) runWith(set func(*Options), ms ...*mappings.Mapping) (*Report, string) {
 	tr.t.Helper()
+	return tr.runCtx(context.Background(), set, ms...)
+}
+
+// runCtx is runWith with the run's context.
+func (tr *testRun) runCtx(ctx context.Context, set func(*Options), ms ...*mappings.Mapping) (*Report, string) {
+	tr.t.Helper()
 	var log syncBuffer
 	opts := Options{APIURL: "https://oro.test/admin/api", State: tr.store, Logger: testLogger(&log), Oro: tr.oro,
 		DeadLetter: NewDeadLetterFile(tr.dl),
@@ -28,7 +34,7 @@ func (tr *testRun) runWith(set func(*Options), ms ...*mappings.Mapping) (*Report
 	if set != nil {
 		set(&opts)
 	}
-	rep, err := Run(context.Background(), ms, opts)
+	rep, err := Run(ctx, ms, opts)
 	if err != nil {
 		tr.t.Fatal(err)
 	}
