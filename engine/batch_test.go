@@ -126,3 +126,25 @@ func TestLostBatchAnswerAfterTheStopMayHaveWritten(t *testing.T) {
 		t.Errorf("batches of %v; want the one batch", sizes)
 	}
 }
+
+// TestBatchAnswerOfAnotherSizeMayHaveWritten: a processed synchronous
+// batch whose answer holds another number of records was stored: its
+// records are dead-lettered as may_have_written, not as plain failures.
+func TestBatchAnswerOfAnotherSizeMayHaveWritten(t *testing.T) {
+	tr := newTestRun(t)
+	bo := &batchOro{fakeOro: tr.oro, answer: func(_ int, ans *oro.BatchAnswer) (*oro.BatchAnswer, error) {
+		ans.Data = ans.Data[1:]
+		return ans, nil
+	}}
+	tr.srcs["customers"] = customerRecords(t, 3)
+	rep, out := tr.runWith(func(o *Options) { o.Oro, o.Concurrency, o.BatchSize = bo, 1, 3 }, parseMapping(t, batchCustomersYAML))
+	dls := tr.deadLetters()
+	if rep.Total.Failed != 3 || len(dls) != 3 {
+		t.Fatalf("%+v, %d dead letters; want the 3 records failed\n%s", rep.Total, len(dls), out)
+	}
+	for _, d := range dls {
+		if !d.Error.MayHaveWritten || !strings.Contains(d.Error.Message, "target.match") {
+			t.Errorf("dead letter %s: %+v; want may_have_written and how to find the records", d.Origin, d.Error)
+		}
+	}
+}

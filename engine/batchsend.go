@@ -115,7 +115,9 @@ func batchRefused(err error) bool {
 // comes back in request order.
 func (mr *mappingRun) batchWritten(ctx context.Context, items []*batchItem, ans *oro.BatchAnswer) {
 	if len(ans.Data) != len(items) {
-		err := fmt.Errorf("PATCH %s: Oro answered %d records to a batch of %d", mr.collectionURL, len(ans.Data), len(items))
+		err := &unknownOutcome{err: fmt.Errorf("PATCH %s: Oro answered %d records to a batch of %d, so orosync cannot tell which is which; "+
+			"Oro stored the batch: look its records up by target.match, or run again (the next run finds them by target.match)",
+			mr.collectionURL, len(ans.Data), len(items))}
 		finishAll(items, writeResult{status: Failed, err: err, stage: StageWrite})
 		return
 	}
