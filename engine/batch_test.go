@@ -7,7 +7,9 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/orosync/orosync/engine/httpkit"
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/mappings"
 )
@@ -17,7 +19,10 @@ import (
 // answer after the batch was stored.
 type batchOro struct {
 	*fakeOro
-	sizes  []int // items per UpdateList call
+	sizes []int // items per UpdateList call
+	// before, when it returns an error, answers call n before anything
+	// is stored.
+	before func(n int) error
 	answer func(n int, ans *oro.BatchAnswer) (*oro.BatchAnswer, error)
 }
 
@@ -32,6 +37,11 @@ func (b *batchOro) UpdateList(ctx context.Context, typ string, body []byte, sync
 	b.sizes = append(b.sizes, len(list.Data))
 	n := len(b.sizes)
 	b.mu.Unlock()
+	if b.before != nil {
+		if err := b.before(n); err != nil {
+			return nil, err
+		}
+	}
 	ans := &oro.BatchAnswer{Status: 200}
 	for _, data := range list.Data {
 		delete(data, "meta")
@@ -146,5 +156,23 @@ func TestBatchAnswerOfAnotherSizeMayHaveWritten(t *testing.T) {
 		if !d.Error.MayHaveWritten || !strings.Contains(d.Error.Message, "target.match") {
 			t.Errorf("dead letter %s: %+v; want may_have_written and how to find the records", d.Origin, d.Error)
 		}
+	}
+}
+
+// TestOroDownDuringABatchNamesARecord: when Oro stays unavailable for a
+// batch, the mapping stops with the error of one of its records, not of
+// a record called "batch".
+func TestOroDownDuringABatchNamesARecord(t *testing.T) {
+	tr := newTestRun(t)
+	bo := &batchOro{fakeOro: tr.oro, before: func(int) error {
+		return &oro.Error{Method: "PATCH", URL: "fake/customers", Status: 503}
+	}}
+	tr.srcs["customers"] = customerRecords(t, 3)
+	rep, out := tr.runWith(func(o *Options) {
+		o.Oro, o.Concurrency, o.BatchSize = bo, 1, 3
+		o.Retry = httpkit.Policy{MaxAttempts: 2, Backoff: time.Millisecond, MaxBackoff: time.Millisecond}
+	}, parseMapping(t, batchCustomersYAML))
+	if rep.ExitCode != ExitCannotProceed || !strings.HasPrefix(rep.Mappings[0].Error, "record test #") {
+		t.Errorf("exit %d, error %q; want exit 3 naming a record\n%s", rep.ExitCode, rep.Mappings[0].Error, out)
 	}
 }

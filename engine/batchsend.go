@@ -69,7 +69,6 @@ func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchI
 		}
 		if oro.AnswerLost(err) && !oro.IsFatal(err) && mr.oro.refused() == nil {
 			if werr := retry.Wait(ctx, err); werr != nil {
-				mr.failIfFatal(&record{origin: "batch"}, werr)
 				finishAll(items, writeResult{status: Failed, err: werr, stage: StageWrite, req: req})
 				return
 			}
