@@ -105,8 +105,10 @@ func TestConcurrencyOneSendsFullBatches(t *testing.T) {
 	if rep.ExitCode != ExitOK || rep.Total.Created != 30 {
 		t.Fatalf("exit %d, %+v; want 30 created\n%s", rep.ExitCode, rep.Total, out)
 	}
-	if sizes := bo.batchSizes(); len(sizes) != 3 {
-		t.Errorf("batches of %v; want 3 batches of 10", sizes)
+	// A batch that is not full goes when no record comes for a moment,
+	// so a slow machine may cut one: 30 batches of one is the bug.
+	if sizes := bo.batchSizes(); len(sizes) > 6 {
+		t.Errorf("batches of %v; want about 3 batches of 10", sizes)
 	}
 }
 
