@@ -126,7 +126,8 @@ func (b *batcher) write(ctx context.Context, d *document, a action) writeResult 
 
 // itemDoc is the document as a batch item: an update carries the record's
 // id and meta.update (its to-many relationships reconciled like a PATCH),
-// a native upsert meta.upsert.
+// a native upsert meta.upsert. The item is only read (batchBody copies
+// what it changes), so it shares what it does not change with d.doc.
 func (b *batcher) itemDoc(ctx context.Context, d *document, a action) (mappings.Document, error) {
 	switch a.kind {
 	case actPatch:
@@ -134,15 +135,13 @@ func (b *batcher) itemDoc(ctx context.Context, d *document, a action) (mappings.
 		if err != nil {
 			return doc, err
 		}
+		doc.Data = withMeta(doc.Data, "update", true)
 		doc.Data["id"] = a.id
-		doc.Data["meta"] = map[string]any{"update": true}
 		return doc, nil
 	case actUpsert:
-		doc := cloneDoc(d.doc)
-		doc.Data["meta"] = map[string]any{"upsert": upsertValue(b.mr.m.Target.NativeUpsert)}
-		return doc, nil
+		return mappings.Document{Data: withMeta(d.doc.Data, "upsert", upsertValue(b.mr.m.Target.NativeUpsert)), Included: d.doc.Included}, nil
 	}
-	return cloneDoc(d.doc), nil
+	return d.doc, nil
 }
 
 // add puts an item into the open batch, sending the batch when it is full.

@@ -178,3 +178,23 @@ func TestOroDownDuringABatchNamesARecord(t *testing.T) {
 		t.Errorf("exit %d, error %q; want exit 3 naming a record\n%s", rep.ExitCode, rep.Mappings[0].Error, out)
 	}
 }
+
+// TestBatchItemKeepsTheDocumentsMeta: meta.upsert joins the meta the
+// transform gave, as in a single POST, and the record's own document is
+// not changed.
+func TestBatchItemKeepsTheDocumentsMeta(t *testing.T) {
+	m := parseMapping(t, strings.Replace(batchCustomersYAML, "batch: sync}", "batch: sync, native_upsert: [id]}", 1))
+	b := &batcher{mr: &mappingRun{m: m}}
+	d := &document{doc: mappings.Document{Data: map[string]any{"type": "customers", "meta": map[string]any{"validate": false}}}}
+	doc, err := b.itemDoc(context.Background(), d, action{kind: actUpsert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"validate": false, "upsert": true}
+	if got := doc.Data["meta"]; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("meta = %v, want %v", got, want)
+	}
+	if got := d.doc.Data["meta"]; fmt.Sprint(got) != fmt.Sprint(map[string]any{"validate": false}) {
+		t.Errorf("the record's document changed: meta = %v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/mappings"
@@ -249,19 +250,21 @@ func withID(doc mappings.Document, id string) ([]byte, error) {
 
 // withUpsert returns the document's JSON with data.meta.upsert set.
 func withUpsert(doc mappings.Document, fields []string) ([]byte, error) {
-	data := make(map[string]any, len(doc.Data)+1)
-	for k, v := range doc.Data {
-		data[k] = v
-	}
+	return encodeDoc(mappings.Document{Data: withMeta(doc.Data, "upsert", upsertValue(fields)), Included: doc.Included})
+}
+
+// withMeta returns a shallow copy of a document's data with meta[key] set,
+// the document's own meta kept.
+func withMeta(data map[string]any, key string, value any) map[string]any {
+	out := make(map[string]any, len(data)+1)
+	maps.Copy(out, data)
 	meta := map[string]any{}
 	if old, ok := data["meta"].(map[string]any); ok {
-		for k, v := range old {
-			meta[k] = v
-		}
+		maps.Copy(meta, old)
 	}
-	meta["upsert"] = upsertValue(fields)
-	data["meta"] = meta
-	return encodeDoc(mappings.Document{Data: data, Included: doc.Included})
+	meta[key] = value
+	out["meta"] = meta
+	return out
 }
 
 // encodeDoc encodes a document without HTML escaping.
