@@ -110,6 +110,9 @@ func (b *batcher) write(ctx context.Context, d *document, a action) writeResult 
 	if b.mr.r.opts.DryRun {
 		return b.dryWrite(ctx, d, a)
 	}
+	if b.refused() { // spares itemDoc's reads, which writeOne makes again
+		return b.mr.writeOne(ctx, d, a)
+	}
 	doc, err := b.itemDoc(ctx, d, a)
 	if err != nil {
 		if isNotFound(err) && d.key != "" {
@@ -304,6 +307,13 @@ func (b *batcher) dryTake(full int) []byte {
 		}
 	}
 	return line
+}
+
+// refused reports whether Oro refused a batch of the mapping.
+func (b *batcher) refused() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.perRecord
 }
 
 // refuse turns batches off for the rest of the mapping (Oro refused one).

@@ -198,3 +198,31 @@ func TestBatchItemKeepsTheDocumentsMeta(t *testing.T) {
 		t.Errorf("the record's document changed: meta = %v", got)
 	}
 }
+
+// TestRefusedBatchesReadEachRecordOnce: once Oro refused batches (405),
+// an update reads its record's to-many relationships once, for its own
+// PATCH, not also for a batch item it no longer joins.
+func TestRefusedBatchesReadEachRecordOnce(t *testing.T) {
+	tr := newTestRun(t)
+	bo := &batchOro{fakeOro: tr.oro}
+	m := parseMapping(t, strings.Replace(batchCustomersYAML, "attributes: {name: .name}", "attributes: {name: .name, v: .v}, relationships: {users: {data: []}}", 1))
+	set := func(o *Options) { o.Oro, o.Concurrency, o.BatchSize = bo, 1, 2 }
+	var lines []string
+	for i := range 40 {
+		lines = append(lines, fmt.Sprintf(`{"id":%d,"name":"Customer %03d","v":1}`, i, i))
+	}
+	tr.srcs["customers"] = records(t, strings.Join(lines, "\n"))
+	if rep, out := tr.runWith(set, m); rep.Total.Created != 40 {
+		t.Fatalf("first run %+v\n%s", rep.Total, out)
+	}
+	bo.before = func(int) error { return &oro.Error{Method: "PATCH", URL: "fake/customers", Status: 405} }
+	tr.srcs["customers"] = records(t, strings.ReplaceAll(strings.Join(lines, "\n"), `"v":1`, `"v":2`))
+	rep, out := tr.runWith(set, m)
+	if rep.Total.Updated != 40 {
+		t.Fatalf("second run %+v\n%s", rep.Total, out)
+	}
+	// The records read before Oro refused a batch are read twice.
+	if gets := tr.oro.callCount("GET customers/"); gets > 50 {
+		t.Errorf("%d reads of 40 records; want one each once batches were refused", gets)
+	}
+}
