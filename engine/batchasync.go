@@ -24,10 +24,9 @@ func (e *unknownOutcome) Error() string        { return e.err.Error() }
 func (e *unknownOutcome) Unwrap() error        { return e.err }
 func (e *unknownOutcome) MayHaveWritten() bool { return true }
 
-// awaitOperation waits for operation id, which holds items, and gives each
-// item its outcome.
-func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, id string) {
-	_, owner, _ := batchBody(items)
+// awaitOperation waits for operation id, which holds items (owner as
+// batchBody gave it), and gives each item its outcome.
+func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, owner []int, id string) {
 	op, err := mr.pollOperation(ctx, id)
 	if err != nil {
 		err = &unknownOutcome{err: err}
@@ -43,15 +42,7 @@ func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, id
 			return
 		}
 	}
-	byItem, whole := map[int][]oro.ErrorObject{}, []oro.ErrorObject{}
-	for _, e := range errs {
-		if i, ok := pointerItem(e.Pointer, len(items), owner); ok {
-			e.Pointer = itemPointer(e.Pointer, i, owner)
-			byItem[i] = append(byItem[i], e)
-		} else {
-			whole = append(whole, e)
-		}
-	}
+	byItem, whole := errorsByItem(errs, len(items), owner)
 	opErr := func(errs []oro.ErrorObject) error {
 		return &oro.Error{Method: "PATCH", URL: mr.collectionURL, Status: errorStatus(errs), Errors: errs}
 	}

@@ -44,7 +44,7 @@ func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchI
 		ans, err := mr.oro.UpdateList(ctx, mr.m.Target.Type, body, b.sync)
 		switch {
 		case err == nil && ans.Status == http.StatusAccepted:
-			mr.awaitOperation(ctx, items, ans.Operation)
+			mr.awaitOperation(ctx, items, owner, ans.Operation)
 			return
 		case err == nil:
 			mr.batchWritten(ctx, items, ans)
@@ -145,14 +145,9 @@ func itemErrors(err error, items []*batchItem, owner []int) (failed map[int]erro
 	if !errors.As(err, &oe) || len(oe.Errors) == 0 || oe.Status >= 500 {
 		return nil, nil, false
 	}
-	byItem := map[int][]oro.ErrorObject{}
-	for _, e := range oe.Errors {
-		i, ok := pointerItem(e.Pointer, len(items), owner)
-		if !ok {
-			return nil, nil, false
-		}
-		e.Pointer = itemPointer(e.Pointer, i, owner)
-		byItem[i] = append(byItem[i], e)
+	byItem, whole := errorsByItem(oe.Errors, len(items), owner)
+	if len(whole) > 0 {
+		return nil, nil, false
 	}
 	failed = map[int]error{}
 	for i, errs := range byItem {
@@ -164,6 +159,22 @@ func itemErrors(err error, items []*batchItem, owner []int) (failed map[int]erro
 		}
 	}
 	return failed, rest, true
+}
+
+// errorsByItem groups the errors of a batch of n items by the item their
+// pointers name, each pointer rewritten as the item's own (itemPointer);
+// whole holds the errors that name no item.
+func errorsByItem(errs []oro.ErrorObject, n int, owner []int) (byItem map[int][]oro.ErrorObject, whole []oro.ErrorObject) {
+	byItem = map[int][]oro.ErrorObject{}
+	for _, e := range errs {
+		if i, ok := pointerItem(e.Pointer, n, owner); ok {
+			e.Pointer = itemPointer(e.Pointer, i, owner)
+			byItem[i] = append(byItem[i], e)
+		} else {
+			whole = append(whole, e)
+		}
+	}
+	return byItem, whole
 }
 
 // pointerItem returns the item a JSON pointer of a batch names:
