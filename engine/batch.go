@@ -245,13 +245,11 @@ func (b *batcher) dryWrite(ctx context.Context, d *document, a action) writeResu
 	if err != nil {
 		return writeResult{status: Failed, err: err, stage: StageLookup}
 	}
-	st, id := Created, fmt.Sprintf("<new %s %s>", b.mr.m.Target.Type, d.key)
+	st, id := Created, b.mr.newID(d)
 	if a.kind == actPatch {
 		st, id = Updated, a.id
 	}
-	if d.key != "" && b.mr.r.ids.keeps(b.mr.m.Name) {
-		b.mr.r.ids.remember(b.mr.m.Name, d.key, id, d.hashOf()) //nolint:errcheck // in memory only
-	}
+	b.mr.dryRemember(d, id)
 	// A child waits for its parent's batch in a real run: the open batch
 	// is sent before the child joins one.
 	var before []byte

@@ -80,9 +80,7 @@ func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, gon
 	}
 	mr.traceRequest(d, req.Method, req.URL, body)
 	if mr.r.opts.DryRun {
-		if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
-			mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()) //nolint:errcheck // in memory only
-		}
+		mr.dryRemember(d, id)
 		return writeResult{status: Updated, line: requestLine(req.Method, req.URL, body)}
 	}
 	_, err = mr.oro.Update(ctx, typ, id, body)
@@ -163,7 +161,6 @@ func isNotFound(err error) bool {
 
 // post creates the record, or upserts it natively when upsert is set.
 func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeResult {
-	typ := mr.m.Target.Type
 	body := d.body
 	if upsert {
 		var err error
@@ -174,9 +171,7 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 	req := &RequestLine{Method: "POST", URL: mr.collectionURL}
 	mr.traceRequest(d, req.Method, req.URL, body)
 	if mr.r.opts.DryRun {
-		if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
-			mr.r.ids.remember(mr.m.Name, d.key, fmt.Sprintf("<new %s %s>", typ, d.key), d.hashOf()) //nolint:errcheck // in memory only
-		}
+		mr.dryRemember(d, mr.newID(d))
 		return writeResult{status: Created, line: requestLine(req.Method, req.URL, body)}
 	}
 	id, status, err := mr.create(ctx, d, body)
@@ -187,6 +182,20 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 		return mr.unsaved(id, status, err)
 	}
 	return writeResult{status: status}
+}
+
+// dryRemember remembers in a dry run the id a document's record would
+// have, for the ref()s of later records. keeps spares hashing documents
+// no ref() may ask for.
+func (mr *mappingRun) dryRemember(d *document, id string) {
+	if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
+		mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()) //nolint:errcheck // in memory only
+	}
+}
+
+// newID stands for the id Oro would give a record a dry run creates.
+func (mr *mappingRun) newID(d *document) string {
+	return fmt.Sprintf("<new %s %s>", mr.m.Target.Type, d.key)
 }
 
 // create POSTs body. A POST whose answer was lost (a timeout, a dropped
