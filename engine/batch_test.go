@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -24,6 +25,8 @@ type batchOro struct {
 	// is stored.
 	before func(n int) error
 	answer func(n int, ans *oro.BatchAnswer) (*oro.BatchAnswer, error)
+	// op answers AsyncOperation.
+	op func(id string) (*oro.AsyncOperation, error)
 }
 
 func (b *batchOro) UpdateList(ctx context.Context, typ string, body []byte, sync bool) (*oro.BatchAnswer, error) {
@@ -64,7 +67,10 @@ func (b *batchOro) UpdateList(ctx context.Context, typ string, body []byte, sync
 	return ans, nil
 }
 
-func (b *batchOro) AsyncOperation(context.Context, string) (*oro.AsyncOperation, error) {
+func (b *batchOro) AsyncOperation(_ context.Context, id string) (*oro.AsyncOperation, error) {
+	if b.op != nil {
+		return b.op(id)
+	}
 	return nil, fmt.Errorf("no asynchronous operations")
 }
 
@@ -224,5 +230,29 @@ func TestRefusedBatchesReadEachRecordOnce(t *testing.T) {
 	// The records read before Oro refused a batch are read twice.
 	if gets := tr.oro.callCount("GET customers/"); gets > 50 {
 		t.Errorf("%d reads of 40 records; want one each once batches were refused", gets)
+	}
+}
+
+// TestUnreadableOperationSaysWhy: when an asynchronous operation cannot be
+// read until the deadline, the error says why, and the log says it once.
+func TestUnreadableOperationSaysWhy(t *testing.T) {
+	tr := newTestRun(t)
+	bo := &batchOro{fakeOro: tr.oro,
+		answer: func(int, *oro.BatchAnswer) (*oro.BatchAnswer, error) {
+			return &oro.BatchAnswer{Status: 202, Operation: "7"}, nil
+		},
+		op: func(string) (*oro.AsyncOperation, error) {
+			return nil, errors.New("GET asyncoperations/7: 404 not found")
+		}}
+	tr.srcs["customers"] = customerRecords(t, 2)
+	rep, out := tr.runWith(func(o *Options) {
+		o.Oro, o.Concurrency, o.BatchSize = bo, 1, 2
+		o.BatchDeadline, o.BatchPoll = 100*time.Millisecond, time.Millisecond
+	}, parseMapping(t, strings.Replace(batchCustomersYAML, "batch: sync", "batch: async", 1)))
+	if !strings.Contains(rep.Mappings[0].Error, "reading it last failed: GET asyncoperations/7: 404 not found") {
+		t.Errorf("error %q; want the poll's error", rep.Mappings[0].Error)
+	}
+	if n := strings.Count(out, "reading asynchronous operation 7 failed"); n != 1 {
+		t.Errorf("the poll's error is logged %d times, want once:\n%s", n, out)
 	}
 }

@@ -113,24 +113,27 @@ func errorStatus(errs []oro.ErrorObject) int {
 }
 
 // pollOperation waits until the operation finishes, with a backoff from
-// 250 ms to 10 s, for at most Options.BatchDeadline.
+// Options.BatchPoll to 10 s, for at most Options.BatchDeadline. A poll
+// that fails (not fatally) is tried again; its error is logged once and
+// named in the error of the deadline.
 func (mr *mappingRun) pollOperation(ctx context.Context, id string) (*oro.AsyncOperation, error) {
 	deadline := time.Now().Add(mr.r.opts.BatchDeadline)
-	wait := 250 * time.Millisecond
-	if mr.r.opts.BatchPoll > 0 {
-		wait = mr.r.opts.BatchPoll
-	}
+	wait := mr.r.opts.BatchPoll
 	var last *oro.AsyncOperation
+	var lastErr error // the last poll that failed
 	for {
 		op, err := mr.oro.AsyncOperation(ctx, id)
 		if err != nil && !errors.Is(err, context.Canceled) && oro.IsFatal(err) {
 			return nil, fmt.Errorf("follow asynchronous operation %s: %w", id, err)
 		}
-		if err == nil {
-			if op.Finished() {
-				return op, nil
-			}
-			last = op
+		switch {
+		case err == nil && op.Finished():
+			return op, nil
+		case err == nil:
+			last, lastErr = op, nil
+		case lastErr == nil || lastErr.Error() != err.Error():
+			mr.log.Warn(fmt.Sprintf("reading asynchronous operation %s failed, asking again until %s: %v", id, deadline.Format(time.TimeOnly), err))
+			lastErr = err
 		}
 		if time.Now().Add(wait).After(deadline) {
 			status := "unknown"
@@ -140,6 +143,9 @@ func (mr *mappingRun) pollOperation(ctx context.Context, id string) (*oro.AsyncO
 			hint := ""
 			if status == "new" {
 				hint = "; it never started: are Oro's message queue consumers (oro:message-queue:consume) running?"
+			}
+			if lastErr != nil {
+				hint += fmt.Sprintf("; reading it last failed: %v", lastErr)
 			}
 			return nil, fmt.Errorf("asynchronous operation %s did not finish within %s (status %s)%s; its records are in the dead-letter file, and the next run finds those Oro wrote by their natural key",
 				id, mr.r.opts.BatchDeadline, status, hint)

@@ -196,6 +196,9 @@ func (o *Options) setDefaults() {
 	if o.BatchDeadline <= 0 {
 		o.BatchDeadline = 30 * time.Minute
 	}
+	if o.BatchPoll <= 0 {
+		o.BatchPoll = 250 * time.Millisecond
+	}
 	if o.StopAfterSameErrors == 0 {
 		o.StopAfterSameErrors = 10
 	}
