@@ -110,7 +110,10 @@ func (b *batcher) write(ctx context.Context, d *document, a action) writeResult 
 	if b.mr.r.opts.DryRun {
 		return b.dryWrite(ctx, d, a)
 	}
-	if b.refused() { // spares itemDoc's reads, which writeOne makes again
+	// Checked before itemDoc, whose reads writeOne would make again. A
+	// synchronous batch holds at most maxIncluded included records (Oro
+	// refuses more without a pointer), so a bigger record goes alone.
+	if b.refused() || b.sync && len(d.doc.Included) > b.maxIncluded {
 		return b.mr.writeOne(ctx, d, a)
 	}
 	doc, err := b.itemDoc(ctx, d, a)

@@ -256,3 +256,22 @@ func TestUnreadableOperationSaysWhy(t *testing.T) {
 		t.Errorf("the poll's error is logged %d times, want once:\n%s", n, out)
 	}
 }
+
+// TestRecordWithTooManyIncludedGoesAlone: a record with more included
+// records than a synchronous batch admits is written with its own
+// request: Oro would refuse it in any batch.
+func TestRecordWithTooManyIncludedGoesAlone(t *testing.T) {
+	tr := newTestRun(t)
+	bo := &batchOro{fakeOro: tr.oro}
+	m := parseMapping(t, strings.Replace(batchCustomersYAML, `'{type: "customers", attributes: {name: .name}}'`,
+		`'{data: {type: "customers", attributes: {name: .name}, relationships: {addresses: {data: [{type: "customeraddresses", id: "a1"}, {type: "customeraddresses", id: "a2"}]}}},
+  included: [{type: "customeraddresses", id: "a1", attributes: {label: "A1"}}, {type: "customeraddresses", id: "a2", attributes: {label: "A2"}}]}'`, 1))
+	tr.srcs["customers"] = customerRecords(t, 1)
+	rep, out := tr.runWith(func(o *Options) { o.Oro, o.Concurrency, o.BatchIncluded = bo, 1, 1 }, m)
+	if rep.Total.Created != 1 {
+		t.Fatalf("%+v; want the record created\n%s", rep.Total, out)
+	}
+	if sizes := bo.batchSizes(); len(sizes) != 0 || tr.oro.callCount("POST customers") != 1 {
+		t.Errorf("batches of %v, calls %v; want one POST", sizes, tr.oro.calls)
+	}
+}
