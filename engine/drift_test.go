@@ -273,3 +273,25 @@ func TestStateFailureAfterAWriteStopsTheMapping(t *testing.T) {
 		t.Errorf("dead letter %+v: want may_have_written and the Oro id", d.Error)
 	}
 }
+
+// TestMatchReadsResolvedIDs: target.match is evaluated once per document,
+// but again after resolve replaced the ref()s it may read.
+func TestMatchReadsResolvedIDs(t *testing.T) {
+	tr := newTestRun(t)
+	tr.srcs["groups"] = records(t, `{"code":"W","name":"Wholesale"}`)
+	tr.srcs["customers"] = records(t, `{"id":1,"name":"Acme","group":"W"}`)
+	customers := parseMapping(t, `version: 1
+name: customers
+after: [groups]
+source: {file: customers.json}
+target: {type: customers, key: .id, write: upsert, match: {name: .attributes.name, groupId: .attributes.groupId}}
+transform: '{type: "customers", attributes: {name: .name, groupId: ref("groups"; .group)}}'
+`)
+	rep, out := tr.runWith(nil, parseMapping(t, groupsYAML), customers)
+	if rep.ExitCode != ExitOK || rep.Total.Created != 2 {
+		t.Fatalf("exit %d, %+v; want both records created\n%s", rep.ExitCode, rep.Total, out)
+	}
+	if n := tr.oro.callCount("GET customers?filter%5BgroupId%5D=1"); n != 1 {
+		t.Errorf("calls %v; want the customer looked up by the group's id", tr.oro.calls)
+	}
+}
