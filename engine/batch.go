@@ -110,6 +110,12 @@ func (b *batcher) write(ctx context.Context, d *document, a action) writeResult 
 	if b.mr.r.opts.DryRun {
 		return b.dryWrite(ctx, d, a)
 	}
+	// Checked before itemDoc, whose reads writeOne would make again. A
+	// synchronous batch holds at most maxIncluded included records (Oro
+	// refuses more without a pointer), so a bigger record goes alone.
+	if b.refused() || b.sync && len(d.doc.Included) > b.maxIncluded {
+		return b.mr.writeOne(ctx, d, a)
+	}
 	doc, err := b.itemDoc(ctx, d, a)
 	if err != nil {
 		if isNotFound(err) && d.key != "" {
@@ -126,7 +132,8 @@ func (b *batcher) write(ctx context.Context, d *document, a action) writeResult 
 
 // itemDoc is the document as a batch item: an update carries the record's
 // id and meta.update (its to-many relationships reconciled like a PATCH),
-// a native upsert meta.upsert.
+// a native upsert meta.upsert. The item is only read (batchBody copies
+// what it changes), so it shares what it does not change with d.doc.
 func (b *batcher) itemDoc(ctx context.Context, d *document, a action) (mappings.Document, error) {
 	switch a.kind {
 	case actPatch:
@@ -134,15 +141,13 @@ func (b *batcher) itemDoc(ctx context.Context, d *document, a action) (mappings.
 		if err != nil {
 			return doc, err
 		}
+		doc.Data = withMeta(doc.Data, "update", true)
 		doc.Data["id"] = a.id
-		doc.Data["meta"] = map[string]any{"update": true}
 		return doc, nil
 	case actUpsert:
-		doc := cloneDoc(d.doc)
-		doc.Data["meta"] = map[string]any{"upsert": upsertValue(b.mr.m.Target.NativeUpsert)}
-		return doc, nil
+		return mappings.Document{Data: withMeta(d.doc.Data, "upsert", upsertValue(b.mr.m.Target.NativeUpsert)), Included: d.doc.Included}, nil
 	}
-	return cloneDoc(d.doc), nil
+	return d.doc, nil
 }
 
 // add puts an item into the open batch, sending the batch when it is full.
@@ -243,13 +248,11 @@ func (b *batcher) dryWrite(ctx context.Context, d *document, a action) writeResu
 	if err != nil {
 		return writeResult{status: Failed, err: err, stage: StageLookup}
 	}
-	st, id := Created, fmt.Sprintf("<new %s %s>", b.mr.m.Target.Type, d.key)
+	st, id := Created, b.mr.newID(d)
 	if a.kind == actPatch {
 		st, id = Updated, a.id
 	}
-	if d.key != "" && b.mr.r.ids.keeps(b.mr.m.Name) {
-		b.mr.r.ids.remember(b.mr.m.Name, d.key, id, d.hashOf()) //nolint:errcheck // in memory only
-	}
+	b.mr.dryRemember(d, id)
 	// A child waits for its parent's batch in a real run: the open batch
 	// is sent before the child joins one.
 	var before []byte
@@ -305,6 +308,13 @@ func (b *batcher) dryTake(full int) []byte {
 		}
 	}
 	return line
+}
+
+// refused reports whether Oro refused a batch of the mapping.
+func (b *batcher) refused() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.perRecord
 }
 
 // refuse turns batches off for the rest of the mapping (Oro refused one).

@@ -24,10 +24,9 @@ func (e *unknownOutcome) Error() string        { return e.err.Error() }
 func (e *unknownOutcome) Unwrap() error        { return e.err }
 func (e *unknownOutcome) MayHaveWritten() bool { return true }
 
-// awaitOperation waits for operation id, which holds items, and gives each
-// item its outcome.
-func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, id string) {
-	_, owner, _ := batchBody(items)
+// awaitOperation waits for operation id, which holds items (owner as
+// batchBody gave it), and gives each item its outcome.
+func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, owner []int, id string) {
 	op, err := mr.pollOperation(ctx, id)
 	if err != nil {
 		err = &unknownOutcome{err: err}
@@ -43,15 +42,7 @@ func (mr *mappingRun) awaitOperation(ctx context.Context, items []*batchItem, id
 			return
 		}
 	}
-	byItem, whole := map[int][]oro.ErrorObject{}, []oro.ErrorObject{}
-	for _, e := range errs {
-		if i, ok := pointerItem(e.Pointer, len(items), owner); ok {
-			e.Pointer = itemPointer(e.Pointer, i, owner)
-			byItem[i] = append(byItem[i], e)
-		} else {
-			whole = append(whole, e)
-		}
-	}
+	byItem, whole := errorsByItem(errs, len(items), owner)
 	opErr := func(errs []oro.ErrorObject) error {
 		return &oro.Error{Method: "PATCH", URL: mr.collectionURL, Status: errorStatus(errs), Errors: errs}
 	}
@@ -122,24 +113,27 @@ func errorStatus(errs []oro.ErrorObject) int {
 }
 
 // pollOperation waits until the operation finishes, with a backoff from
-// 250 ms to 10 s, for at most Options.BatchDeadline.
+// Options.BatchPoll to 10 s, for at most Options.BatchDeadline. A poll
+// that fails (not fatally) is tried again; its error is logged once and
+// named in the error of the deadline.
 func (mr *mappingRun) pollOperation(ctx context.Context, id string) (*oro.AsyncOperation, error) {
 	deadline := time.Now().Add(mr.r.opts.BatchDeadline)
-	wait := 250 * time.Millisecond
-	if mr.r.opts.BatchPoll > 0 {
-		wait = mr.r.opts.BatchPoll
-	}
+	wait := mr.r.opts.BatchPoll
 	var last *oro.AsyncOperation
+	var lastErr error // the last poll that failed
 	for {
 		op, err := mr.oro.AsyncOperation(ctx, id)
 		if err != nil && !errors.Is(err, context.Canceled) && oro.IsFatal(err) {
 			return nil, fmt.Errorf("follow asynchronous operation %s: %w", id, err)
 		}
-		if err == nil {
-			if op.Finished() {
-				return op, nil
-			}
-			last = op
+		switch {
+		case err == nil && op.Finished():
+			return op, nil
+		case err == nil:
+			last, lastErr = op, nil
+		case lastErr == nil || lastErr.Error() != err.Error():
+			mr.log.Warn(fmt.Sprintf("reading asynchronous operation %s failed, asking again until %s: %v", id, deadline.Format(time.TimeOnly), err))
+			lastErr = err
 		}
 		if time.Now().Add(wait).After(deadline) {
 			status := "unknown"
@@ -149,6 +143,9 @@ func (mr *mappingRun) pollOperation(ctx context.Context, id string) (*oro.AsyncO
 			hint := ""
 			if status == "new" {
 				hint = "; it never started: are Oro's message queue consumers (oro:message-queue:consume) running?"
+			}
+			if lastErr != nil {
+				hint += fmt.Sprintf("; reading it last failed: %v", lastErr)
 			}
 			return nil, fmt.Errorf("asynchronous operation %s did not finish within %s (status %s)%s; its records are in the dead-letter file, and the next run finds those Oro wrote by their natural key",
 				id, mr.r.opts.BatchDeadline, status, hint)

@@ -26,7 +26,8 @@ import (
 //     error without a pointer splits the batch in halves, so one bad record
 //     never costs its neighbours;
 //   - a lost answer: the batch may have been stored, so its new records are
-//     looked up by their natural key before the rest is sent again;
+//     looked up by their natural key before the rest is sent again (once
+//     the mapping stopped, they fail as may have written);
 //   - 405 or 403 (no Batch API for the resource or version, no permission
 //     on asynchronous operations): the mapping goes on one request per
 //     record.
@@ -43,7 +44,7 @@ func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchI
 		ans, err := mr.oro.UpdateList(ctx, mr.m.Target.Type, body, b.sync)
 		switch {
 		case err == nil && ans.Status == http.StatusAccepted:
-			mr.awaitOperation(ctx, items, ans.Operation)
+			mr.awaitOperation(ctx, items, owner, ans.Operation)
 			return
 		case err == nil:
 			mr.batchWritten(ctx, items, ans)
@@ -68,14 +69,15 @@ func (mr *mappingRun) sendBatch(ctx context.Context, b *batcher, items []*batchI
 		}
 		if oro.AnswerLost(err) && !oro.IsFatal(err) && mr.oro.refused() == nil {
 			if werr := retry.Wait(ctx, err); werr != nil {
-				mr.failIfFatal(&record{origin: "batch"}, werr)
 				finishAll(items, writeResult{status: Failed, err: werr, stage: StageWrite, req: req})
 				return
 			}
 			items = mr.afterLostBatch(ctx, items, err)
 			continue
 		}
-		if len(items) > 1 && !oro.IsFatal(err) {
+		// A lost answer after the mapping stopped: Oro may have stored the
+		// batch, and the halves would not be sent.
+		if len(items) > 1 && !oro.IsFatal(err) && !oro.AnswerLost(err) {
 			half := len(items) / 2
 			mr.sendBatch(ctx, b, items[:half])
 			mr.sendBatch(ctx, b, items[half:])
@@ -112,7 +114,9 @@ func batchRefused(err error) bool {
 // comes back in request order.
 func (mr *mappingRun) batchWritten(ctx context.Context, items []*batchItem, ans *oro.BatchAnswer) {
 	if len(ans.Data) != len(items) {
-		err := fmt.Errorf("PATCH %s: Oro answered %d records to a batch of %d", mr.collectionURL, len(ans.Data), len(items))
+		err := &unknownOutcome{err: fmt.Errorf("PATCH %s: Oro answered %d records to a batch of %d, so orosync cannot tell which is which; "+
+			"Oro stored the batch: look its records up by target.match, or run again (the next run finds them by target.match)",
+			mr.collectionURL, len(ans.Data), len(items))}
 		finishAll(items, writeResult{status: Failed, err: err, stage: StageWrite})
 		return
 	}
@@ -128,7 +132,7 @@ func (mr *mappingRun) itemWritten(ctx context.Context, it *batchItem, id string)
 		st = Updated
 	}
 	if err := mr.written(ctx, it.d, id, st); err != nil {
-		return failure(StageState, err)
+		return mr.unsaved(id, st, err)
 	}
 	return writeResult{status: st}
 }
@@ -141,14 +145,9 @@ func itemErrors(err error, items []*batchItem, owner []int) (failed map[int]erro
 	if !errors.As(err, &oe) || len(oe.Errors) == 0 || oe.Status >= 500 {
 		return nil, nil, false
 	}
-	byItem := map[int][]oro.ErrorObject{}
-	for _, e := range oe.Errors {
-		i, ok := pointerItem(e.Pointer, len(items), owner)
-		if !ok {
-			return nil, nil, false
-		}
-		e.Pointer = itemPointer(e.Pointer, i, owner)
-		byItem[i] = append(byItem[i], e)
+	byItem, whole := errorsByItem(oe.Errors, len(items), owner)
+	if len(whole) > 0 {
+		return nil, nil, false
 	}
 	failed = map[int]error{}
 	for i, errs := range byItem {
@@ -160,6 +159,22 @@ func itemErrors(err error, items []*batchItem, owner []int) (failed map[int]erro
 		}
 	}
 	return failed, rest, true
+}
+
+// errorsByItem groups the errors of a batch of n items by the item their
+// pointers name, each pointer rewritten as the item's own (itemPointer);
+// whole holds the errors that name no item.
+func errorsByItem(errs []oro.ErrorObject, n int, owner []int) (byItem map[int][]oro.ErrorObject, whole []oro.ErrorObject) {
+	byItem = map[int][]oro.ErrorObject{}
+	for _, e := range errs {
+		if i, ok := pointerItem(e.Pointer, n, owner); ok {
+			e.Pointer = itemPointer(e.Pointer, i, owner)
+			byItem[i] = append(byItem[i], e)
+		} else {
+			whole = append(whole, e)
+		}
+	}
+	return byItem, whole
 }
 
 // pointerItem returns the item a JSON pointer of a batch names:

@@ -245,7 +245,19 @@ func (mr *mappingRun) claim(d *document, id, desc string) error {
 // returns nil when a value is null or empty: no natural key, nothing to
 // find (Oro validates the document itself), and an error when a value is a
 // placeholder the resolve stage has not replaced yet.
+//
+// It is evaluated once per document as long as the document does not
+// change: the planner, decide and the key index all ask for it.
 func (mr *mappingRun) matchFilter(ctx context.Context, d *document) (map[string]any, error) {
+	if !d.filterSet {
+		d.filter, d.filterErr = mr.evalMatch(ctx, d)
+		d.filterSet = true
+	}
+	return d.filter, d.filterErr
+}
+
+// evalMatch evaluates target.match (see matchFilter).
+func (mr *mappingRun) evalMatch(ctx context.Context, d *document) (map[string]any, error) {
 	match := mr.m.Target.Match
 	names := make([]string, 0, len(match))
 	for k := range match {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -10,11 +11,18 @@ import (
 
 	"github.com/orosync/orosync/engine/httpkit"
 	"github.com/orosync/orosync/engine/oro"
+	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/mappings"
 )
 
 // runWith runs ms once against the test run's fake Oro with extra options.
 func (tr *testRun) runWith(set func(*Options), ms ...*mappings.Mapping) (*Report, string) {
+	tr.t.Helper()
+	return tr.runCtx(context.Background(), set, ms...)
+}
+
+// runCtx is runWith with the run's context.
+func (tr *testRun) runCtx(ctx context.Context, set func(*Options), ms ...*mappings.Mapping) (*Report, string) {
 	tr.t.Helper()
 	var log syncBuffer
 	opts := Options{APIURL: "https://oro.test/admin/api", State: tr.store, Logger: testLogger(&log), Oro: tr.oro,
@@ -26,7 +34,7 @@ func (tr *testRun) runWith(set func(*Options), ms ...*mappings.Mapping) (*Report
 	if set != nil {
 		set(&opts)
 	}
-	rep, err := Run(context.Background(), ms, opts)
+	rep, err := Run(ctx, ms, opts)
 	if err != nil {
 		tr.t.Fatal(err)
 	}
@@ -225,5 +233,65 @@ func TestLostPostIsRetriedAfterTheLookup(t *testing.T) {
 	rep, _ = tr.runWith(fast, parseMapping(t, groupsYAML))
 	if rep.ExitCode != ExitSomeFailed || rep.Total.Failed != 1 || rep.Total.Created != 1 || tr.oro.callCount("POST") != 2 {
 		t.Errorf("exit %d, %+v, calls %v; want the 500 record failed after one POST and the other written", rep.ExitCode, rep.Total, tr.oro.calls)
+	}
+}
+
+// failingState is a state store whose saves fail (a full disk,
+// PostgreSQL down).
+type failingState struct {
+	StateStore
+	err error
+}
+
+func (s failingState) Remember(string, string, map[string]state.Entry) error { return s.err }
+
+// TestStateFailureAfterAWriteStopsTheMapping: when the id map cannot be
+// saved after Oro stored a record, the mapping stops instead of writing
+// every later record to Oro and forgetting it, and the record's dead
+// letter says which Oro record it is.
+func TestStateFailureAfterAWriteStopsTheMapping(t *testing.T) {
+	tr := newTestRun(t)
+	tr.srcs["groups"] = records(t, `{"code":"A","name":"Group A"}
+{"code":"B","name":"Group B"}
+{"code":"C","name":"Group C"}`)
+	disk := errors.New("no space left on device")
+	rep, out := tr.runWith(func(o *Options) {
+		o.State = failingState{StateStore: tr.store, err: disk}
+		o.Concurrency = 1
+	}, parseMapping(t, groupsYAML))
+	if rep.ExitCode != ExitCannotProceed || !strings.Contains(rep.Mappings[0].Error, "no space left on device") {
+		t.Errorf("exit %d, error %q; want exit 3 with the state's error", rep.ExitCode, rep.Mappings[0].Error)
+	}
+	if n := tr.oro.count("customergroups"); n != 1 {
+		t.Errorf("%d records written to Oro, want 1: the mapping goes on after the state failed\n%s", n, out)
+	}
+	dls := tr.deadLetters()
+	if len(dls) == 0 {
+		t.Fatal("no dead letters")
+	}
+	if d := dls[0]; !d.Error.MayHaveWritten || !strings.Contains(d.Error.Message, "the record is in Oro as customergroups 1") {
+		t.Errorf("dead letter %+v: want may_have_written and the Oro id", d.Error)
+	}
+}
+
+// TestMatchReadsResolvedIDs: target.match is evaluated once per document,
+// but again after resolve replaced the ref()s it may read.
+func TestMatchReadsResolvedIDs(t *testing.T) {
+	tr := newTestRun(t)
+	tr.srcs["groups"] = records(t, `{"code":"W","name":"Wholesale"}`)
+	tr.srcs["customers"] = records(t, `{"id":1,"name":"Acme","group":"W"}`)
+	customers := parseMapping(t, `version: 1
+name: customers
+after: [groups]
+source: {file: customers.json}
+target: {type: customers, key: .id, write: upsert, match: {name: .attributes.name, groupId: .attributes.groupId}}
+transform: '{type: "customers", attributes: {name: .name, groupId: ref("groups"; .group)}}'
+`)
+	rep, out := tr.runWith(nil, parseMapping(t, groupsYAML), customers)
+	if rep.ExitCode != ExitOK || rep.Total.Created != 2 {
+		t.Fatalf("exit %d, %+v; want both records created\n%s", rep.ExitCode, rep.Total, out)
+	}
+	if n := tr.oro.callCount("GET customers?filter%5BgroupId%5D=1"); n != 1 {
+		t.Errorf("calls %v; want the customer looked up by the group's id", tr.oro.calls)
 	}
 }

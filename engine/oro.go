@@ -28,8 +28,8 @@ func fillOroError(fi *FailInfo, err error) {
 				Pointer: e.Pointer, Parameter: e.Parameter})
 		}
 	}
-	var uo *unknownOutcome
-	fi.MayHaveWritten = oro.MayHaveWritten(err) || errors.As(err, &uo)
+	var w interface{ MayHaveWritten() bool } // unknownOutcome, stateFailure
+	fi.MayHaveWritten = oro.MayHaveWritten(err) || errors.As(err, &w) && w.MayHaveWritten()
 }
 
 // readOnly is the Oro connection of a dry run that asks Oro: reads pass,

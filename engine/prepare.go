@@ -63,6 +63,9 @@ func (mr *mappingRun) prepare(parent context.Context, rec *record) bool {
 				return false
 			}
 		}
+		if len(mr.m.Target.Match) > 0 {
+			_, _ = mr.matchFilter(parent, doc) // kept for the planner and decide, evaluated on this core
+		}
 		rec.docs = append(rec.docs, doc)
 	}
 	return true

@@ -92,6 +92,12 @@ type document struct {
 	// the document is Oro's to tell (a lookup(), a ref() to a record not
 	// written yet): whether it changed cannot be known.
 	unresolved bool
+	// filter and filterErr are target.match over doc (matchFilter),
+	// evaluated once: by the prepare stage, and again only when resolve
+	// replaced placeholders. filterSet says they are.
+	filter    map[string]any
+	filterErr error
+	filterSet bool
 }
 
 // outcome is what became of a record.

@@ -75,6 +75,7 @@ func (mr *mappingRun) resolve(ctx context.Context, d *document) error {
 		}
 		dropNullLinks(out.Data)
 		d.doc = out
+		d.filterSet = false // target.match may read what resolve replaced
 	}
 	if d.body == nil {
 		return d.encode()

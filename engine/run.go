@@ -196,6 +196,9 @@ func (o *Options) setDefaults() {
 	if o.BatchDeadline <= 0 {
 		o.BatchDeadline = 30 * time.Minute
 	}
+	if o.BatchPoll <= 0 {
+		o.BatchPoll = 250 * time.Millisecond
+	}
 	if o.StopAfterSameErrors == 0 {
 		o.StopAfterSameErrors = 10
 	}
@@ -308,11 +311,10 @@ func (r *runner) runMapping(ctx context.Context, m *mappings.Mapping) MappingRep
 	active := activeRecords(r.opts.Concurrency)
 	if mode := mr.batchMode(); mode != "" {
 		mr.batch = newBatcher(mr, mode)
-		if r.opts.Concurrency > 1 {
-			// Every request in flight a full batch, and as many records
-			// again being looked up and gathered into the next batches.
-			active = max(active, (r.opts.Concurrency+1)*r.opts.BatchSize)
-		}
+		// Every request in flight a full batch, and as many records again
+		// being looked up and gathered into the next batches; also with
+		// --concurrency 1, as Oro processes a batch in order.
+		active = max(active, (r.opts.Concurrency+1)*r.opts.BatchSize)
 	}
 	mr.active = make(chan struct{}, active)
 	mr.keys = mr.newKeyIndex()
@@ -484,8 +486,14 @@ func (mr *mappingRun) fatalErr() error {
 
 // failIfFatal stops the mapping when a record's error is one every later
 // record would hit too (authentication, a refused request format, Oro
-// unreachable, a query parameter Oro does not support).
+// unreachable, a query parameter Oro does not support, a state store that
+// cannot save).
 func (mr *mappingRun) failIfFatal(rec *record, err error) {
+	var sf *stateFailure
+	if errors.As(err, &sf) {
+		mr.fail(fmt.Errorf("record %s: %w", rec.origin, err))
+		return
+	}
 	if p, ok := queryRefused(err); ok {
 		mr.fail(fmt.Errorf("record %s: Oro refuses the query parameter %s (%s: %s): check the filters of target.match and lookup() against what %s supports (orosync validate checks them): %w",
 			rec.origin, p.Parameter, p.Title, p.Detail, mr.m.Target.Type, err))

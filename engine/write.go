@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/orosync/orosync/engine/oro"
 	"github.com/orosync/orosync/mappings"
@@ -79,9 +80,7 @@ func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, gon
 	}
 	mr.traceRequest(d, req.Method, req.URL, body)
 	if mr.r.opts.DryRun {
-		if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
-			mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()) //nolint:errcheck // in memory only
-		}
+		mr.dryRemember(d, id)
 		return writeResult{status: Updated, line: requestLine(req.Method, req.URL, body)}
 	}
 	_, err = mr.oro.Update(ctx, typ, id, body)
@@ -92,7 +91,7 @@ func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, gon
 		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
 	}
 	if err := mr.written(ctx, d, id, Updated); err != nil {
-		return failure(StageState, err)
+		return mr.unsaved(id, Updated, err)
 	}
 	return writeResult{status: Updated}
 }
@@ -104,7 +103,7 @@ func (mr *mappingRun) patchOnce(ctx context.Context, d *document, id string, gon
 func (mr *mappingRun) gone(ctx context.Context, d *document, id string) writeResult {
 	typ := mr.m.Target.Type
 	if err := mr.r.ids.forget(mr.m.Name, d.key); err != nil {
-		return failure(StageState, err)
+		return failure(StageState, &stateFailure{err: err})
 	}
 	if len(mr.m.Target.Match) > 0 {
 		found, err := mr.match(ctx, d)
@@ -124,6 +123,36 @@ func (mr *mappingRun) gone(ctx context.Context, d *document, id string) writeRes
 	return mr.post(ctx, d, false)
 }
 
+// stateFailure is a failure of the state store (a full disk, PostgreSQL
+// down) while saving what Oro did: every later record would be written to
+// Oro and forgotten, so the mapping stops (failIfFatal).
+type stateFailure struct {
+	stored string // what Oro confirmed ("customers 12"), "" when nothing
+	err    error
+}
+
+func (e *stateFailure) Error() string { return e.err.Error() }
+func (e *stateFailure) Unwrap() error { return e.err }
+
+// MayHaveWritten reports that Oro has the record although the state does
+// not know it (fillOroError).
+func (e *stateFailure) MayHaveWritten() bool { return e.stored != "" }
+
+// unsaved is the result of a document Oro stored as id (st: created or
+// updated) whose id-map entry could not be saved.
+func (mr *mappingRun) unsaved(id string, st Status, err error) writeResult {
+	stored := mr.m.Target.Type + " " + id
+	next := "the next run updates it"
+	if st == Created {
+		next = "the next run finds it by target.match"
+		if len(mr.m.Target.Match) == 0 {
+			next = fmt.Sprintf("without target.match the next run creates it again: delete %s in Oro first", stored)
+		}
+	}
+	return failure(StageState, &stateFailure{stored: stored,
+		err: fmt.Errorf("the record is in Oro as %s, but saving that in the state failed: %w; the mapping stopped: fix the state store and run again (%s)", stored, err, next)})
+}
+
 // isNotFound reports whether err is Oro's 404 for a record.
 func isNotFound(err error) bool {
 	var oe *oro.Error
@@ -132,7 +161,6 @@ func isNotFound(err error) bool {
 
 // post creates the record, or upserts it natively when upsert is set.
 func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeResult {
-	typ := mr.m.Target.Type
 	body := d.body
 	if upsert {
 		var err error
@@ -143,9 +171,7 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 	req := &RequestLine{Method: "POST", URL: mr.collectionURL}
 	mr.traceRequest(d, req.Method, req.URL, body)
 	if mr.r.opts.DryRun {
-		if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
-			mr.r.ids.remember(mr.m.Name, d.key, fmt.Sprintf("<new %s %s>", typ, d.key), d.hashOf()) //nolint:errcheck // in memory only
-		}
+		mr.dryRemember(d, mr.newID(d))
 		return writeResult{status: Created, line: requestLine(req.Method, req.URL, body)}
 	}
 	id, status, err := mr.create(ctx, d, body)
@@ -153,9 +179,23 @@ func (mr *mappingRun) post(ctx context.Context, d *document, upsert bool) writeR
 		return writeResult{status: Failed, err: err, stage: StageWrite, req: req}
 	}
 	if err := mr.written(ctx, d, id, status); err != nil {
-		return failure(StageState, err)
+		return mr.unsaved(id, status, err)
 	}
 	return writeResult{status: status}
+}
+
+// dryRemember remembers in a dry run the id a document's record would
+// have, for the ref()s of later records. keeps spares hashing documents
+// no ref() may ask for.
+func (mr *mappingRun) dryRemember(d *document, id string) {
+	if d.key != "" && mr.r.ids.keeps(mr.m.Name) {
+		mr.r.ids.remember(mr.m.Name, d.key, id, d.hashOf()) //nolint:errcheck // in memory only
+	}
+}
+
+// newID stands for the id Oro would give a record a dry run creates.
+func (mr *mappingRun) newID(d *document) string {
+	return fmt.Sprintf("<new %s %s>", mr.m.Target.Type, d.key)
 }
 
 // create POSTs body. A POST whose answer was lost (a timeout, a dropped
@@ -219,19 +259,21 @@ func withID(doc mappings.Document, id string) ([]byte, error) {
 
 // withUpsert returns the document's JSON with data.meta.upsert set.
 func withUpsert(doc mappings.Document, fields []string) ([]byte, error) {
-	data := make(map[string]any, len(doc.Data)+1)
-	for k, v := range doc.Data {
-		data[k] = v
-	}
+	return encodeDoc(mappings.Document{Data: withMeta(doc.Data, "upsert", upsertValue(fields)), Included: doc.Included})
+}
+
+// withMeta returns a shallow copy of a document's data with meta[key] set,
+// the document's own meta kept.
+func withMeta(data map[string]any, key string, value any) map[string]any {
+	out := make(map[string]any, len(data)+1)
+	maps.Copy(out, data)
 	meta := map[string]any{}
 	if old, ok := data["meta"].(map[string]any); ok {
-		for k, v := range old {
-			meta[k] = v
-		}
+		maps.Copy(meta, old)
 	}
-	meta["upsert"] = upsertValue(fields)
-	data["meta"] = meta
-	return encodeDoc(mappings.Document{Data: data, Included: doc.Included})
+	meta[key] = value
+	out["meta"] = meta
+	return out
 }
 
 // encodeDoc encodes a document without HTML escaping.
