@@ -119,6 +119,8 @@ func TestRedactHidesThePassword(t *testing.T) {
 		"postgres://orosync:s3cr3t@db.example.com:5432/state?sslmode=require",
 		"postgresql://orosync@db/state?password=s3cr3t",
 		"host=db user=orosync password=s3cr3t dbname=state",
+		"postgres://orosync@db/state?sslkey=/k.pem&sslpassword=s3cr3t",
+		"host=db user=orosync sslkey=/k.pem sslpassword=s3cr3t dbname=state",
 	} {
 		if got := pgstate.Redact(in); strings.Contains(got, "s3cr3t") {
 			t.Errorf("Redact(%q) = %q", in, got)
@@ -127,6 +129,10 @@ func TestRedactHidesThePassword(t *testing.T) {
 	_, err := pgstate.Open(context.Background(), "postgres://orosync:s3cr3t@127.0.0.1:1/state?connect_timeout=1", pgstate.Options{})
 	if err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Errorf("Open of an unreachable database: %v; want an error naming the host, without the password", err)
+	}
+	_, err = pgstate.Open(context.Background(), "postgres://orosync@127.0.0.1:1/state?connect_timeout=1&sslpassword=t0psecret", pgstate.Options{})
+	if err == nil || strings.Contains(err.Error(), "t0psecret") || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("Open of an unreachable database: %v; want an error naming the host, without the sslpassword", err)
 	}
 	var buf bytes.Buffer
 	buf.WriteString(pgstate.Redact("postgres://u:p%40ss@h/db"))
