@@ -76,6 +76,9 @@ func TestMigrateIsIdempotentAndReadOnlyOpenCreatesNothing(t *testing.T) {
 	if err := ro.Remember(statetest.InstA, "m", map[string]state.Entry{"k": {ID: "1"}}); !errors.Is(err, pgstate.ErrReadOnly) {
 		t.Errorf("Remember on a read-only store: %v, want ErrReadOnly", err)
 	}
+	if err := ro.Remember(statetest.InstA, "m", map[string]state.Entry{"k": {ID: "1"}}); !errors.Is(err, state.ErrReadOnly) {
+		t.Errorf("Remember on a read-only store: %v, want state.ErrReadOnly (one error for both stores)", err)
+	}
 	s := open(t, u, pgstate.Options{})
 	for range 2 {
 		v, err := s.Migrate(context.Background())
@@ -99,6 +102,9 @@ func TestLockNamesTheHolder(t *testing.T) {
 	host, _ := os.Hostname()
 	if !errors.Is(err, pgstate.ErrLocked) || !strings.Contains(err.Error(), "host "+host+" pid ") || !strings.Contains(err.Error(), "orosync v9.9.9-a") {
 		t.Fatalf("second Lock: %v; want ErrLocked naming host %s and version v9.9.9-a", err, host)
+	}
+	if !errors.Is(err, state.ErrLocked) {
+		t.Errorf("second Lock: %v; want state.ErrLocked (one error for both stores)", err)
 	}
 	// Another mapping locks independently.
 	u2, err := b.Lock(ctx, inst, "customers", nil)

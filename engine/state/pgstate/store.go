@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/orosync/orosync/engine/state"
 )
 
 // DefaultTimeout bounds each statement of a state call (the engine's
@@ -18,10 +20,12 @@ import (
 const DefaultTimeout = 30 * time.Second
 
 // ErrLocked is wrapped by Lock when another run holds the mapping's lock.
-var ErrLocked = errors.New("locked by another orosync run")
+// It is state.ErrLocked, so errors.Is works the same for both stores.
+var ErrLocked = state.ErrLocked
 
-// ErrReadOnly is wrapped by write methods of a store opened read-only.
-var ErrReadOnly = errors.New("state store is open read-only")
+// ErrReadOnly is wrapped by write methods of a store opened read-only. It
+// is state.ErrReadOnly, so errors.Is works the same for both stores.
+var ErrReadOnly = state.ErrReadOnly
 
 // Options configures Open.
 type Options struct {
@@ -118,9 +122,6 @@ func (s *Store) Close() error {
 
 // Where returns the database URL with the password redacted.
 func (s *Store) Where() string { return s.where }
-
-// ReadOnly reports whether the store was opened read-only.
-func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // ctx returns a context bounded by the store's timeout.
 func (s *Store) ctx() (context.Context, context.CancelFunc) {
