@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/orosync/orosync/engine/state"
 )
 
 // Holder describes the run that holds a mapping's lock.
@@ -48,7 +50,7 @@ const DefaultLockCheck = 2 * time.Second
 // lost (if not nil) is called once with the reason, so that the caller stops
 // writing what another run may now write too.
 func (s *Store) Lock(ctx context.Context, instance, mapping string, lost func(error)) (unlock func(), err error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return nil, fmt.Errorf("lock mapping: %w", err)
 	}
 	what := "lock mapping " + mapping + " on " + instance
