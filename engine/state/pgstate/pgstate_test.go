@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/engine/state/pgstate"
 	"github.com/orosync/orosync/engine/state/statetest"
@@ -187,5 +189,29 @@ func TestConcurrentFirstOpensMigrateOnce(t *testing.T) {
 	s := open(t, u, pgstate.Options{ReadOnly: true})
 	if v, err := s.SchemaVersion(context.Background()); v != 1 || err != nil {
 		t.Errorf("schema version %d, %v; want 1", v, err)
+	}
+}
+
+// TestNewerSchemaIsRefused: a database migrated by a newer orosync is
+// refused by Open, read-only or not, and by Migrate, naming both versions.
+func TestNewerSchemaIsRefused(t *testing.T) {
+	u := testURL(t)
+	s := open(t, u, pgstate.Options{})
+	conn, err := pgx.Connect(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), `INSERT INTO orosync_schema_version (version, name) VALUES (999, '0999_future.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	const want = "has schema version 999, newer than this orosync knows (1); upgrade orosync"
+	for _, ro := range []bool{false, true} {
+		if _, err := pgstate.Open(context.Background(), u, pgstate.Options{ReadOnly: ro}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Open (read-only %v) of a newer schema: %v; want %q", ro, err, want)
+		}
+	}
+	if v, err := s.Migrate(context.Background()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Migrate of a newer schema = %d, %v; want %q", v, err, want)
 	}
 }
