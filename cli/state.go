@@ -162,6 +162,12 @@ func (s *streams) stateExportCommand() *ucli.Command {
 				if f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
 					return fatalError(fmt.Errorf("create export file: %w", err))
 				}
+				// The mode of OpenFile applies to a new file only: an
+				// existing one would keep its (maybe readable) mode.
+				if err := f.Chmod(0o600); err != nil {
+					_ = f.Close()
+					return fatalError(fmt.Errorf("restrict export file to its owner: %w", err))
+				}
 				w = f
 			}
 			n, err := state.Export(w, st)

@@ -186,6 +186,19 @@ func (s *standIn) counts() (requests, tokens int) {
 	return requests, st.TokensIssued
 }
 
+// writes returns the API requests that change Oro (POST, PATCH, DELETE)
+// so far.
+func (s *standIn) writes() int {
+	n := 0
+	for k, c := range s.Stats().Requests {
+		method, _, _ := strings.Cut(k, " ")
+		if (method == http.MethodPost || method == http.MethodPatch || method == http.MethodDelete) && !strings.HasSuffix(k, " oauth2-token") {
+			n += c
+		}
+	}
+	return n
+}
+
 // checkOnce fails unless Oro holds want records of typ, each with a
 // distinct value of attr.
 func (s *standIn) checkOnce(typ, attr string, want int) error {
@@ -348,10 +361,21 @@ func scenario(ctx context.Context, cfg config, bin, data, name, write, batch str
 	if batch != "sync" {
 		return out, nil
 	}
-	// A rerun with nothing changed: every record is unchanged in the id map.
+	// A rerun with nothing changed: every record is unchanged in the id map,
+	// so nothing is written and Oro still holds each record once.
+	writes := s.writes()
 	u, err = orosync(ctx, bin, dir, runEnv(s), args...)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.checkOnce("customers", "name", cfg.records); err != nil {
+		return nil, fmt.Errorf("after the rerun: %w", err)
+	}
+	if err := s.checkOnce("products", "sku", cfg.records); err != nil {
+		return nil, fmt.Errorf("after the rerun: %w", err)
+	}
+	if n := s.writes() - writes; n != 0 {
+		return nil, fmt.Errorf("the rerun with nothing changed sent %d writes; want none", n)
 	}
 	req2, tok2 := s.counts()
 	return append(out, result{name: "rerun, nothing changed", records: 2 * cfg.records, took: u.took,
@@ -389,6 +413,9 @@ func baseline(ctx context.Context, cfg config, data string) (result, error) {
 	}
 	took := time.Since(start)
 	if err := s.checkOnce("customers", "name", (cfg.baseline+1)/2); err != nil {
+		return result{}, err
+	}
+	if err := s.checkOnce("products", "sku", cfg.baseline/2); err != nil {
 		return result{}, err
 	}
 	req, tok := s.counts()

@@ -16,12 +16,13 @@ var (
 	runKey        = []byte("run")
 )
 
-// maxKeyLen is bbolt's limit on key (and bucket name) length.
+// maxKeyLen is bbolt's limit on key (and bucket name) length. Every store
+// applies it, so that state exported from one imports into the other.
 const maxKeyLen = bolt.MaxKeySize
 
-// checkScope validates an instance and a mapping name (mapping may be empty
-// only where allowMappingAll is set).
-func checkScope(instance, mapping string, allowMappingAll bool) error {
+// CheckScope validates an instance and a mapping name (mapping may be empty
+// only where allowMappingAll is set), as every state store does.
+func CheckScope(instance, mapping string, allowMappingAll bool) error {
 	switch {
 	case instance == "":
 		return errors.New("empty Oro instance; pass the normalised API base URL (see state.Instance)")

@@ -12,7 +12,7 @@ import (
 // Checkpoint returns the incremental cursor of a mapping: the raw JSON value
 // of the last fully acknowledged position, and whether one is stored.
 func (s *Store) Checkpoint(instance, mapping string) (json.RawMessage, bool, error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := CheckScope(instance, mapping, false); err != nil {
 		return nil, false, fmt.Errorf("read checkpoint: %w", err)
 	}
 	var cursor json.RawMessage
@@ -33,7 +33,7 @@ func (s *Store) Checkpoint(instance, mapping string) (json.RawMessage, bool, err
 // be one valid JSON value (a number keeps its exact digits); it is stored
 // compacted. Call it only after Oro acknowledged every write up to it.
 func (s *Store) SetCheckpoint(instance, mapping string, cursor json.RawMessage) error {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := CheckScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("set checkpoint: %w", err)
 	}
 	compact, err := CompactCursor(instance, mapping, cursor)

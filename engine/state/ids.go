@@ -45,7 +45,7 @@ func (s *Store) Lookup(instance, mapping, key string) (Entry, bool, error) {
 // LookupMany returns the entries of the given keys in one read transaction.
 // Keys without an entry are absent from the result, which is never nil.
 func (s *Store) LookupMany(instance, mapping string, keys []string) (map[string]Entry, error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := CheckScope(instance, mapping, false); err != nil {
 		return nil, fmt.Errorf("look up ids: %w", err)
 	}
 	out := make(map[string]Entry, len(keys))
@@ -77,7 +77,7 @@ func (s *Store) LookupMany(instance, mapping string, keys []string) (map[string]
 // with a zero Updated get the current time; times are stored in UTC. Call it only after Oro
 // acknowledged the writes.
 func (s *Store) Remember(instance, mapping string, entries map[string]Entry) error {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := CheckScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("remember ids: %w", err)
 	}
 	if len(entries) == 0 {
@@ -116,7 +116,7 @@ func (s *Store) Remember(instance, mapping string, entries map[string]Entry) err
 // KeyOf returns the source key the id map assigns Oro record id to, if any:
 // one Oro record belongs to one source key.
 func (s *Store) KeyOf(instance, mapping, id string) (string, bool, error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := CheckScope(instance, mapping, false); err != nil {
 		return "", false, fmt.Errorf("look up the key of id %s: %w", id, err)
 	}
 	var key string
@@ -191,16 +191,17 @@ func unlinkReverse(rev *bolt.Bucket, key string, old []byte) error {
 	return nil
 }
 
-// encodeEntries validates and encodes entries outside the write transaction,
-// in key order (sorted puts touch fewer pages).
-func encodeEntries(instance, mapping string, entries map[string]Entry) ([]string, [][]byte, error) {
+// PrepareEntries validates the entries a store's Remember is given, as
+// every state store does, and returns them in key order, a zero Updated
+// set to now and times in UTC.
+func PrepareEntries(instance, mapping string, entries map[string]Entry) ([]string, []Entry, error) {
 	keys := make([]string, 0, len(entries))
 	for k := range entries {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	now := time.Now().UTC()
-	vals := make([][]byte, len(keys))
+	out := make([]Entry, len(keys))
 	for i, k := range keys {
 		if err := checkKey(instance, mapping, k); err != nil {
 			return nil, nil, err
@@ -216,7 +217,21 @@ func encodeEntries(instance, mapping string, entries map[string]Entry) ([]string
 		if !e.Verified.IsZero() {
 			e.Verified = e.Verified.UTC()
 		}
-		v, err := json.Marshal(e)
+		out[i] = e
+	}
+	return keys, out, nil
+}
+
+// encodeEntries validates and encodes entries outside the write transaction,
+// in key order (sorted puts touch fewer pages).
+func encodeEntries(instance, mapping string, entries map[string]Entry) ([]string, [][]byte, error) {
+	keys, es, err := PrepareEntries(instance, mapping, entries)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals := make([][]byte, len(keys))
+	for i, k := range keys {
+		v, err := json.Marshal(es[i])
 		if err != nil {
 			return nil, nil, fmt.Errorf("mapping %s on %s: encode entry for source key %q: %w", mapping, instance, k, err)
 		}
@@ -227,7 +242,7 @@ func encodeEntries(instance, mapping string, entries map[string]Entry) ([]string
 
 // Forget removes the entries of the given keys; missing keys are ignored.
 func (s *Store) Forget(instance, mapping string, keys ...string) error {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := CheckScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("forget ids: %w", err)
 	}
 	if len(keys) == 0 {

@@ -34,14 +34,23 @@ func (w ResetWhat) String() string {
 	return fmt.Sprintf("ResetWhat(%d)", uint8(w))
 }
 
+// Check validates a reset selection of an instance, as every state store
+// does.
+func (w ResetWhat) Check(instance string) error {
+	if w == 0 || w&^ResetAll != 0 {
+		return fmt.Errorf("reset state of %s: invalid selection %s; use ResetCheckpoint, ResetIDs or ResetAll", instance, w)
+	}
+	return nil
+}
+
 // Reset clears state of one mapping of an instance, or of every mapping of
 // the instance when mapping is "". Clearing what does not exist is no error.
 func (s *Store) Reset(instance, mapping string, what ResetWhat) error {
-	if err := checkScope(instance, mapping, true); err != nil {
+	if err := CheckScope(instance, mapping, true); err != nil {
 		return fmt.Errorf("reset state: %w", err)
 	}
-	if what == 0 || what&^ResetAll != 0 {
-		return fmt.Errorf("reset state of %s: invalid selection %s; use ResetCheckpoint, ResetIDs or ResetAll", instance, what)
+	if err := what.Check(instance); err != nil {
+		return err
 	}
 	scope := "all mappings"
 	if mapping != "" {

@@ -28,13 +28,18 @@ type MappingState struct {
 	LastRun    *RunInfo        // nil if no run was recorded
 }
 
+// UTC returns r with its times in UTC, as every state store keeps them.
+func (r RunInfo) UTC() RunInfo {
+	r.Started, r.Finished = r.Started.UTC(), r.Finished.UTC()
+	return r
+}
+
 // RecordRun stores r as the last run of a mapping (times in UTC).
 func (s *Store) RecordRun(instance, mapping string, r RunInfo) error {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := CheckScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("record run: %w", err)
 	}
-	r.Started, r.Finished = r.Started.UTC(), r.Finished.UTC()
-	v, err := json.Marshal(r)
+	v, err := json.Marshal(r.UTC())
 	if err != nil {
 		return fmt.Errorf("record run of mapping %s on %s: %w", mapping, instance, err)
 	}
@@ -99,7 +104,7 @@ func mappingState(m *bolt.Bucket) (MappingState, error) {
 // instance: id-map entries, a checkpoint or a recorded run. A mapping that
 // is not known has never run against that Oro.
 func (s *Store) Known(instance, mapping string) (bool, error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := CheckScope(instance, mapping, false); err != nil {
 		return false, fmt.Errorf("known: %w", err)
 	}
 	known := false

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,17 +12,12 @@ import (
 	"github.com/orosync/orosync/engine/state"
 )
 
-// checkScope validates an instance and a mapping name (mapping may be empty
-// only where allowAll is set).
-func checkScope(instance, mapping string, allowAll bool) error {
-	switch {
-	case instance == "":
-		return errors.New("empty Oro instance; pass the normalised API base URL (see state.Instance)")
-	case mapping == "" && !allowAll:
-		return fmt.Errorf("empty mapping name for instance %s; every mapping needs a name", instance)
-	}
-	return nil
-}
+// unlinkReverseSQL deletes the reverse entries of the current ids of the
+// keys $3 of mapping $2 on instance $1, where they still point at the key
+// (another key may have taken the id since).
+const unlinkReverseSQL = `DELETE FROM orosync_rev r USING unnest($3::text[]) AS k(key)
+	JOIN orosync_ids i ON i.instance = $1 AND i.mapping = $2 AND i.key = k.key
+	WHERE r.instance = $1 AND r.mapping = $2 AND r.oro_id = i.oro_id AND r.key = i.key`
 
 // Lookup returns the entry of one source key and whether it exists.
 func (s *Store) Lookup(instance, mapping, key string) (state.Entry, bool, error) {
@@ -38,7 +32,7 @@ func (s *Store) Lookup(instance, mapping, key string) (state.Entry, bool, error)
 // LookupMany returns the entries of the given keys in one query. Keys
 // without an entry are absent from the result, which is never nil.
 func (s *Store) LookupMany(instance, mapping string, keys []string) (map[string]state.Entry, error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return nil, fmt.Errorf("look up ids: %w", err)
 	}
 	out := make(map[string]state.Entry, len(keys))
@@ -83,7 +77,7 @@ func scanEntry(rows pgx.Rows) (string, state.Entry, error) {
 // stored in UTC (to the microsecond). Call it only after Oro acknowledged
 // the writes.
 func (s *Store) Remember(instance, mapping string, entries map[string]state.Entry) error {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("remember ids: %w", err)
 	}
 	what := "remember ids of mapping " + mapping + " on " + instance
@@ -93,38 +87,22 @@ func (s *Store) Remember(instance, mapping string, entries map[string]state.Entr
 	if len(entries) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(entries))
-	for k := range entries {
-		keys = append(keys, k)
+	keys, es, err := state.PrepareEntries(instance, mapping, entries)
+	if err != nil {
+		return err
 	}
-	slices.Sort(keys)
-	now := time.Now().UTC()
 	ids, hashes := make([]string, len(keys)), make([]string, len(keys))
 	updated, verified := make([]time.Time, len(keys)), make([]*time.Time, len(keys))
-	for i, k := range keys {
-		e := entries[k]
-		if k == "" {
-			return fmt.Errorf("mapping %s on %s: empty source key; check the mapping's target.key expression", mapping, instance)
-		}
-		if e.ID == "" {
-			return fmt.Errorf("mapping %s on %s: entry for source key %q has no Oro id", mapping, instance, k)
-		}
-		if e.Updated.IsZero() {
-			e.Updated = now
-		}
-		ids[i], hashes[i], updated[i] = e.ID, e.Hash, e.Updated.UTC()
+	for i, e := range es {
+		ids[i], hashes[i], updated[i] = e.ID, e.Hash, e.Updated
 		if !e.Verified.IsZero() {
-			v := e.Verified.UTC()
-			verified[i] = &v
+			verified[i] = &e.Verified
 		}
 	}
 	b := &pgx.Batch{}
 	// The reverse entries of the keys' old ids, where they still point
 	// at the key.
-	b.Queue(`DELETE FROM orosync_rev r USING unnest($3::text[]) AS k(key)
-			JOIN orosync_ids i ON i.instance = $1 AND i.mapping = $2 AND i.key = k.key
-			WHERE true
-			  AND r.instance = $1 AND r.mapping = $2 AND r.oro_id = i.oro_id AND r.key = i.key`, instance, mapping, keys)
+	b.Queue(unlinkReverseSQL, instance, mapping, keys)
 	b.Queue(`INSERT INTO orosync_ids (instance, mapping, key, oro_id, hash, updated, verified)
 			SELECT $1, $2, t.* FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[]) AS t
 			ON CONFLICT (instance, mapping, key) DO UPDATE SET oro_id = EXCLUDED.oro_id, hash = EXCLUDED.hash,
@@ -142,7 +120,7 @@ func (s *Store) Remember(instance, mapping string, entries map[string]state.Entr
 
 // KeyOf returns the source key the id map assigns Oro record id to, if any.
 func (s *Store) KeyOf(instance, mapping, id string) (string, bool, error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return "", false, fmt.Errorf("look up the key of id %s: %w", id, err)
 	}
 	if s.empty {
@@ -164,7 +142,7 @@ func (s *Store) KeyOf(instance, mapping, id string) (string, bool, error) {
 
 // Forget removes the entries of the given keys; missing keys are ignored.
 func (s *Store) Forget(instance, mapping string, keys ...string) error {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("forget ids: %w", err)
 	}
 	what := "forget ids of mapping " + mapping + " on " + instance
@@ -175,10 +153,7 @@ func (s *Store) Forget(instance, mapping string, keys ...string) error {
 		return nil
 	}
 	b := &pgx.Batch{}
-	b.Queue(`DELETE FROM orosync_rev r USING unnest($3::text[]) AS k(key)
-			JOIN orosync_ids i ON i.instance = $1 AND i.mapping = $2 AND i.key = k.key
-			WHERE true
-			  AND r.instance = $1 AND r.mapping = $2 AND r.oro_id = i.oro_id AND r.key = i.key`, instance, mapping, keys)
+	b.Queue(unlinkReverseSQL, instance, mapping, keys)
 	b.Queue(`DELETE FROM orosync_ids WHERE instance = $1 AND mapping = $2 AND key = ANY($3)`, instance, mapping, keys)
 	return s.batch(what, b)
 }
@@ -186,7 +161,7 @@ func (s *Store) Forget(instance, mapping string, keys ...string) error {
 // Checkpoint returns the incremental cursor of a mapping and whether one is
 // stored.
 func (s *Store) Checkpoint(instance, mapping string) (json.RawMessage, bool, error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return nil, false, fmt.Errorf("read checkpoint: %w", err)
 	}
 	if s.empty {
@@ -209,7 +184,7 @@ func (s *Store) Checkpoint(instance, mapping string) (json.RawMessage, bool, err
 // stored compacted with its exact digits. Call it only after Oro
 // acknowledged every write up to it.
 func (s *Store) SetCheckpoint(instance, mapping string, cursor json.RawMessage) error {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("set checkpoint: %w", err)
 	}
 	compact, err := state.CompactCursor(instance, mapping, cursor)
@@ -226,15 +201,14 @@ func (s *Store) SetCheckpoint(instance, mapping string, cursor json.RawMessage) 
 
 // RecordRun stores r as the last run of a mapping (times in UTC).
 func (s *Store) RecordRun(instance, mapping string, r state.RunInfo) error {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return fmt.Errorf("record run: %w", err)
 	}
 	what := "record run of mapping " + mapping + " on " + instance
 	if err := s.checkWrite(what); err != nil {
 		return err
 	}
-	r.Started, r.Finished = r.Started.UTC(), r.Finished.UTC()
-	v, err := json.Marshal(r)
+	v, err := json.Marshal(r.UTC())
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -245,7 +219,7 @@ func (s *Store) RecordRun(instance, mapping string, r state.RunInfo) error {
 // Known reports whether the store holds id-map entries, a checkpoint or a
 // recorded run of a mapping on an instance.
 func (s *Store) Known(instance, mapping string) (bool, error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return false, fmt.Errorf("known: %w", err)
 	}
 	if s.empty {
@@ -301,11 +275,11 @@ func (s *Store) Summary() ([]state.MappingState, error) {
 // Reset clears state of one mapping of an instance, or of every mapping of
 // the instance when mapping is "". Clearing what does not exist is no error.
 func (s *Store) Reset(instance, mapping string, what state.ResetWhat) error {
-	if err := checkScope(instance, mapping, true); err != nil {
+	if err := state.CheckScope(instance, mapping, true); err != nil {
 		return fmt.Errorf("reset state: %w", err)
 	}
-	if what == 0 || what&^state.ResetAll != 0 {
-		return fmt.Errorf("reset state of %s: invalid selection %s; use ResetCheckpoint, ResetIDs or ResetAll", instance, what)
+	if err := what.Check(instance); err != nil {
+		return err
 	}
 	scope := "all mappings"
 	if mapping != "" {

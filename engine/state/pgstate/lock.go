@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/orosync/orosync/engine/state"
 )
 
 // Holder describes the run that holds a mapping's lock.
@@ -49,7 +50,7 @@ const DefaultLockCheck = 2 * time.Second
 // lost (if not nil) is called once with the reason, so that the caller stops
 // writing what another run may now write too.
 func (s *Store) Lock(ctx context.Context, instance, mapping string, lost func(error)) (unlock func(), err error) {
-	if err := checkScope(instance, mapping, false); err != nil {
+	if err := state.CheckScope(instance, mapping, false); err != nil {
 		return nil, fmt.Errorf("lock mapping: %w", err)
 	}
 	what := "lock mapping " + mapping + " on " + instance
@@ -59,17 +60,26 @@ func (s *Store) Lock(ctx context.Context, instance, mapping string, lost func(er
 	key := lockKey(instance, mapping)
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	conn, err := s.pool.Acquire(cctx)
+	// A connection of its own, not one of the pool's: a lock holds its
+	// connection until unlock, and a run or a reset may hold the locks of
+	// more mappings than the pool has connections.
+	conn, err := pgx.ConnectConfig(cctx, s.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return nil, s.wrap(what, err)
 	}
+	closeConn := func() {
+		// Closing ends the session, which releases its advisory lock.
+		c, cancel := context.WithTimeout(context.Background(), s.timeout)
+		defer cancel()
+		_ = conn.Close(c)
+	}
 	var got bool
 	if err := conn.QueryRow(cctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
-		conn.Release()
+		closeConn()
 		return nil, s.wrap(what, err)
 	}
 	if !got {
-		conn.Release()
+		closeConn()
 		return nil, s.lockedError(ctx, instance, mapping, key)
 	}
 	host, _ := os.Hostname()
@@ -82,8 +92,7 @@ func (s *Store) Lock(ctx context.Context, instance, mapping string, lost func(er
 	if err != nil {
 		// Without the holder row a second run could not say who holds it;
 		// give the lock back rather than run anonymously.
-		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
-		conn.Release()
+		closeConn()
 		return nil, s.wrap("record the holder of the lock of mapping "+mapping+" on "+instance, err)
 	}
 	stopWatch := s.watchLock(conn, what, lost)
@@ -92,11 +101,7 @@ func (s *Store) Lock(ctx context.Context, instance, mapping string, lost func(er
 		uctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		defer cancel()
 		_, _ = conn.Exec(uctx, `DELETE FROM orosync_locks WHERE lock_key = $1 AND backend_pid = pg_backend_pid()`, key)
-		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
-			// The session may be broken: closing it releases the lock.
-			_ = conn.Conn().Close(uctx)
-		}
-		conn.Release()
+		closeConn() // ends the session and with it the lock
 	}, nil
 }
 
@@ -106,7 +111,7 @@ func (s *Store) Lock(ctx context.Context, instance, mapping string, lost func(er
 // session that took the lock, which therefore still holds it (a session's
 // advisory lock ends only with pg_advisory_unlock or the session). A failed
 // or timed-out check is reported to lost once: the session may be gone.
-func (s *Store) watchLock(conn *pgxpool.Conn, what string, lost func(error)) (stop func()) {
+func (s *Store) watchLock(conn *pgx.Conn, what string, lost func(error)) (stop func()) {
 	done := make(chan struct{})
 	exited := make(chan struct{})
 	go func() {

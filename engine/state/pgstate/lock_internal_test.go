@@ -3,12 +3,14 @@ package pgstate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/engine/state/statetest"
 )
 
@@ -111,4 +113,67 @@ func TestLockLostWhenItsSessionEnds(t *testing.T) {
 	if len(lost) != 0 {
 		t.Errorf("lost was called more than once: %v", <-lost)
 	}
+}
+
+// TestLocksDoNotUseThePool: each lock holds a connection of its own, so a
+// store can hold the locks of more mappings than its pool has connections
+// (`state reset` of every mapping takes them all) and still read and
+// write. With the locks on pool connections this hung until the timeout.
+func TestLocksDoNotUseThePool(t *testing.T) {
+	u, _ := statetest.PostgresURL(t)
+	ctx := context.Background()
+	s, err := Open(ctx, u, Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	inst := "https://many.example.com/api/" + t.Name()
+	n := int(s.pool.Config().MaxConns) + 2
+	if n < 6 {
+		n = 6
+	}
+	var unlocks []func()
+	for i := range n {
+		m := fmt.Sprintf("m%d", i)
+		if err := s.Remember(inst, m, map[string]state.Entry{"k": {ID: "1"}}); err != nil {
+			t.Fatal(err)
+		}
+		unlock, err := s.Lock(ctx, inst, m, nil)
+		if err != nil {
+			t.Fatalf("Lock of mapping %d of %d (pool of %d): %v", i+1, n, s.pool.Config().MaxConns, err)
+		}
+		unlocks = append(unlocks, unlock)
+	}
+	if got := s.pool.Stat().AcquiredConns(); got != 0 {
+		t.Errorf("%d locks hold %d pool connections; want none", n, got)
+	}
+	if err := s.Reset(inst, "", state.ResetAll); err != nil {
+		t.Fatalf("Reset of every mapping while holding %d locks: %v", n, err)
+	}
+	if rows, err := s.Summary(); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, r := range rows {
+			if r.Instance == inst {
+				t.Errorf("after Reset the state still has %s", r.Mapping)
+			}
+		}
+	}
+	other, err := Open(ctx, u, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Lock(ctx, inst, "m0", nil); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Lock of a held mapping by another store: %v; want ErrLocked", err)
+	}
+	for _, u := range unlocks {
+		u()
+	}
+	// Unlock closed the lock's session: the lock is free at once.
+	u0, err := other.Lock(ctx, inst, "m0", nil)
+	if err != nil {
+		t.Fatalf("Lock after unlock: %v", err)
+	}
+	u0()
 }

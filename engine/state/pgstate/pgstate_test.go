@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/orosync/orosync/engine/state"
 	"github.com/orosync/orosync/engine/state/pgstate"
 	"github.com/orosync/orosync/engine/state/statetest"
@@ -76,6 +78,9 @@ func TestMigrateIsIdempotentAndReadOnlyOpenCreatesNothing(t *testing.T) {
 	if err := ro.Remember(statetest.InstA, "m", map[string]state.Entry{"k": {ID: "1"}}); !errors.Is(err, pgstate.ErrReadOnly) {
 		t.Errorf("Remember on a read-only store: %v, want ErrReadOnly", err)
 	}
+	if err := ro.Remember(statetest.InstA, "m", map[string]state.Entry{"k": {ID: "1"}}); !errors.Is(err, state.ErrReadOnly) {
+		t.Errorf("Remember on a read-only store: %v, want state.ErrReadOnly (one error for both stores)", err)
+	}
 	s := open(t, u, pgstate.Options{})
 	for range 2 {
 		v, err := s.Migrate(context.Background())
@@ -100,6 +105,9 @@ func TestLockNamesTheHolder(t *testing.T) {
 	if !errors.Is(err, pgstate.ErrLocked) || !strings.Contains(err.Error(), "host "+host+" pid ") || !strings.Contains(err.Error(), "orosync v9.9.9-a") {
 		t.Fatalf("second Lock: %v; want ErrLocked naming host %s and version v9.9.9-a", err, host)
 	}
+	if !errors.Is(err, state.ErrLocked) {
+		t.Errorf("second Lock: %v; want state.ErrLocked (one error for both stores)", err)
+	}
 	// Another mapping locks independently.
 	u2, err := b.Lock(ctx, inst, "customers", nil)
 	if err != nil {
@@ -119,6 +127,8 @@ func TestRedactHidesThePassword(t *testing.T) {
 		"postgres://orosync:s3cr3t@db.example.com:5432/state?sslmode=require",
 		"postgresql://orosync@db/state?password=s3cr3t",
 		"host=db user=orosync password=s3cr3t dbname=state",
+		"postgres://orosync@db/state?sslkey=/k.pem&sslpassword=s3cr3t",
+		"host=db user=orosync sslkey=/k.pem sslpassword=s3cr3t dbname=state",
 	} {
 		if got := pgstate.Redact(in); strings.Contains(got, "s3cr3t") {
 			t.Errorf("Redact(%q) = %q", in, got)
@@ -127,6 +137,10 @@ func TestRedactHidesThePassword(t *testing.T) {
 	_, err := pgstate.Open(context.Background(), "postgres://orosync:s3cr3t@127.0.0.1:1/state?connect_timeout=1", pgstate.Options{})
 	if err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Errorf("Open of an unreachable database: %v; want an error naming the host, without the password", err)
+	}
+	_, err = pgstate.Open(context.Background(), "postgres://orosync@127.0.0.1:1/state?connect_timeout=1&sslpassword=t0psecret", pgstate.Options{})
+	if err == nil || strings.Contains(err.Error(), "t0psecret") || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("Open of an unreachable database: %v; want an error naming the host, without the sslpassword", err)
 	}
 	var buf bytes.Buffer
 	buf.WriteString(pgstate.Redact("postgres://u:p%40ss@h/db"))
@@ -175,5 +189,29 @@ func TestConcurrentFirstOpensMigrateOnce(t *testing.T) {
 	s := open(t, u, pgstate.Options{ReadOnly: true})
 	if v, err := s.SchemaVersion(context.Background()); v != 1 || err != nil {
 		t.Errorf("schema version %d, %v; want 1", v, err)
+	}
+}
+
+// TestNewerSchemaIsRefused: a database migrated by a newer orosync is
+// refused by Open, read-only or not, and by Migrate, naming both versions.
+func TestNewerSchemaIsRefused(t *testing.T) {
+	u := testURL(t)
+	s := open(t, u, pgstate.Options{})
+	conn, err := pgx.Connect(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), `INSERT INTO orosync_schema_version (version, name) VALUES (999, '0999_future.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	const want = "has schema version 999, newer than this orosync knows (1); upgrade orosync"
+	for _, ro := range []bool{false, true} {
+		if _, err := pgstate.Open(context.Background(), u, pgstate.Options{ReadOnly: ro}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Open (read-only %v) of a newer schema: %v; want %q", ro, err, want)
+		}
+	}
+	if v, err := s.Migrate(context.Background()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Migrate of a newer schema = %d, %v; want %q", v, err, want)
 	}
 }

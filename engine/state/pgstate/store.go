@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/orosync/orosync/engine/state"
 )
 
 // DefaultTimeout bounds each statement of a state call (the engine's
@@ -17,10 +20,12 @@ import (
 const DefaultTimeout = 30 * time.Second
 
 // ErrLocked is wrapped by Lock when another run holds the mapping's lock.
-var ErrLocked = errors.New("locked by another orosync run")
+// It is state.ErrLocked, so errors.Is works the same for both stores.
+var ErrLocked = state.ErrLocked
 
-// ErrReadOnly is wrapped by write methods of a store opened read-only.
-var ErrReadOnly = errors.New("state store is open read-only")
+// ErrReadOnly is wrapped by write methods of a store opened read-only. It
+// is state.ErrReadOnly, so errors.Is works the same for both stores.
+var ErrReadOnly = state.ErrReadOnly
 
 // Options configures Open.
 type Options struct {
@@ -40,8 +45,8 @@ type Options struct {
 // Store is the PostgreSQL state store. It is safe for concurrent use.
 type Store struct {
 	pool      *pgxpool.Pool
-	where     string // the redacted URL, for messages
-	secret    string // the password, scrubbed from errors
+	where     string   // the redacted URL, for messages
+	secrets   []string // passwords in the URL, scrubbed from errors
 	readOnly  bool
 	empty     bool // read-only and the schema does not exist yet
 	version   string
@@ -58,7 +63,7 @@ func IsURL(s string) bool {
 // Open connects to the database at url (postgres://user:pass@host/db?...),
 // checks it answers and, unless opts.ReadOnly, applies pending migrations.
 func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
-	s := &Store{where: Redact(rawURL), secret: password(rawURL), readOnly: opts.ReadOnly, version: opts.Version, timeout: opts.Timeout}
+	s := &Store{where: Redact(rawURL), secrets: passwords(rawURL), readOnly: opts.ReadOnly, version: opts.Version, timeout: opts.Timeout}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
 	}
@@ -118,9 +123,6 @@ func (s *Store) Close() error {
 // Where returns the database URL with the password redacted.
 func (s *Store) Where() string { return s.where }
 
-// ReadOnly reports whether the store was opened read-only.
-func (s *Store) ReadOnly() bool { return s.readOnly }
-
 // ctx returns a context bounded by the store's timeout.
 func (s *Store) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.timeout)
@@ -142,19 +144,36 @@ func (s *Store) checkWrite(what string) error {
 	return nil
 }
 
-// scrub removes the password from an error's text (drivers may repeat
-// connection settings); errors without it keep their chain.
+// scrub removes the URL's passwords (the user's, sslpassword's) from an
+// error's text (drivers may repeat connection settings); errors without
+// them keep their chain.
 func (s *Store) scrub(err error) error {
-	if err == nil || s.secret == "" || !strings.Contains(err.Error(), s.secret) {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for _, p := range s.secrets {
+		msg = strings.ReplaceAll(msg, p, "xxxxx")
+	}
+	if msg == err.Error() {
 		return err
 	}
-	return errors.New(strings.ReplaceAll(err.Error(), s.secret, "xxxxx"))
+	return errors.New(msg)
 }
 
-var kvPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
+// isSecretParam reports whether a connection parameter holds a secret:
+// password, sslpassword and any other *password*.
+func isSecretParam(name string) bool {
+	return strings.Contains(strings.ToLower(name), "password")
+}
+
+// kvPassword matches a password-like key=value pair of a connection string
+// (password=, sslpassword=).
+var kvPassword = regexp.MustCompile(`(?i)(\b\w*password\s*=\s*)('[^']*'|\S+)`)
 
 // Redact returns a PostgreSQL URL or key=value connection string with its
-// password replaced by xxxxx, for messages.
+// passwords (the user's, sslpassword and any other *password* parameter)
+// replaced by xxxxx, for messages.
 func Redact(raw string) string {
 	if IsURL(raw) {
 		u, err := url.Parse(raw)
@@ -162,8 +181,14 @@ func Redact(raw string) string {
 			return "postgres://(unparsable URL)"
 		}
 		q := u.Query()
-		if q.Has("password") {
-			q.Set("password", "xxxxx")
+		changed := false
+		for name := range q {
+			if isSecretParam(name) {
+				q.Set(name, "xxxxx")
+				changed = true
+			}
+		}
+		if changed {
 			u.RawQuery = q.Encode()
 		}
 		return u.Redacted()
@@ -171,20 +196,35 @@ func Redact(raw string) string {
 	return kvPassword.ReplaceAllString(raw, "${1}xxxxx")
 }
 
-// password returns the password in a connection string, if any.
-func password(raw string) string {
+// passwords returns the non-empty passwords in a connection string: the
+// user's and those of password-like parameters, as written and decoded.
+func passwords(raw string) []string {
+	var out []string
+	add := func(p string) {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
 	if IsURL(raw) {
 		u, err := url.Parse(raw)
 		if err != nil {
-			return ""
+			return nil
 		}
 		if p, ok := u.User.Password(); ok {
-			return p
+			add(p)
 		}
-		return u.Query().Get("password")
+		for name, vs := range u.Query() {
+			if isSecretParam(name) {
+				for _, v := range vs {
+					add(v)
+					add(url.QueryEscape(v))
+				}
+			}
+		}
+		return out
 	}
-	if m := kvPassword.FindStringSubmatch(raw); m != nil {
-		return strings.Trim(m[2], "'")
+	for _, m := range kvPassword.FindAllStringSubmatch(raw, -1) {
+		add(strings.Trim(m[2], "'"))
 	}
-	return ""
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 		{"Checkpoint", testCheckpoint},
 		{"KnownResetSummary", testKnownResetSummary},
 		{"ResetEveryMapping", testResetEveryMapping},
+		{"SameValidation", testSameValidation},
 		{"ExportImport", func(t *testing.T, s Backend) { testExportImport(t, s, open(t)) }},
 	}
 	for _, tc := range tests {
@@ -55,6 +57,40 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 			t.Cleanup(func() { _ = s.Close() })
 			tc.fn(t, s)
 		})
+	}
+}
+
+// testSameValidation: every store refuses what the embedded one cannot
+// hold (so that state exported from one imports into the other) and an
+// invalid reset selection, with the same errors.
+func testSameValidation(t *testing.T, s Backend) {
+	long := strings.Repeat("k", 32769) // longer than bbolt's keys
+	prepare := func(entries map[string]state.Entry) error {
+		_, _, err := state.PrepareEntries(InstA, "m", entries)
+		return err
+	}
+	cases := []struct {
+		what      string
+		err, want error
+	}{
+		{"a too long key", s.Remember(InstA, "m", map[string]state.Entry{long: {ID: "1"}}),
+			prepare(map[string]state.Entry{long: {ID: "1"}})},
+		{"an empty key", s.Remember(InstA, "m", map[string]state.Entry{"": {ID: "1"}}),
+			prepare(map[string]state.Entry{"": {ID: "1"}})},
+		{"an entry without id", s.Remember(InstA, "m", map[string]state.Entry{"k": {}}),
+			prepare(map[string]state.Entry{"k": {}})},
+		{"a too long mapping name", s.Remember(InstA, long, map[string]state.Entry{"k": {ID: "1"}}),
+			state.CheckScope(InstA, long, false)},
+		{"a too long instance", s.Reset(long, "", state.ResetAll), state.CheckScope(long, "", true)},
+		{"an invalid reset selection", s.Reset(InstA, "m", state.ResetAll+1), (state.ResetAll + 1).Check(InstA)},
+	}
+	for _, c := range cases {
+		if c.err == nil || c.want == nil || !strings.Contains(c.err.Error(), c.want.Error()) {
+			t.Errorf("%s: %v; want an error saying %v", c.what, c.err, c.want)
+		}
+	}
+	if known, err := s.Known(InstA, "m"); err != nil || known {
+		t.Errorf("after refused writes Known = %v, %v; want nothing stored", known, err)
 	}
 }
 
