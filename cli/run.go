@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -306,6 +307,11 @@ func (s *streams) connection(c *ucli.Context, logger *slog.Logger, offline bool)
 	cfg.Retry.MaxWait = c.Duration("retry-max-wait")
 	cfg.Retry.Backoff = c.Duration("retry-backoff")
 	if !c.Bool("sandbox") {
+		// A dry run prints the API URL on every line: a URL that carries
+		// credentials is refused offline too.
+		if err := checkURLFlags(cfg); err != nil {
+			return cfg, nil, err
+		}
 		if offline {
 			return cfg, func() {}, nil
 		}
@@ -327,6 +333,41 @@ func (s *streams) connection(c *ucli.Context, logger *slog.Logger, offline bool)
 	cfg.TokenURL = base + "/oauth2-token"
 	cfg.ClientID, cfg.ClientSecret = sandbox.DefaultClientID, sandbox.DefaultClientSecret
 	return cfg, func() { srv.Close() }, nil
+}
+
+// checkURLFlags checks --api-url and --token-url where set, without ever
+// quoting a value that may hold a password or a key: such a value is
+// printed by a dry run and kept in the report.
+func checkURLFlags(cfg oro.Config) error {
+	for _, f := range []struct{ flag, env, raw string }{
+		{"--api-url", "ORO_API_URL", cfg.APIURL},
+		{"--token-url", "ORO_TOKEN_URL", cfg.TokenURL},
+	} {
+		if f.raw == "" {
+			continue
+		}
+		u, err := url.Parse(f.raw)
+		switch {
+		case err != nil:
+			return usageError("%s (%s) is not a valid URL: give the full URL, e.g. https://shop.example.com/admin/api", f.flag, f.env)
+		case u.User != nil:
+			return usageError("%s (%s) must not contain a user name or password: give the credentials in --client-id and --client-secret (ORO_CLIENT_ID, ORO_CLIENT_SECRET)", f.flag, f.env)
+		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+			return usageError("%s (%s) must not have a query or fragment (?… or #…): give the URL without it, e.g. https://shop.example.com/admin/api", f.flag, f.env)
+		}
+		// The rest (scheme, host, path) is what Validate checks; its
+		// messages quote only URLs without credentials, checked above.
+		check := oro.Config{APIURL: "https://shop.example.com/admin/api", ClientID: "-", ClientSecret: "-"}
+		if f.flag == "--api-url" {
+			check.APIURL = f.raw
+		} else {
+			check.TokenURL = f.raw
+		}
+		if err := check.Validate(); err != nil {
+			return usageError("%s: %v", f.flag, err)
+		}
+	}
+	return nil
 }
 
 // sourceOpener opens mapping sources with the command's stdin and stderr.
