@@ -82,6 +82,19 @@ func loadMappings(paths []string, errOut io.Writer, opts ...mappings.LoadOption)
 	return ms, nil
 }
 
+// loadOneMapping loads the single mapping a command such as explain or eval
+// works on: path may be a file or a directory holding exactly one mapping.
+func loadOneMapping(path string, errOut io.Writer, opts ...mappings.LoadOption) (*mappings.Mapping, error) {
+	ms, err := loadMappings([]string{path}, errOut, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) != 1 {
+		return nil, usageError("%s holds %d mappings: name one mapping file", path, len(ms))
+	}
+	return ms[0], nil
+}
+
 // selectFlag is --select, for commands that take mapping files.
 func selectFlag() ucli.Flag {
 	return &ucli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "only the mapping `NAME`; +NAME adds the mappings it runs after, NAME+ those that run after it (repeatable, or comma-separated)"}
