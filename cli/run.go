@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -166,6 +167,9 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 	if opts.Limit < 0 {
 		return usageError("--limit must be 0 or more")
 	}
+	if err := checkRunFlags(c); err != nil {
+		return err
+	}
 	if readOro && !opts.DryRun {
 		return usageError("--read-oro is for dry runs: orosync run --dry-run --read-oro ...")
 	}
@@ -269,6 +273,40 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 	}
 	if rep.ExitCode != engine.ExitOK {
 		return &exitError{code: rep.ExitCode}
+	}
+	return nil
+}
+
+// checkRunFlags checks the numbers of the run flags the Oro client and
+// the engine take, also for a dry run, before anything starts: each
+// message names its flag.
+func checkRunFlags(c *ucli.Context) error {
+	for _, f := range []struct {
+		name string
+		zero string // what 0 means, "": 0 is not allowed
+		eg   string
+	}{
+		{"timeout", "", "30s"},
+		{"record-timeout", "", "5s"},
+		{"retry-max-wait", "the default", "2m"},
+		{"retry-backoff", "the default", "500ms"},
+		{"verify-older-than", "none", "168h"},
+	} {
+		if !c.IsSet(f.name) { // a command without the flag reads 0
+			continue
+		}
+		switch d := c.Duration(f.name); {
+		case d < 0 && f.zero != "":
+			return usageError("--%s %s is negative: use a duration such as %s, or 0 for %s", f.name, d, f.eg, f.zero)
+		case d <= 0 && f.zero == "":
+			return usageError("--%s %s must be more than 0, e.g. %s", f.name, d, f.eg)
+		}
+	}
+	if n := c.Int("concurrency"); n < 0 {
+		return usageError("--concurrency %d is negative: use 1 or more, or leave it out for %d", n, oro.DefaultMaxInFlight)
+	}
+	if r := c.Float64("max-rps"); r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return usageError("--max-rps %g must be a number of requests per second, 0 or more (0 = no limit)", r)
 	}
 	return nil
 }
