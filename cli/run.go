@@ -190,7 +190,7 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 		return err
 	}
 	opts.OroVersion = v
-	if err := checkMappings(ms, v, hideWarnings, s.err); err != nil {
+	if err := checkMappings(ms, v, s.err); err != nil {
 		return err
 	}
 	conn, stop, err := s.connection(c, logger, opts.DryRun && !readOro)
@@ -250,12 +250,11 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 			"write: update shows PATCH <match …>, lookup() ids show as <lookup …>, ids this run would create show as <new …>; such lines say \"depends_on_oro\"")
 	}
 
+	// The mappings were ordered when loaded (loadMappings), and a subset
+	// of them (--select, retry) orders too: engine.Run's error is never
+	// one of the mapping files.
 	rep, err := engine.Run(c.Context, ms, opts)
-	var problems mappings.ErrorList
-	switch {
-	case errors.As(err, &problems):
-		return invalidMappings(printLoadError(s.err, "", problems))
-	case err != nil:
+	if err != nil {
 		return fatalError(err)
 	}
 	if client, ok := opts.Oro.(*oro.Client); ok {
@@ -311,7 +310,8 @@ func checkRunFlags(c *ucli.Context) error {
 	return nil
 }
 
-// exitCodeOf is the exit code an error of a command maps to.
+// exitCodeOf is the exit code an error of a command maps to: anything
+// urfave/cli itself rejects (unknown flag or command) is usage.
 func exitCodeOf(err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
