@@ -26,15 +26,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return engine.ExitOK
 	}
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(stderr, "orosync: %v\n", ee.err)
-		}
-		return ee.code
+	switch {
+	case !errors.As(err, &ee):
+		fmt.Fprintf(stderr, "orosync: %v\n", err) // urfave/cli's own: unknown flag or command
+	case ee.err != nil:
+		fmt.Fprintf(stderr, "orosync: %v\n", ee.err)
 	}
-	// Anything urfave/cli itself rejects (unknown flag or command) is usage.
-	fmt.Fprintf(stderr, "orosync: %v\n", err)
-	return engine.ExitUsage
+	return exitCodeOf(err)
 }
 
 // exitError carries an exit code. It deliberately has no ExitCode method,
