@@ -217,7 +217,9 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 		defer os.RemoveAll(tmp)
 		stateDir = tmp
 	}
-	store, err := openState(c, stateDir, opts.DryRun)
+	// A dry run opens the store read-only (an absent store reads as empty
+	// and is not created), so that a preview never creates or changes state.
+	store, _, err := openStateFor(c, stateDir, opts.DryRun)
 	if err != nil {
 		return err
 	}
@@ -419,15 +421,6 @@ func (s *streams) sourceOpener(logger *slog.Logger) engine.SourceOpener {
 			Logger: logger.With("mapping", m.Name),
 		})
 	}
-}
-
-// openState opens the state store: PostgreSQL when --state is set, else the
-// embedded store in dir. A dry run opens it read-only (an absent store
-// reads as empty and is not created), so that a preview never creates or
-// changes state.
-func openState(c *ucli.Context, dir string, dryRun bool) (stateBackend, error) {
-	st, _, err := openStateFor(c, dir, dryRun)
-	return st, err
 }
 
 // writeReport writes the JSON report to path ("-" = stdout, "" = none).
