@@ -26,15 +26,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return engine.ExitOK
 	}
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(stderr, "orosync: %v\n", ee.err)
-		}
-		return ee.code
+	switch {
+	case !errors.As(err, &ee):
+		fmt.Fprintf(stderr, "orosync: %v\n", err) // urfave/cli's own: unknown flag or command
+	case ee.err != nil:
+		fmt.Fprintf(stderr, "orosync: %v\n", ee.err)
 	}
-	// Anything urfave/cli itself rejects (unknown flag or command) is usage.
-	fmt.Fprintf(stderr, "orosync: %v\n", err)
-	return engine.ExitUsage
+	return exitCodeOf(err)
 }
 
 // exitError carries an exit code. It deliberately has no ExitCode method,
@@ -133,11 +131,27 @@ func helpCommand() *ucli.Command {
 			if c.NArg() == 0 {
 				return ucli.ShowAppHelp(c)
 			}
-			name := c.Args().First()
-			if c.App.Command(name) == nil {
-				return usageError("no command %q: see orosync help", name)
+			// urfave/cli stops reading flags at the first argument: --help
+			// goes right after the command names, or the command would run.
+			args := []string{c.App.Name}
+			var cmd *ucli.Command
+			for i, name := range c.Args().Slice() {
+				var sub *ucli.Command
+				if cmd == nil {
+					sub = c.App.Command(name)
+				} else {
+					sub = cmd.Command(name)
+				}
+				switch {
+				case sub == nil && cmd == nil:
+					return usageError("no command %q: see orosync help", name)
+				case sub == nil:
+					path := strings.Join(c.Args().Slice()[:i], " ")
+					return usageError("%q is not a subcommand of %s: help takes command names only, e.g. orosync help %s", name, path, path)
+				}
+				cmd = sub
+				args = append(args, name)
 			}
-			args := append([]string{c.App.Name}, c.Args().Slice()...)
 			return c.App.RunContext(c.Context, append(args, "--help"))
 		},
 	}

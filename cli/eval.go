@@ -25,7 +25,7 @@ func (s *streams) evalCommand() *ucli.Command {
 			"concatenated; a top-level array is a list of records) and prints each record's documents as\n" +
 			"one JSON line, ref() and lookup() shown as {\"$ref\": …} and {\"$lookup\": …}. A record the\n" +
 			"transform skips prints nothing; a record it fails is reported on stderr (exit 1).\n\n" +
-			"   echo '{\"account_no\":\"C-1\",\"company\":\"Acme\",\"status\":\"active\"}' | orosync eval examples/customers.yaml\n" +
+			"   echo '{\"account_no\":\"C-1\",\"company\":\"Acme\",\"status\":\"active\",\"price_tier\":\"RETAIL\"}' | orosync eval examples/customers.yaml\n" +
 			"   orosync eval examples/products.yaml examples/data/products.json",
 		Flags: []ucli.Flag{
 			&ucli.DurationFlag{Name: "record-timeout", Value: testTimeout, Usage: "time limit of the transform of one record"},
@@ -34,26 +34,28 @@ func (s *streams) evalCommand() *ucli.Command {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return usageError("eval takes a mapping file and, optionally, a file of records: orosync eval MAPPING_FILE [RECORDS_FILE]")
 			}
-			ms, err := loadMappings(c.Args().Slice()[:1], s.err, mappings.AllowUnsetEnv()) // no secrets needed
+			m, err := loadOneMapping(c.Args().First(), s.err, mappings.AllowUnsetEnv()) // no secrets needed
 			if err != nil {
 				return err
 			}
-			in := s.in
+			in, name := s.in, "standard input"
 			if c.NArg() == 2 {
-				f, err := os.Open(c.Args().Get(1))
+				name = c.Args().Get(1)
+				f, err := os.Open(name)
 				if err != nil {
-					return usageError("%v", err)
+					return usageError("records file %s: %v: name a file of JSON records, or give them on standard input", name, errors.Unwrap(err))
 				}
 				defer f.Close()
 				in = f
 			}
-			return evalRecords(c.Context, ms[0], in, s.out, s.err, c.Duration("record-timeout"))
+			return evalRecords(c.Context, m, in, name, s.out, s.err, c.Duration("record-timeout"))
 		},
 	}
 }
 
-// evalRecords applies m's transform to every JSON value of in.
-func evalRecords(ctx context.Context, m *mappings.Mapping, in io.Reader, out, errOut io.Writer, limit time.Duration) error {
+// evalRecords applies m's transform to every JSON value of in, which name
+// names in messages.
+func evalRecords(ctx context.Context, m *mappings.Mapping, in io.Reader, name string, out, errOut io.Writer, limit time.Duration) error {
 	dec := json.NewDecoder(bufio.NewReader(in))
 	dec.UseNumber()
 	w := bufio.NewWriter(out)
@@ -88,7 +90,7 @@ func evalRecords(ctx context.Context, m *mappings.Mapping, in io.Reader, out, er
 		}
 		if err != nil {
 			w.Flush()
-			return usageError("records: not JSON after record %d: %v", n, err)
+			return usageError("records: not JSON after record %d (byte %d of %s): %v", n, dec.InputOffset(), name, err)
 		}
 		if list, ok := v.([]any); ok {
 			for _, rec := range list {

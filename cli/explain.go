@@ -62,18 +62,17 @@ func (s *streams) explainPlan(c *ucli.Context) (runPlan, error) {
 	case c.IsSet("record") && n < 1:
 		return runPlan{}, usageError("--record counts from 1")
 	}
-	ms, err := loadMappings(c.Args().Slice(), s.err)
+	m, err := loadOneMapping(c.Args().First(), s.err)
 	if err != nil {
 		return runPlan{}, err
 	}
-	m := ms[0]
 	if c.IsSet("key") && m.Target.Key == nil {
 		return runPlan{}, usageError("%s has no target.key: name the record with --record N", m.File)
 	}
 	send := c.Bool("send")
 	canRead := c.Bool("sandbox") || c.String("api-url") != ""
 	ex := &explanation{mapping: m, key: key, n: n, byKey: c.IsSet("key"), send: send, read: !send && canRead}
-	return runPlan{ms: ms, dryRun: !send, readOro: ex.read, explain: ex}, nil
+	return runPlan{ms: []*mappings.Mapping{m}, dryRun: !send, readOro: ex.read, explain: ex}, nil
 }
 
 // explanation collects the steps of one record through a mapping.

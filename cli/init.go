@@ -158,13 +158,8 @@ func readSample(ctx context.Context, path string) ([]mappings.SampleField, map[s
 	if _, err := os.Stat(abs); err != nil {
 		return nil, nil, errors.Unwrap(err)
 	}
-	m, err := mappings.Parse("sample.yaml", []byte(fmt.Sprintf(
-		"version: 1\nname: sample\nsource: {file: %s}\ntarget: {type: sample}\ntransform: .\n",
-		strconv.Quote(strings.ReplaceAll(abs, "${", "$${")))), nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	r, err := source.Open(ctx, &m.Source, source.Options{Limit: sampleRecords})
+	src := mappings.Source{File: &mappings.Text{Raw: abs, Value: abs}, Format: "auto"}
+	r, err := source.Open(ctx, &src, source.Options{Limit: sampleRecords})
 	if err != nil {
 		return nil, nil, err
 	}

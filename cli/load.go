@@ -82,6 +82,19 @@ func loadMappings(paths []string, errOut io.Writer, opts ...mappings.LoadOption)
 	return ms, nil
 }
 
+// loadOneMapping loads the single mapping a command such as explain or eval
+// works on: path may be a file or a directory holding exactly one mapping.
+func loadOneMapping(path string, errOut io.Writer, opts ...mappings.LoadOption) (*mappings.Mapping, error) {
+	ms, err := loadMappings([]string{path}, errOut, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) != 1 {
+		return nil, usageError("%s holds %d mappings: name one mapping file", path, len(ms))
+	}
+	return ms[0], nil
+}
+
 // selectFlag is --select, for commands that take mapping files.
 func selectFlag() ucli.Flag {
 	return &ucli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "only the mapping `NAME`; +NAME adds the mappings it runs after, NAME+ those that run after it (repeatable, or comma-separated)"}
@@ -133,26 +146,21 @@ func oroVersion(c *ucli.Context) (resources.Version, error) {
 	return v, nil
 }
 
-// warnings says what checkMappings does with warnings.
+// warnings says what reportProblems does with warnings.
 type warnings int
 
 const (
-	hideWarnings  warnings = iota // run: validate's advice is not repeated
-	printWarnings                 // validate
+	printWarnings warnings = iota // validate
 	failWarnings                  // validate --strict: warnings are errors
 )
 
 // checkMappings runs the Oro-aware checks of every mapping (mappings.Check)
-// and prints their problems. Any error, or any warning under failWarnings,
-// makes the result an exit-code-2 error.
-func checkMappings(ms []*mappings.Mapping, v resources.Version, w warnings, errOut io.Writer) error {
+// and prints their errors; any makes the result an exit-code-2 error. Their
+// warnings are not repeated: they are validate's advice.
+func checkMappings(ms []*mappings.Mapping, v resources.Version, errOut io.Writer) error {
 	var ps mappings.ErrorList
 	for _, m := range ms {
-		for _, p := range m.Check(v) {
-			if !p.Warning || w != hideWarnings {
-				ps = append(ps, p)
-			}
-		}
+		ps = append(ps, m.Check(v).Errors()...)
 	}
-	return reportProblems(ps, w, errOut)
+	return reportProblems(ps, printWarnings, errOut)
 }

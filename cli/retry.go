@@ -73,6 +73,13 @@ func loadRetry(args []string, errOut io.Writer) ([]*mappings.Mapping, *retrySet,
 	paths := args[1:]
 	if len(paths) == 0 {
 		paths = files
+		// The entries name the files as the run was given them, relative
+		// to the directory it ran in.
+		for _, f := range files {
+			if _, err := os.Stat(f); errors.Is(err, os.ErrNotExist) {
+				return nil, nil, usageError("%s names mapping file %s, which is not there: run retry from the directory of the original run, or name the files: orosync retry %s PATH...", args[0], f, args[0])
+			}
+		}
 	}
 	if len(paths) == 0 {
 		return nil, nil, usageError("the entries of %s do not name their mapping files (written by an older orosync): name them, e.g. orosync retry %s mappings/", args[0], args[0])

@@ -104,6 +104,10 @@ func TestRetryUsageErrors(t *testing.T) {
 	writeFile(t, notDL, `{"a":1}`+"\n")
 	noFile := filepath.Join(dir, "old.jsonl")
 	writeFile(t, noFile, `{"mapping":"customers","record":{"id":1},"error":{"stage":"write","message":"x"}}`+"\n")
+	elsewhere := filepath.Join(dir, "elsewhere.jsonl")
+	writeFile(t, elsewhere, `{"mapping":"groups","file":"mappings/groups.yaml","record":{"id":1},"error":{"stage":"write","message":"x"}}`+"\n")
+	empty := filepath.Join(dir, "empty.jsonl")
+	writeFile(t, empty, "")
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -113,6 +117,8 @@ func TestRetryUsageErrors(t *testing.T) {
 		{[]string{"retry", notDL}, "it names no mapping"},
 		{[]string{"retry", noFile}, "do not name their mapping files"},
 		{[]string{"retry", noFile, "testdata/contract/groups.yaml"}, "records of mapping(s) customers, which are not among the mapping files"},
+		{[]string{"retry", elsewhere}, elsewhere + " names mapping file mappings/groups.yaml, which is not there: run retry from the directory of the original run, or name the files: orosync retry " + elsewhere + " PATH..."},
+		{[]string{"retry", empty}, empty + " has no dead letters: nothing to retry"},
 	} {
 		r := runCLI(t, "", tc.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {

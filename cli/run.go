@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -165,6 +167,9 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 	if opts.Limit < 0 {
 		return usageError("--limit must be 0 or more")
 	}
+	if err := checkRunFlags(c); err != nil {
+		return err
+	}
 	if readOro && !opts.DryRun {
 		return usageError("--read-oro is for dry runs: orosync run --dry-run --read-oro ...")
 	}
@@ -185,7 +190,7 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 		return err
 	}
 	opts.OroVersion = v
-	if err := checkMappings(ms, v, hideWarnings, s.err); err != nil {
+	if err := checkMappings(ms, v, s.err); err != nil {
 		return err
 	}
 	conn, stop, err := s.connection(c, logger, opts.DryRun && !readOro)
@@ -212,7 +217,9 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 		defer os.RemoveAll(tmp)
 		stateDir = tmp
 	}
-	store, err := openState(c, stateDir, opts.DryRun)
+	// A dry run opens the store read-only (an absent store reads as empty
+	// and is not created), so that a preview never creates or changes state.
+	store, _, err := openStateFor(c, stateDir, opts.DryRun)
 	if err != nil {
 		return err
 	}
@@ -245,12 +252,11 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 			"write: update shows PATCH <match …>, lookup() ids show as <lookup …>, ids this run would create show as <new …>; such lines say \"depends_on_oro\"")
 	}
 
+	// The mappings were ordered when loaded (loadMappings), and a subset
+	// of them (--select, retry) orders too: engine.Run's error is never
+	// one of the mapping files.
 	rep, err := engine.Run(c.Context, ms, opts)
-	var problems mappings.ErrorList
-	switch {
-	case errors.As(err, &problems):
-		return invalidMappings(printLoadError(s.err, "", problems))
-	case err != nil:
+	if err != nil {
 		return fatalError(err)
 	}
 	if client, ok := opts.Oro.(*oro.Client); ok {
@@ -272,7 +278,42 @@ func (s *streams) execute(c *ucli.Context, load func() (runPlan, error)) (err er
 	return nil
 }
 
-// exitCodeOf is the exit code an error of a command maps to.
+// checkRunFlags checks the numbers of the run flags the Oro client and
+// the engine take, also for a dry run, before anything starts: each
+// message names its flag.
+func checkRunFlags(c *ucli.Context) error {
+	for _, f := range []struct {
+		name string
+		zero string // what 0 means, "": 0 is not allowed
+		eg   string
+	}{
+		{"timeout", "", "30s"},
+		{"record-timeout", "", "5s"},
+		{"retry-max-wait", "the default", "2m"},
+		{"retry-backoff", "the default", "500ms"},
+		{"verify-older-than", "none", "168h"},
+	} {
+		if !c.IsSet(f.name) { // a command without the flag reads 0
+			continue
+		}
+		switch d := c.Duration(f.name); {
+		case d < 0 && f.zero != "":
+			return usageError("--%s %s is negative: use a duration such as %s, or 0 for %s", f.name, d, f.eg, f.zero)
+		case d <= 0 && f.zero == "":
+			return usageError("--%s %s must be more than 0, e.g. %s", f.name, d, f.eg)
+		}
+	}
+	if n := c.Int("concurrency"); n < 0 {
+		return usageError("--concurrency %d is negative: use 1 or more, or leave it out for %d", n, oro.DefaultMaxInFlight)
+	}
+	if r := c.Float64("max-rps"); r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return usageError("--max-rps %g must be a number of requests per second, 0 or more (0 = no limit)", r)
+	}
+	return nil
+}
+
+// exitCodeOf is the exit code an error of a command maps to: anything
+// urfave/cli itself rejects (unknown flag or command) is usage.
 func exitCodeOf(err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -306,6 +347,11 @@ func (s *streams) connection(c *ucli.Context, logger *slog.Logger, offline bool)
 	cfg.Retry.MaxWait = c.Duration("retry-max-wait")
 	cfg.Retry.Backoff = c.Duration("retry-backoff")
 	if !c.Bool("sandbox") {
+		// A dry run prints the API URL on every line: a URL that carries
+		// credentials is refused offline too.
+		if err := checkURLFlags(cfg); err != nil {
+			return cfg, nil, err
+		}
 		if offline {
 			return cfg, func() {}, nil
 		}
@@ -329,6 +375,41 @@ func (s *streams) connection(c *ucli.Context, logger *slog.Logger, offline bool)
 	return cfg, func() { srv.Close() }, nil
 }
 
+// checkURLFlags checks --api-url and --token-url where set, without ever
+// quoting a value that may hold a password or a key: such a value is
+// printed by a dry run and kept in the report.
+func checkURLFlags(cfg oro.Config) error {
+	for _, f := range []struct{ flag, env, raw string }{
+		{"--api-url", "ORO_API_URL", cfg.APIURL},
+		{"--token-url", "ORO_TOKEN_URL", cfg.TokenURL},
+	} {
+		if f.raw == "" {
+			continue
+		}
+		u, err := url.Parse(f.raw)
+		switch {
+		case err != nil:
+			return usageError("%s (%s) is not a valid URL: give the full URL, e.g. https://shop.example.com/admin/api", f.flag, f.env)
+		case u.User != nil:
+			return usageError("%s (%s) must not contain a user name or password: give the credentials in --client-id and --client-secret (ORO_CLIENT_ID, ORO_CLIENT_SECRET)", f.flag, f.env)
+		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+			return usageError("%s (%s) must not have a query or fragment (?… or #…): give the URL without it, e.g. https://shop.example.com/admin/api", f.flag, f.env)
+		}
+		// The rest (scheme, host, path) is what Validate checks; its
+		// messages quote only URLs without credentials, checked above.
+		check := oro.Config{APIURL: "https://shop.example.com/admin/api", ClientID: "-", ClientSecret: "-"}
+		if f.flag == "--api-url" {
+			check.APIURL = f.raw
+		} else {
+			check.TokenURL = f.raw
+		}
+		if err := check.Validate(); err != nil {
+			return usageError("%s: %v", f.flag, err)
+		}
+	}
+	return nil
+}
+
 // sourceOpener opens mapping sources with the command's stdin and stderr.
 func (s *streams) sourceOpener(logger *slog.Logger) engine.SourceOpener {
 	return func(ctx context.Context, m *mappings.Mapping, cursor any, limit int) (engine.Source, error) {
@@ -340,15 +421,6 @@ func (s *streams) sourceOpener(logger *slog.Logger) engine.SourceOpener {
 			Logger: logger.With("mapping", m.Name),
 		})
 	}
-}
-
-// openState opens the state store: PostgreSQL when --state is set, else the
-// embedded store in dir. A dry run opens it read-only (an absent store
-// reads as empty and is not created), so that a preview never creates or
-// changes state.
-func openState(c *ucli.Context, dir string, dryRun bool) (stateBackend, error) {
-	st, _, err := openStateFor(c, dir, dryRun)
-	return st, err
 }
 
 // writeReport writes the JSON report to path ("-" = stdout, "" = none).

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/orosync/orosync/engine"
@@ -34,37 +32,27 @@ func stateFlags() []ucli.Flag {
 	}
 }
 
-// openStateBackend opens the PostgreSQL store when url is set (migrating
-// it unless readOnly), else the embedded store in dir. where names the
-// store for messages, without the password.
-func openStateBackend(ctx context.Context, url, dir string, readOnly bool) (st stateBackend, where string, err error) {
-	if url == "" {
+// openStateFor opens the store the command's flags select: PostgreSQL
+// (--state; migrated unless readOnly) or the embedded store in dir. where
+// names the store for messages, without the password. A bad URL is a
+// usage error, a store that cannot be opened a fatal one.
+func openStateFor(c *ucli.Context, dir string, readOnly bool) (st stateBackend, where string, err error) {
+	url := c.String("state")
+	switch {
+	case url == "":
 		s, err := state.Open(dir, state.Options{ReadOnly: readOnly})
 		if err != nil {
-			return nil, "", err
+			return nil, "", fatalError(err)
 		}
 		return s, dir, nil
-	}
-	s, err := pgstate.Open(ctx, url, pgstate.Options{ReadOnly: readOnly, Version: version()})
-	if err != nil {
-		return nil, "", err
-	}
-	return s, s.Where(), nil
-}
-
-// openStateFor opens the store the command's flags select, PostgreSQL
-// (--state) or the embedded store in dir: a bad URL is a usage error, a
-// store that cannot be opened a fatal one.
-func openStateFor(c *ucli.Context, dir string, readOnly bool) (stateBackend, string, error) {
-	url := c.String("state")
-	if url != "" && !pgstate.IsURL(url) {
+	case !pgstate.IsURL(url):
 		return nil, "", usageError("--state (OROSYNC_STATE_URL) must be a postgres:// or postgresql:// URL; for the embedded store use --state-dir")
 	}
-	st, where, err := openStateBackend(c.Context, url, dir, readOnly)
+	s, err := pgstate.Open(c.Context, url, pgstate.Options{ReadOnly: readOnly, Version: version()})
 	if err != nil {
 		return nil, "", fatalError(err)
 	}
-	return st, where, nil
+	return s, s.Where(), nil
 }
 
 var (

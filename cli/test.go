@@ -56,6 +56,9 @@ func (s *streams) testCommand() *ucli.Command {
 					}
 				}
 			}
+			if only != nil && passed+failed == 0 {
+				return usageError("--run %q matches no test case (cases are named \"MAPPING: NAME\")", c.String("run"))
+			}
 			fmt.Fprintf(s.out, "%d passed, %d failed\n", passed, failed)
 			if failed > 0 {
 				return &exitError{code: engine.ExitSomeFailed}

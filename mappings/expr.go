@@ -106,7 +106,7 @@ func (e *Expr) RefMappings() (names []string, computed bool) {
 	if e == nil {
 		return nil, false
 	}
-	return e.calls.refs, e.calls.anyRef
+	return e.calls.refs(), e.calls.anyRef
 }
 
 // IsPath reports whether the expression is only a path of object keys, like

@@ -12,9 +12,6 @@ import (
 type jqCalls struct {
 	// lookup is set when the program may call lookup/2.
 	lookup bool
-	// refs are the mapping names of ref/2 calls whose first argument is a
-	// string literal, sorted and unique.
-	refs []string
 	// anyRef is set when a ref/2 call computes its mapping name, or when the
 	// program defines its own ref/2 or lookup/2 (so a call may be either).
 	anyRef bool
@@ -46,7 +43,18 @@ type lookupCall struct {
 }
 
 // placeholders reports whether the program may produce placeholders.
-func (c jqCalls) placeholders() bool { return c.lookup || c.anyRef || len(c.refs) > 0 }
+func (c jqCalls) placeholders() bool { return c.lookup || c.anyRef || len(c.refCalls) > 0 }
+
+// refs are the mapping names of ref/2 calls whose first argument is a
+// string literal, sorted and unique.
+func (c jqCalls) refs() []string {
+	var names []string
+	for _, r := range c.refCalls {
+		names = append(names, r.mapping)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
 
 // findCalls walks a parsed program.
 func findCalls(q *gojq.Query) jqCalls {
@@ -60,8 +68,6 @@ func findCalls(q *gojq.Query) jqCalls {
 		},
 		call: c.call,
 	})
-	slices.Sort(c.refs)
-	c.refs = slices.Compact(c.refs)
 	return c
 }
 
@@ -79,7 +85,6 @@ func (c *jqCalls) call(f *gojq.Func) {
 		}
 	case "ref":
 		if name, ok := literalString(f.Args[0]); ok {
-			c.refs = append(c.refs, name)
 			c.refCalls = append(c.refCalls, refCall{mapping: name, fn: f})
 		} else {
 			c.anyRef = true

@@ -390,3 +390,19 @@ func TestMoreProblems(t *testing.T) {
 		})
 	}
 }
+
+// An unset variable is told from a malformed reference by the lookup
+// itself, not by the wording of its message.
+func TestExpandStringMarksUnsetVariables(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	got, _, errs := expandString("a ${NOT_SET} b ${1BAD}", none)
+	if len(errs) != 2 {
+		t.Fatalf("%d problems, want 2: %+v", len(errs), errs)
+	}
+	if !errs[0].Unset || errs[1].Unset {
+		t.Errorf("Unset = %v, %v; want true for ${NOT_SET}, false for ${1BAD}", errs[0].Unset, errs[1].Unset)
+	}
+	if want := "a ${NOT_SET} b "; got != want {
+		t.Errorf("value %q, want %q (an unset reference stays as written)", got, want)
+	}
+}

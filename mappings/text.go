@@ -105,8 +105,7 @@ func expandString(s string, env func(string) (string, bool)) (string, bool, []ex
 				b.WriteString(s[i:])
 				return b.String(), fromEnv, errs
 			}
-			val, fe, msg := lookupRef(s[i+2:i+end], env)
-			unset := msg != "" && strings.HasPrefix(msg, "environment variable ")
+			val, fe, msg, unset := lookupRef(s[i+2:i+end], env)
 			if unset {
 				val = s[i : i+end+1]
 			}
@@ -124,11 +123,12 @@ func expandString(s string, env func(string) (string, bool)) (string, bool, []ex
 	return b.String(), fromEnv, errs
 }
 
-// lookupRef resolves the inside of one ${...} reference.
-func lookupRef(ref string, env func(string) (string, bool)) (val string, fromEnv bool, errMsg string) {
+// lookupRef resolves the inside of one ${...} reference. unset reports
+// that errMsg is about a variable that is not set (and has no default).
+func lookupRef(ref string, env func(string) (string, bool)) (val string, fromEnv bool, errMsg string, unset bool) {
 	name, def, hasDef := strings.Cut(ref, ":-")
 	if !validEnvName(name) {
-		return "", false, fmt.Sprintf("invalid environment variable reference ${%s}: expected ${NAME} or ${NAME:-default} with NAME made of letters, digits and _", ref)
+		return "", false, fmt.Sprintf("invalid environment variable reference ${%s}: expected ${NAME} or ${NAME:-default} with NAME made of letters, digits and _", ref), false
 	}
 	v, ok := "", false
 	if env != nil {
@@ -136,11 +136,11 @@ func lookupRef(ref string, env func(string) (string, bool)) (val string, fromEnv
 	}
 	switch {
 	case ok && (v != "" || !hasDef):
-		return v, true, ""
+		return v, true, "", false
 	case hasDef:
-		return def, false, ""
+		return def, false, "", false
 	default:
-		return "", false, fmt.Sprintf("environment variable %s is not set: set it, or give a default as ${%s:-default}", name, name)
+		return "", false, fmt.Sprintf("environment variable %s is not set: set it, or give a default as ${%s:-default}", name, name), true
 	}
 }
 
