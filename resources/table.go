@@ -319,19 +319,21 @@ func products() *Resource {
 		Sorts:   []string{"sku", "createdAt", "updatedAt"}}
 }
 
-// priceLists: required name and priceListCurrencies; batch yes (§12.8);
-// found by name (filter[name]).
+// priceLists: required name and priceListCurrencies; batch yes (§12.8).
+// No filter or sort on name: Oro enables filters automatically only on
+// indexed fields (§8), orocommerce PricingBundle api.yml defines no filters
+// for PriceList, and PriceList.php / BasePriceList.php declare no index on
+// name, so filter[name] is 400 "filter constraint" "The filter is not
+// supported.". Price lists are addressed by id, hence no natural key.
 func priceLists() *Resource {
-	return &Resource{Type: "pricelists", Actions: CRUD | UpdateList, Timestamps: true, NaturalKey: []string{"name"},
+	return &Resource{Type: "pricelists", Actions: CRUD | UpdateList, Timestamps: true,
 		Attrs: []Attr{
 			{Name: "name", Kind: String, Required: true},
 			{Name: "priceListCurrencies", Kind: Strings, Required: true},
 			{Name: "active", Kind: Bool, Default: true},
 			{Name: "productAssignmentRule", Kind: String},
 		},
-		Rels:    []Rel{relOrg},
-		Filters: []Filter{{Field: "name"}},
-		Sorts:   []string{"name"}}
+		Rels: []Rel{relOrg}}
 }
 
 // productPrices: required quantity, currency, value, priceList, product and
