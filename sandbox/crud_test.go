@@ -97,6 +97,23 @@ func TestWriteErrors(t *testing.T) {
 		{"unknown resource type", "GET", "/widgets", "", 404, titleEntityType, "Unknown entity type: widgets.", ""},
 		{"a list is not a primary data object", "POST", "/customers", `{"data":[{"type":"customers"}]}`,
 			400, titleRequestData, "should be an object", "/data"},
+		// Meta options of a single request (platform ApiBundle
+		// Util/MetaOperationParser, Processor/Shared/JsonApi/
+		// DisableUpdateOperation and DisableValidateOperation).
+		{"meta.update on a POST", "POST", "/customers", `{"data":{"type":"customers","meta":{"update":true},"attributes":{"name":"x"}}}`,
+			400, titleValue, "The option is not supported.", "/meta/update"},
+		{"meta.update false on a PATCH", "PATCH", "/customergroups/1", `{"data":{"type":"customergroups","id":"1","meta":{"update":false}}}`,
+			400, titleValue, "The option is not supported.", "/meta/update"},
+		{"meta.update not a boolean", "PATCH", "/customergroups/1", `{"data":{"type":"customergroups","id":"1","meta":{"update":"yes"}}}`,
+			400, titleValue, "This value should be a boolean.", "/meta/update"},
+		{"meta.validate", "POST", "/customers", `{"data":{"type":"customers","meta":{"validate":true},"attributes":{"name":"x"}}}`,
+			400, titleValue, "The option is not supported.", "/meta/validate"},
+		{"meta.validate not a boolean", "POST", "/customers", `{"data":{"type":"customers","meta":{"validate":1},"attributes":{"name":"x"}}}`,
+			400, titleValue, "This value should be a boolean.", "/meta/validate"},
+		{"two meta options", "POST", "/productunits", `{"data":{"type":"productunits","id":"u","meta":{"upsert":true,"validate":true}}}`,
+			400, titleRequestData, "Only one meta option can be used.", "/meta"},
+		{"blank upsert field", "POST", "/customers", `{"data":{"type":"customers","meta":{"upsert":[" "]},"attributes":{"name":"x"}}}`,
+			400, titleValue, "This value should be a boolean or an array of strings.", "/meta/upsert"},
 	}
 	e := newEnv(t)
 	e.req("POST", "/customergroups", `{"data":{"type":"customergroups","attributes":{"name":"G"}}}`).must(t, 201)

@@ -22,15 +22,19 @@ func (t *tx) planIncluded(o *object) {
 		t.fail(badPointer(titleEntityType, fmt.Sprintf("Unknown entity type: %s.", o.typ), o.pointer+"/type"))
 		return
 	}
-	if len(o.meta) > 1 {
-		t.fail(badPointer(titleRequestData, "Only one meta option can be used.", o.pointer+"/meta"))
+	ops, err := parseMeta(o, o.pointer+"/meta", metaIncluded)
+	if err != nil {
+		t.fail(err)
 		return
 	}
-	if _, ok := o.meta["upsert"]; ok {
+	if ops.upsert != nil {
+		// Oro upserts included objects (NormalizeIncludedData::
+		// loadIncludedEntity; oro-api.md §6, UpsertInIncludedDataTest); the
+		// stand-in does not emulate it and refuses rather than guess.
 		t.fail(badPointer(titleValue, "The sandbox does not emulate meta.upsert in included data.", o.pointer+"/meta/upsert"))
 		return
 	}
-	if o.meta["update"] != true {
+	if !ops.update {
 		t.checkAllowed(sp, resources.Create, o)
 		t.plan(sp, o, nil)
 		return
