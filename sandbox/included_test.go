@@ -30,10 +30,16 @@ func TestIncludedUpdateNeedsAnExistingRecordLinkedToThePrimary(t *testing.T) {
 			wantErr{"400", titleValue, "This value should be a boolean.", "/included/0/meta/update", ""}},
 		{"two meta options", strings.Replace(patch(p.localName), `"update":true`, `"update":true,"validate":true`, 1),
 			wantErr{"400", titleRequestData, "Only one meta option can be used.", "/included/0/meta", ""}},
+		// Oro looks at the request only: the stored product does list
+		// its default name, but this PATCH does not send the names.
+		{"linked by the stored record only", `{"data":{"type":"products","id":"` + p.id + `","attributes":{"featured":true}},
+		  "included":[{"type":"productnames","id":"` + p.defaultName + `","meta":{"update":true},"attributes":{"string":"x"}}]}`,
+			wantErr{"400", titleRequestData, "The entity should have a relationship with the primary entity " +
+				"and this should be explicitly specified in the request", "/included/0", ""}},
 		{"not linked to the primary", `{"data":{"type":"products","id":"` + p.id + `"},
 		  "included":[{"type":"productnames","id":"` + other.defaultName + `","meta":{"update":true},"attributes":{"string":"x"}}]}`,
 			wantErr{"400", titleRequestData, "The entity should have a relationship with the primary entity " +
-				"and this should be explicitly specified in the request.", "/included/0", ""}},
+				"and this should be explicitly specified in the request", "/included/0", ""}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,12 +53,12 @@ func TestIncludedUpdateNeedsAnExistingRecordLinkedToThePrimary(t *testing.T) {
 
 func TestIncludedActionNotAllowed(t *testing.T) {
 	e := newEnv(t)
-	body := `{"data":{"type":"customers","attributes":{"name":"ACME"},
-	    "relationships":{"group":{"data":{"type":"customergroups","id":"g"}}}},
-	  "included":[{"type":"categories","id":"g","relationships":{"parentCategory":{"data":null}}}]}`
+	body := strings.Replace(strings.ReplaceAll(productDoc, "%SKU%", "C-1"),
+		`"relationships":{"names"`, `"relationships":{"category":{"data":{"type":"categories","id":"c"}},"names"`, 1)
+	body = strings.Replace(body, `"included":[`, `"included":[{"type":"categories","id":"c","relationships":{"parentCategory":{"data":null}}},`, 1)
 	// categories are read-only: creating one in included is refused with
 	// Oro's status, title and detail (CreateWithIncludedTest).
-	e.req("POST", "/customers", body).must(t, 405).wantErrors(t,
+	e.req("POST", "/products", body).must(t, 405).wantErrors(t,
 		wantErr{"405", titleActionNotAllowed, "The action is not allowed.", "/included/0", ""})
 }
 

@@ -85,6 +85,9 @@ func (t *tx) create(sp *resourceSpec, doc *document) (*Resource, []*apiError) {
 // run plans, builds, validates and commits all writes of doc. old is the
 // record the primary data updates, nil to create it.
 func (t *tx) run(sp *resourceSpec, doc *document, old *Resource) (*Resource, []*apiError) {
+	if t.checkConnected(doc); len(t.errs) > 0 {
+		return nil, t.errs
+	}
 	t.plan(sp, doc.data, old)
 	for _, o := range doc.included {
 		t.planIncluded(o)
@@ -98,7 +101,6 @@ func (t *tx) run(sp *resourceSpec, doc *document, old *Resource) (*Resource, []*
 	for _, w := range t.writes {
 		t.finish(w)
 	}
-	t.checkConnected()
 	if len(t.errs) > 0 {
 		return nil, t.errs
 	}
