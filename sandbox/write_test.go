@@ -31,7 +31,7 @@ func TestUpsert(t *testing.T) {
 			`{"data":{"type":"customers","meta":{"upsert":["name"]},"attributes":{"name":"x"}}}`,
 			"cannot use this field"},
 		{"field not in request", "POST", "/customers",
-			`{"data":{"type":"customers","meta":{"upsert":["name"]},"attributes":{}}}`,
+			`{"data":{"type":"customers","meta":{"upsert":["name"]}}}`,
 			`The "name" field does not exist in the request data.`},
 		{"bad upsert value", "POST", "/productunits",
 			`{"data":{"type":"productunits","id":"a","meta":{"upsert":"yes"}}}`, "boolean or an array"},
