@@ -109,6 +109,11 @@ type Rel struct {
 	// CreateOnly relationships exist only in the create action (see
 	// Attr.CreateOnly).
 	CreateOnly bool
+	// Unmapped relationships are ReadOnly ones the forms still hold (api.yml
+	// "form_options: mapped: false" for the field, in every action): a write
+	// may send them, the value must name an existing record of the target
+	// type, and it is then ignored (an inventory level's product).
+	Unmapped bool
 	// FixedAfterCreate relationships are in the update form but not mapped
 	// (api.yml "form_options: mapped: false" under actions.update): an
 	// update may send them, the value must still name an existing record,

@@ -366,17 +366,20 @@ func productPrices() *Resource {
 
 // inventoryLevels: created by Oro per unit precision; create, delete and
 // delete_list are disabled; only quantity changes; batch update from 5.1.7
-// and 6.0.1, not in 6.0.0 (§12.9, §14). A level is found by its product
-// (the workflow of §12.9: filter[product]).
+// and 6.0.1, not in 6.0.0 (§12.9, §14). product, productUnitPrecision and
+// organization are "form_options: mapped: false" in orocommerce
+// InventoryBundle api.yml: accepted on update, resolved (type and
+// existence), then ignored. A level is found by its product (the workflow
+// of §12.9: filter[product]).
 func inventoryLevels() *Resource {
 	return &Resource{Type: "inventorylevels", Actions: Read | Update | UpdateList, NaturalKey: []string{"product"},
 		Since:           map[Action]Version{UpdateList: {5, 1, 7}},
 		SinceInNextLine: map[Action]Version{UpdateList: {6, 0, 1}},
 		Attrs:           []Attr{{Name: "quantity", Kind: Decimal, Default: "0"}},
 		Rels: []Rel{
-			{Name: "product", Target: "products", ReadOnly: true},
-			{Name: "productUnitPrecision", Target: "productunitprecisions", ReadOnly: true},
-			{Name: "organization", Target: "organizations", ReadOnly: true, Default: "1"},
+			{Name: "product", Target: "products", ReadOnly: true, Unmapped: true},
+			{Name: "productUnitPrecision", Target: "productunitprecisions", ReadOnly: true, Unmapped: true},
+			{Name: "organization", Target: "organizations", ReadOnly: true, Unmapped: true, Default: "1"},
 		},
 		Filters: []Filter{{Field: "product", AllowArray: true}}}
 }

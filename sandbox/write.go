@@ -194,7 +194,7 @@ func (t *tx) buildRel(w *write, name string, v any) bool {
 		t.fail(err)
 		return true
 	}
-	if use == fieldIgnored && !rs.FixedAfterCreate {
+	if use == fieldIgnored && !rs.FixedAfterCreate && !rs.Unmapped {
 		return true
 	}
 	resolved := make([]Ref, 0, len(refs))
