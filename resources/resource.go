@@ -177,6 +177,11 @@ type Resource struct {
 	// of ReadOnly: the resource's api.yml excludes them from the create and
 	// update actions.
 	TimestampsExcluded bool
+	// NoSubresources is set when api.yml disables get_subresource and
+	// get_relationship: GET {type}/{id}/{association} and
+	// {type}/{id}/relationships/{association} answer 404 "Unsupported
+	// subresource." (a price's product, price list and unit).
+	NoSubresources bool
 	// RequiredFilter is a filter the list action refuses to run without
 	// (productprices need filter[priceList], §8).
 	RequiredFilter string

@@ -347,9 +347,10 @@ func priceLists() *Resource {
 // (api.yml "operators: ['=']", "allow_array: false"). A price is found by
 // its price list, product and unit (the filters of its unique constraint,
 // §12.8; quantity and currency have no filter, so one price per unit and
-// price list is what a match can tell apart).
+// price list is what a match can tell apart). api.yml sets get_subresource
+// and get_relationship false.
 func productPrices() *Resource {
-	return &Resource{Type: "productprices", Actions: CRUD | UpdateList, RequiredFilter: "priceList",
+	return &Resource{Type: "productprices", Actions: CRUD | UpdateList, RequiredFilter: "priceList", NoSubresources: true,
 		NaturalKey: []string{"priceList", "product", "unit"},
 		Attrs: []Attr{
 			{Name: "quantity", Kind: Number, Required: true},

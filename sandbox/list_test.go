@@ -176,3 +176,25 @@ func TestListQueryErrorsExactlyAsOro(t *testing.T) {
 	}
 	e.req("GET", "/productprices?filter[priceList]=1", "").must(t, 200)
 }
+
+func TestToManyAndDisabledSubresources(t *testing.T) {
+	e := newEnv(t)
+	id := e.req("POST", "/customers", `{"data":{"type":"customers","attributes":{"name":"A"},
+		"relationships":{"salesRepresentatives":{"data":[{"type":"users","id":"1"}]}}}}`).must(t, 201).str("data", "id")
+	if got := e.req("GET", "/customers/"+id+"/salesRepresentatives", "").must(t, 200).str("data", 0, "id"); got != "1" {
+		t.Errorf("subresource data id = %q, want 1", got)
+	}
+	if got := e.req("GET", "/customers/"+id+"/relationships/salesRepresentatives", "").must(t, 200).str("data", 0, "type"); got != "users" {
+		t.Errorf("relationship data type = %q, want users", got)
+	}
+	e.req("GET", "/customers/"+id+"/nope", "").must(t, 404).hasError(t, titleRelationship, "Unsupported subresource.", "")
+	// orocommerce PricingBundle api.yml: get_subresource and
+	// get_relationship are false for ProductPrice.
+	pid := createProduct(t, e, "A-1").str("data", "id")
+	price := e.req("POST", "/productprices", `{"data":{"type":"productprices","attributes":{"quantity":1,"currency":"USD","value":"5"},
+		"relationships":{"priceList":{"data":{"type":"pricelists","id":"1"}},"product":{"data":{"type":"products","id":"`+pid+`"}},
+		"unit":{"data":{"type":"productunits","id":"item"}}}}}`).must(t, 201).str("data", "id")
+	for _, p := range []string{"/productprices/" + price + "/product", "/productprices/" + price + "/relationships/product"} {
+		e.req("GET", p, "").must(t, 404).hasError(t, titleRelationship, "Unsupported subresource.", "")
+	}
+}

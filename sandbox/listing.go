@@ -170,9 +170,13 @@ func (c *call) deleteList() *response {
 
 // subresource serves GET {type}/{id}/{association} (the related records)
 // and GET {type}/{id}/relationships/{association} (their identifiers).
+// An unknown association, or one of a resource whose api.yml disables
+// get_subresource and get_relationship, is 404 "relationship constraint",
+// "Unsupported subresource." (orocommerce VisibilityBundle
+// ProductVisibilityTest::testTryToGetSubresourceForProduct).
 func (c *call) subresource(id, name string, identifiers bool) *response {
 	rs := c.sp.Rel(name)
-	if rs == nil {
+	if rs == nil || c.sp.NoSubresources {
 		return c.fail(&apiError{Status: http.StatusNotFound, Title: titleRelationship, Detail: "Unsupported subresource."})
 	}
 	if c.r.Method != http.MethodGet {
