@@ -94,6 +94,13 @@ type Attr struct {
 	Default any
 	// Enum lists the allowed values of an Enum attribute.
 	Enum []string
+	// MinLen and MaxLen, when not 0, bound the length in characters of a
+	// String attribute (Symfony Length constraints of the entity's
+	// validation.yml).
+	MinLen, MaxLen int
+	// Email is set for String attributes that must be an email address
+	// (Symfony Email constraint).
+	Email bool
 }
 
 // Rel is one relationship of a resource.

@@ -67,12 +67,13 @@ func businessUnits() *Resource {
 // customerUserRoles: customer-portal CustomerBundle api.yml disables no
 // action, and Resources/doc/api/customer_user_role.md documents create,
 // update and delete with role and label required; upsert is disabled in
-// core (§7); the role is unique, so it is the natural key.
+// core (§7); the role is unique, so it is the natural key. role and label
+// are Length(min: 3, max: 255) (CustomerBundle validation.yml).
 func customerUserRoles() *Resource {
 	return &Resource{Type: "customeruserroles", Actions: CRUD, NaturalKey: []string{"role"},
 		Attrs: []Attr{
-			{Name: "role", Kind: String, Required: true},
-			{Name: "label", Kind: String, Required: true},
+			{Name: "role", Kind: String, Required: true, MinLen: 3, MaxLen: 255},
+			{Name: "label", Kind: String, Required: true, MinLen: 3, MaxLen: 255},
 		},
 		Rels:    []Rel{relOrg},
 		Filters: []Filter{{Field: "role"}}}
@@ -177,7 +178,8 @@ func customerGroups() *Resource {
 		Sorts:   []string{"name"}}
 }
 
-// customers: required name; the name column is indexed
+// customers: required name, Length(max: 255) (customer-portal
+// CustomerBundle validation.yml); the name column is indexed
 // (oro_customer_name_idx in Customer.php), so filter[name] exists but takes
 // no list; createdAt and updatedAt filters are enabled in api.yml; batch
 // yes, upsert no (§12.2). customer-portal CustomerBundle api.yml excludes
@@ -187,7 +189,7 @@ func customerGroups() *Resource {
 func customers() *Resource {
 	return &Resource{Type: "customers", Actions: CRUD | UpdateList, Timestamps: true, TimestampsExcluded: true,
 		NaturalKey: []string{"name"},
-		Attrs:      []Attr{{Name: "name", Kind: String, Required: true}},
+		Attrs:      []Attr{{Name: "name", Kind: String, Required: true, MaxLen: 255}},
 		Rels: []Rel{
 			{Name: "parent", Target: "customers"},
 			{Name: "group", Target: "customergroups"},
@@ -204,14 +206,16 @@ func customers() *Resource {
 // entity, "exclude: false" under actions.create only, so a PATCH that sends
 // it gets 400 "extra fields constraint"); createdAt and updatedAt are
 // excluded from both create and update there; batch yes, upsert no (§12.4).
-// The email is the natural key (§15).
+// The email is the natural key (§15). customer-portal CustomerBundle
+// validation.yml: email is Email and Length(min: 6, max: 255), firstName
+// and lastName Length(max: 255).
 func customerUsers() *Resource {
 	return &Resource{Type: "customerusers", Actions: CRUD | UpdateList, Timestamps: true, TimestampsExcluded: true,
 		NaturalKey: []string{"email"},
 		Attrs: []Attr{
-			{Name: "email", Kind: String, Required: true},
-			{Name: "firstName", Kind: String, Required: true},
-			{Name: "lastName", Kind: String, Required: true},
+			{Name: "email", Kind: String, Required: true, Email: true, MinLen: 6, MaxLen: 255},
+			{Name: "firstName", Kind: String, Required: true, MaxLen: 255},
+			{Name: "lastName", Kind: String, Required: true, MaxLen: 255},
 			{Name: "namePrefix", Kind: String},
 			{Name: "middleName", Kind: String},
 			{Name: "nameSuffix", Kind: String},

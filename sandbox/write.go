@@ -3,9 +3,11 @@ package sandbox
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orosync/orosync/resources"
 )
@@ -245,6 +247,7 @@ func (t *tx) finish(w *write) {
 		h(t, w)
 	}
 	t.checkRequired(w)
+	t.checkFormats(w)
 	if h := w.spec.hooks.validate; h != nil {
 		h(t, w)
 	}
@@ -288,6 +291,45 @@ func (t *tx) checkRequired(w *write) {
 }
 
 // failedAt reports whether an error was already reported under ptr.
+// checkFormats applies the Length and Email constraints of the table to the
+// string attributes a write sets (all on create, the sent ones on update),
+// with Symfony's titles and messages: Length counts characters and passes
+// null; Email passes null and "".
+func (t *tx) checkFormats(w *write) {
+	for _, as := range w.spec.Attrs {
+		s, ok := w.rec.Attributes[as.Name].(string)
+		if !ok || !(w.creating() || w.sent(as.Name)) {
+			continue
+		}
+		ptr := w.obj.pointer + "/attributes/" + as.Name
+		n := utf8.RuneCountInString(s)
+		switch {
+		case as.MaxLen > 0 && n > as.MaxLen:
+			t.fail(badPointer(titleLength, fmt.Sprintf("This value is too long. It should have %d %s or less.",
+				as.MaxLen, characters(as.MaxLen)), ptr))
+		case as.MinLen > 0 && n < as.MinLen:
+			t.fail(badPointer(titleLength, fmt.Sprintf("This value is too short. It should have %d %s or more.",
+				as.MinLen, characters(as.MinLen)), ptr))
+		}
+		if as.Email && s != "" && !emailPattern.MatchString(s) {
+			t.fail(badPointer(titleEmail, "This value is not a valid email address.", ptr))
+		}
+	}
+}
+
+func characters(n int) string {
+	if n == 1 {
+		return "character"
+	}
+	return "characters"
+}
+
+// emailPattern is Symfony's Email constraint in html5 mode (Symfony
+// Component/Validator/Constraints/EmailValidator::PATTERN_HTML5), the
+// strictest of its modes: every address it accepts is also accepted by the
+// loose mode older Symfony versions default to.
+var emailPattern = regexp.MustCompile("^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$")
+
 func (t *tx) failedAt(ptr string) bool {
 	for _, e := range t.errs {
 		if len(e.Pointer) >= len(ptr) && e.Pointer[:len(ptr)] == ptr {
