@@ -110,10 +110,38 @@ func (lq *listQuery) parseParam(sp *resourceSpec, key, val string) *apiError {
 		return lq.parseSort(sp, val)
 	case key == "include":
 		return lq.parseInclude(sp, val)
-	case strings.HasPrefix(key, "fields[") && strings.HasSuffix(key, "]"):
-		lq.fields[key[len("fields["):len(key)-1]] = strings.Split(val, ",")
+	case key == "fields" || strings.HasPrefix(key, "fields[") && strings.HasSuffix(key, "]"):
+		return lq.parseFields(key, val)
 	}
 	return nil // other parameters (meta, ...) are ignored
+}
+
+// parseFields reads a sparse fieldset, fields[type]=a,b, as Oro's
+// Processor/Shared/JsonApi/HandleFieldsFilter does (400 "filter
+// constraint", the parameter as source; platform ApiBundle
+// GetWithIncludeFieldsTest): no type ("fields", "fields[]"): "An entity
+// type is not specified."; a type Oro does not know: "An entity type is not
+// known."; an empty item (",a", "a,", "a,,b"): "Expected an array of
+// strings. Given \"…\"."; an empty value asks for no fields at all. Names
+// that are not fields of the type are ignored, as Oro does.
+func (lq *listQuery) parseFields(key, val string) *apiError {
+	typ := strings.TrimSuffix(strings.TrimPrefix(key, "fields["), "]")
+	if key == "fields" || typ == "" {
+		return badParameter(titleFilter, "An entity type is not specified.", key)
+	}
+	if _, known := resources.Lookup(typ); !known && !resources.Unmodeled(typ) {
+		return badParameter(titleFilter, "An entity type is not known.", key)
+	}
+	if val == "" {
+		lq.fields[typ] = []string{}
+		return nil
+	}
+	names := strings.Split(val, ",")
+	if slices.Contains(names, "") {
+		return badParameter(titleFilter, fmt.Sprintf("Expected an array of strings. Given %q.", val), key)
+	}
+	lq.fields[typ] = names
+	return nil
 }
 
 func parsePageParam(key, val string, allowAll bool) (int, *apiError) {

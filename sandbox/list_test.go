@@ -198,3 +198,28 @@ func TestToManyAndDisabledSubresources(t *testing.T) {
 		e.req("GET", p, "").must(t, 404).hasError(t, titleRelationship, "Unsupported subresource.", "")
 	}
 }
+
+// Sparse fieldsets are validated as Oro does (platform ApiBundle
+// GetWithIncludeFieldsTest).
+func TestFieldsParameter(t *testing.T) {
+	e := newEnv(t)
+	e.req("POST", "/customergroups", `{"data":{"type":"customergroups","attributes":{"name":"G"}}}`).must(t, 201)
+	for _, tc := range []struct{ query, detail, param string }{
+		{"fields[nope]=name", "An entity type is not known.", "fields[nope]"},
+		{"fields=name", "An entity type is not specified.", "fields"},
+		{"fields[]=name", "An entity type is not specified.", "fields[]"},
+		{"fields[customergroups]=name,", `Expected an array of strings. Given "name,".`, "fields[customergroups]"},
+		{"fields[customergroups]=,name", `Expected an array of strings. Given ",name".`, "fields[customergroups]"},
+	} {
+		for _, path := range []string{"/customergroups", "/customergroups/1"} {
+			rp := e.req("GET", path+"?"+tc.query, "").must(t, 400)
+			rp.wantErrors(t, wantErr{"400", titleFilter, tc.detail, "", tc.param})
+		}
+	}
+	// An empty value asks for no fields; unknown names are ignored.
+	rp := e.req("GET", "/customergroups/1?fields[customergroups]=", "").must(t, 200)
+	if rp.str("data", "attributes") != "" {
+		t.Errorf("fields[customergroups]= rendered attributes: %s", rp.raw)
+	}
+	e.req("GET", "/customergroups/1?fields[customergroups]=name,nope", "").must(t, 200)
+}
