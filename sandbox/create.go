@@ -86,6 +86,7 @@ func (c *call) findUpsertTarget(o *object, fields []string) (*Resource, *apiErro
 	return nil, nil
 }
 
+// sent reports whether the request carried the attribute or relationship.
 func (o *object) sent(name string) bool {
 	_, a := o.attrs[name]
 	_, r := o.rels[name]

@@ -44,17 +44,23 @@ type listQuery struct {
 // the filter, otherwise those Oro enables for the field's type (oro-api.md
 // §8).
 func opsFor(sp *resourceSpec, field string) []string {
-	ordered := []string{"eq", "neq", "lt", "lte", "gt", "gte", "exists"}
 	if f := sp.Filter(field); f != nil && f.Operators != nil {
 		return f.Operators
 	}
-	if field == "id" {
-		return ordered
-	}
-	if as := sp.Attr(field); as != nil && isOrdered(as.Kind) {
-		return ordered
+	if orderedField(sp, field) {
+		return []string{"eq", "neq", "lt", "lte", "gt", "gte", "exists"}
 	}
 	return []string{"eq", "neq", "exists"}
+}
+
+// orderedField reports whether a filter field compares by order: the id
+// and attributes of an ordered kind (see isOrdered).
+func orderedField(sp *resourceSpec, field string) bool {
+	if field == "id" {
+		return true
+	}
+	as := sp.Attr(field)
+	return as != nil && isOrdered(as.Kind)
 }
 
 // parseListQuery parses filters, sorting, paging, include and fields.
@@ -218,8 +224,7 @@ func parseFilter(sp *resourceSpec, key, val string) (cond, *apiError) {
 // splitFilterValue splits comma lists only where allowed (id, relationships
 // and allow_array fields) and recognises a..b ranges on ordered fields.
 func splitFilterValue(sp *resourceSpec, field, op, val string) ([]string, bool) {
-	ordered := len(opsFor(sp, field)) > 3
-	if lo, hi, ok := strings.Cut(val, ".."); ok && ordered && (op == "eq") && lo != "" && hi != "" {
+	if lo, hi, ok := strings.Cut(val, ".."); ok && orderedField(sp, field) && op == "eq" && lo != "" && hi != "" {
 		return []string{lo, hi}, true
 	}
 	arrays := field == "id" || sp.Filter(field).AllowArray

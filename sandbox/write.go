@@ -40,11 +40,7 @@ type write struct {
 func (w *write) creating() bool { return w.old == nil }
 
 // sent reports whether the request carried the attribute or relationship.
-func (w *write) sent(name string) bool {
-	_, a := w.obj.attrs[name]
-	_, r := w.obj.rels[name]
-	return a || r
-}
+func (w *write) sent(name string) bool { return w.obj.sent(name) }
 
 func newTx(st *store, now time.Time, trusted bool) *tx {
 	return &tx{st: st, now: now, trusted: trusted, temp: map[Ref]string{}, reserved: map[string]int{}}
