@@ -168,8 +168,10 @@ func users() *Resource {
 }
 
 // customerGroups: required name; no batch, no upsert (name is not unique
-// in the database, §12.3), so orosync finds groups by filter[name], their
-// natural key (§15).
+// in the database, §12.3). filter[name] and sorting by name exist because
+// the column is indexed (oro_customer_group_name_idx in customer-portal
+// CustomerBundle Entity/CustomerGroup.php; Oro enables filters on indexed
+// fields, §8); the name is the natural key (§15).
 func customerGroups() *Resource {
 	return &Resource{Type: "customergroups", Actions: CRUD, NaturalKey: []string{"name"},
 		Attrs:   []Attr{{Name: "name", Kind: String, Required: true}},
@@ -352,7 +354,11 @@ func priceLists() *Resource {
 // its price list, product and unit (the filters of its unique constraint,
 // §12.8; quantity and currency have no filter, so one price per unit and
 // price list is what a match can tell apart). api.yml sets get_subresource
-// and get_relationship false.
+// and get_relationship false. api.yml also enables meta.upsert by the
+// combination [priceList, product, quantity, unit, currency] ("upsert: add"),
+// which UpsertKeys (one field each) cannot express: the table leaves it
+// out, so validate refuses native_upsert and the stand-in refuses
+// meta.upsert for prices, stricter than Oro; use target.match.
 func productPrices() *Resource {
 	return &Resource{Type: "productprices", Actions: CRUD | UpdateList, RequiredFilter: "priceList", NoSubresources: true,
 		NaturalKey: []string{"priceList", "product", "unit"},
