@@ -188,6 +188,29 @@ func TestToManyAndDisabledSubresources(t *testing.T) {
 		t.Errorf("relationship data type = %q, want users", got)
 	}
 	e.req("GET", "/customers/"+id+"/nope", "").must(t, 404).hasError(t, titleRelationship, "Unsupported subresource.", "")
+	// A to-many subresource is a list of the related resource: paged,
+	// filtered and sorted, with the list's parameter checks.
+	var reps []string
+	for i := range 12 {
+		uid := e.req("POST", "/users", fmt.Sprintf(`{"data":{"type":"users","attributes":{"username":"u%d","email":"u%d@x.io",
+			"firstName":"U","lastName":"V","password":"S3cret!pass"}}}`, i, i)).must(t, 201).str("data", "id")
+		reps = append(reps, `{"type":"users","id":"`+uid+`"}`)
+	}
+	e.req("PATCH", "/customers/"+id, `{"data":{"type":"customers","id":"`+id+`",
+		"relationships":{"salesRepresentatives":{"data":[`+strings.Join(reps, ",")+`]}}}}`).must(t, 200)
+	rp := e.req("GET", "/customers/"+id+"/salesRepresentatives", "").must(t, 200)
+	if n := len(rp.ids()); n != 10 || rp.str("links", "next") == "" {
+		t.Errorf("first page: %d users, next %q; want 10 and a next link", n, rp.str("links", "next"))
+	}
+	if n := len(e.req("GET", "/customers/"+id+"/relationships/salesRepresentatives?page[number]=2", "").must(t, 200).ids()); n != 2 {
+		t.Errorf("second page of identifiers: %d, want 2", n)
+	}
+	e.req("GET", "/customers/"+id+"/salesRepresentatives?sort=nope", "").must(t, 400).wantErrors(t,
+		wantErr{"400", titleSort, `Sorting by "nope" field is not supported.`, "", "sort"})
+	e.req("GET", "/customers/"+id+"/salesRepresentatives?filter[nope]=1", "").must(t, 400).wantErrors(t,
+		wantErr{"400", titleFilter, "The filter is not supported.", "", "filter[nope]"})
+	e.req("GET", "/customers/"+id+"/relationships/salesRepresentatives?page[size]=0", "").must(t, 400).wantErrors(t,
+		wantErr{"400", titleFilter, "The value should be greater than or equal to 1.", "", "page[size]"})
 	// orocommerce PricingBundle api.yml: get_subresource and
 	// get_relationship are false for ProductPrice.
 	pid := createProduct(t, e, "A-1").str("data", "id")
