@@ -290,6 +290,15 @@ func (mr *mappingRun) dropCreateOnly(data map[string]any) {
 			delete(rels, name)
 		}
 	}
+	// Oro refuses an empty "attributes" or "relationships" object (platform
+	// ApiBundle AbstractRequestDataValidator::
+	// validateAttributesAndRelationships): drop what is left empty.
+	if attrs != nil && len(attrs) == 0 {
+		delete(data, "attributes")
+	}
+	if rels != nil && len(rels) == 0 {
+		delete(data, "relationships")
+	}
 }
 
 // cloneDoc deep-copies a document's objects and arrays, so that an update

@@ -243,6 +243,13 @@ func TestDocumentJSON(t *testing.T) {
 	if string(out) != `{"data":{"type":"x"}}` {
 		t.Errorf("Marshal without included = %s", out)
 	}
+	// Oro refuses empty attributes and relationships objects: they are dropped.
+	if err := json.Unmarshal([]byte(`{"data":{"type":"x","attributes":{},"relationships":{}},"included":[{"type":"y","id":"1","relationships":{}}]}`), &d); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ = json.Marshal(d); string(out) != `{"data":{"type":"x"},"included":[{"id":"1","type":"y"}]}` {
+		t.Errorf("empty attributes and relationships kept: %s", out)
+	}
 	for _, bad := range []string{`[]`, `{"data":[]}`, `{"data":{}}`, `{"data":{"type":"x"},"meta":{}}`, `{"data":{"type":"x"}} 1`, `{"data":{"type":"x"},"included":[1]}`} {
 		if err := json.Unmarshal([]byte(bad), &d); err == nil {
 			t.Errorf("Unmarshal(%s) succeeded, want an error", bad)

@@ -127,8 +127,18 @@ func fullDocument(obj map[string]any, data any) (Document, string) {
 	return doc, ""
 }
 
-// checkResource checks the members every resource object needs.
+// checkResource checks the members every resource object needs. It drops
+// an empty "attributes" or "relationships" object, which means nothing to
+// write: Oro refuses it with 400 "The 'attributes' property should not be
+// empty" (platform ApiBundle Request/JsonApi/AbstractRequestDataValidator::
+// validateAttributesAndRelationships), and a transform easily makes one
+// (relationships: (if .parent then {...} else {} end)).
 func checkResource(r map[string]any, where string) string {
+	for _, k := range []string{"attributes", "relationships"} {
+		if m, ok := r[k].(map[string]any); ok && len(m) == 0 {
+			delete(r, k)
+		}
+	}
 	t, has := r["type"]
 	if !has {
 		return where + `.type is missing: every resource object needs a "type" such as "customers"`

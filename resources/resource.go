@@ -94,6 +94,13 @@ type Attr struct {
 	Default any
 	// Enum lists the allowed values of an Enum attribute.
 	Enum []string
+	// MinLen and MaxLen, when not 0, bound the length in characters of a
+	// String attribute (Symfony Length constraints of the entity's
+	// validation.yml).
+	MinLen, MaxLen int
+	// Email is set for String attributes that must be an email address
+	// (Symfony Email constraint).
+	Email bool
 }
 
 // Rel is one relationship of a resource.
@@ -109,6 +116,11 @@ type Rel struct {
 	// CreateOnly relationships exist only in the create action (see
 	// Attr.CreateOnly).
 	CreateOnly bool
+	// Unmapped relationships are ReadOnly ones the forms still hold (api.yml
+	// "form_options: mapped: false" for the field, in every action): a write
+	// may send them, the value must name an existing record of the target
+	// type, and it is then ignored (an inventory level's product).
+	Unmapped bool
 	// FixedAfterCreate relationships are in the update form but not mapped
 	// (api.yml "form_options: mapped: false" under actions.update): an
 	// update may send them, the value must still name an existing record,
@@ -172,6 +184,11 @@ type Resource struct {
 	// of ReadOnly: the resource's api.yml excludes them from the create and
 	// update actions.
 	TimestampsExcluded bool
+	// NoSubresources is set when api.yml disables get_subresource and
+	// get_relationship: GET {type}/{id}/{association} and
+	// {type}/{id}/relationships/{association} answer 404 "Unsupported
+	// subresource." (a price's product, price list and unit).
+	NoSubresources bool
 	// RequiredFilter is a filter the list action refuses to run without
 	// (productprices need filter[priceList], §8).
 	RequiredFilter string

@@ -67,12 +67,13 @@ func businessUnits() *Resource {
 // customerUserRoles: customer-portal CustomerBundle api.yml disables no
 // action, and Resources/doc/api/customer_user_role.md documents create,
 // update and delete with role and label required; upsert is disabled in
-// core (§7); the role is unique, so it is the natural key.
+// core (§7); the role is unique, so it is the natural key. role and label
+// are Length(min: 3, max: 255) (CustomerBundle validation.yml).
 func customerUserRoles() *Resource {
 	return &Resource{Type: "customeruserroles", Actions: CRUD, NaturalKey: []string{"role"},
 		Attrs: []Attr{
-			{Name: "role", Kind: String, Required: true},
-			{Name: "label", Kind: String, Required: true},
+			{Name: "role", Kind: String, Required: true, MinLen: 3, MaxLen: 255},
+			{Name: "label", Kind: String, Required: true, MinLen: 3, MaxLen: 255},
 		},
 		Rels:    []Rel{relOrg},
 		Filters: []Filter{{Field: "role"}}}
@@ -167,8 +168,10 @@ func users() *Resource {
 }
 
 // customerGroups: required name; no batch, no upsert (name is not unique
-// in the database, §12.3), so orosync finds groups by filter[name], their
-// natural key (§15).
+// in the database, §12.3). filter[name] and sorting by name exist because
+// the column is indexed (oro_customer_group_name_idx in customer-portal
+// CustomerBundle Entity/CustomerGroup.php; Oro enables filters on indexed
+// fields, §8); the name is the natural key (§15).
 func customerGroups() *Resource {
 	return &Resource{Type: "customergroups", Actions: CRUD, NaturalKey: []string{"name"},
 		Attrs:   []Attr{{Name: "name", Kind: String, Required: true}},
@@ -177,7 +180,8 @@ func customerGroups() *Resource {
 		Sorts:   []string{"name"}}
 }
 
-// customers: required name; the name column is indexed
+// customers: required name, Length(max: 255) (customer-portal
+// CustomerBundle validation.yml); the name column is indexed
 // (oro_customer_name_idx in Customer.php), so filter[name] exists but takes
 // no list; createdAt and updatedAt filters are enabled in api.yml; batch
 // yes, upsert no (§12.2). customer-portal CustomerBundle api.yml excludes
@@ -187,7 +191,7 @@ func customerGroups() *Resource {
 func customers() *Resource {
 	return &Resource{Type: "customers", Actions: CRUD | UpdateList, Timestamps: true, TimestampsExcluded: true,
 		NaturalKey: []string{"name"},
-		Attrs:      []Attr{{Name: "name", Kind: String, Required: true}},
+		Attrs:      []Attr{{Name: "name", Kind: String, Required: true, MaxLen: 255}},
 		Rels: []Rel{
 			{Name: "parent", Target: "customers"},
 			{Name: "group", Target: "customergroups"},
@@ -204,14 +208,16 @@ func customers() *Resource {
 // entity, "exclude: false" under actions.create only, so a PATCH that sends
 // it gets 400 "extra fields constraint"); createdAt and updatedAt are
 // excluded from both create and update there; batch yes, upsert no (§12.4).
-// The email is the natural key (§15).
+// The email is the natural key (§15). customer-portal CustomerBundle
+// validation.yml: email is Email and Length(min: 6, max: 255), firstName
+// and lastName Length(max: 255).
 func customerUsers() *Resource {
 	return &Resource{Type: "customerusers", Actions: CRUD | UpdateList, Timestamps: true, TimestampsExcluded: true,
 		NaturalKey: []string{"email"},
 		Attrs: []Attr{
-			{Name: "email", Kind: String, Required: true},
-			{Name: "firstName", Kind: String, Required: true},
-			{Name: "lastName", Kind: String, Required: true},
+			{Name: "email", Kind: String, Required: true, Email: true, MinLen: 6, MaxLen: 255},
+			{Name: "firstName", Kind: String, Required: true, MaxLen: 255},
+			{Name: "lastName", Kind: String, Required: true, MaxLen: 255},
 			{Name: "namePrefix", Kind: String},
 			{Name: "middleName", Kind: String},
 			{Name: "nameSuffix", Kind: String},
@@ -319,19 +325,21 @@ func products() *Resource {
 		Sorts:   []string{"sku", "createdAt", "updatedAt"}}
 }
 
-// priceLists: required name and priceListCurrencies; batch yes (§12.8);
-// found by name (filter[name]).
+// priceLists: required name and priceListCurrencies; batch yes (§12.8).
+// No filter or sort on name: Oro enables filters automatically only on
+// indexed fields (§8), orocommerce PricingBundle api.yml defines no filters
+// for PriceList, and PriceList.php / BasePriceList.php declare no index on
+// name, so filter[name] is 400 "filter constraint" "The filter is not
+// supported.". Price lists are addressed by id, hence no natural key.
 func priceLists() *Resource {
-	return &Resource{Type: "pricelists", Actions: CRUD | UpdateList, Timestamps: true, NaturalKey: []string{"name"},
+	return &Resource{Type: "pricelists", Actions: CRUD | UpdateList, Timestamps: true,
 		Attrs: []Attr{
 			{Name: "name", Kind: String, Required: true},
 			{Name: "priceListCurrencies", Kind: Strings, Required: true},
 			{Name: "active", Kind: Bool, Default: true},
 			{Name: "productAssignmentRule", Kind: String},
 		},
-		Rels:    []Rel{relOrg},
-		Filters: []Filter{{Field: "name"}},
-		Sorts:   []string{"name"}}
+		Rels: []Rel{relOrg}}
 }
 
 // productPrices: required quantity, currency, value, priceList, product and
@@ -345,9 +353,14 @@ func priceLists() *Resource {
 // (api.yml "operators: ['=']", "allow_array: false"). A price is found by
 // its price list, product and unit (the filters of its unique constraint,
 // §12.8; quantity and currency have no filter, so one price per unit and
-// price list is what a match can tell apart).
+// price list is what a match can tell apart). api.yml sets get_subresource
+// and get_relationship false. api.yml also enables meta.upsert by the
+// combination [priceList, product, quantity, unit, currency] ("upsert: add"),
+// which UpsertKeys (one field each) cannot express: the table leaves it
+// out, so validate refuses native_upsert and the stand-in refuses
+// meta.upsert for prices, stricter than Oro; use target.match.
 func productPrices() *Resource {
-	return &Resource{Type: "productprices", Actions: CRUD | UpdateList, RequiredFilter: "priceList",
+	return &Resource{Type: "productprices", Actions: CRUD | UpdateList, RequiredFilter: "priceList", NoSubresources: true,
 		NaturalKey: []string{"priceList", "product", "unit"},
 		Attrs: []Attr{
 			{Name: "quantity", Kind: Number, Required: true},
@@ -364,17 +377,20 @@ func productPrices() *Resource {
 
 // inventoryLevels: created by Oro per unit precision; create, delete and
 // delete_list are disabled; only quantity changes; batch update from 5.1.7
-// and 6.0.1, not in 6.0.0 (§12.9, §14). A level is found by its product
-// (the workflow of §12.9: filter[product]).
+// and 6.0.1, not in 6.0.0 (§12.9, §14). product, productUnitPrecision and
+// organization are "form_options: mapped: false" in orocommerce
+// InventoryBundle api.yml: accepted on update, resolved (type and
+// existence), then ignored. A level is found by its product (the workflow
+// of §12.9: filter[product]).
 func inventoryLevels() *Resource {
 	return &Resource{Type: "inventorylevels", Actions: Read | Update | UpdateList, NaturalKey: []string{"product"},
 		Since:           map[Action]Version{UpdateList: {5, 1, 7}},
 		SinceInNextLine: map[Action]Version{UpdateList: {6, 0, 1}},
 		Attrs:           []Attr{{Name: "quantity", Kind: Decimal, Default: "0"}},
 		Rels: []Rel{
-			{Name: "product", Target: "products", ReadOnly: true},
-			{Name: "productUnitPrecision", Target: "productunitprecisions", ReadOnly: true},
-			{Name: "organization", Target: "organizations", ReadOnly: true, Default: "1"},
+			{Name: "product", Target: "products", ReadOnly: true, Unmapped: true},
+			{Name: "productUnitPrecision", Target: "productunitprecisions", ReadOnly: true, Unmapped: true},
+			{Name: "organization", Target: "organizations", ReadOnly: true, Unmapped: true, Default: "1"},
 		},
 		Filters: []Filter{{Field: "product", AllowArray: true}}}
 }

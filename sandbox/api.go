@@ -208,7 +208,7 @@ func (c *call) get(id string) *response {
 func readParams(q url.Values) url.Values {
 	out := url.Values{}
 	for k, v := range q {
-		if k == "include" || strings.HasPrefix(k, "fields[") {
+		if k == "include" || k == "fields" || strings.HasPrefix(k, "fields[") {
 			out[k] = v
 		}
 	}

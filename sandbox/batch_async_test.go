@@ -209,10 +209,11 @@ func TestBatchCreatesUpdatesAndUpserts(t *testing.T) {
 		`{"type":"customers","id":"` + a + `","meta":{"update":true,"upsert":true},"attributes":{"name":"Z"}}`,
 		`{"type":"customergroups","attributes":{"name":"G"}}`,
 		`{"type":"widgets","attributes":{"name":"W"}}`,
+		`{"type":"customers","meta":{"validate":true},"attributes":{"name":"V"}}`,
 	}
 	id := e.opID(t, e.req("PATCH", "/customers", batchBody(items)).must(t, 202))
-	if rp := e.waitOp(t, id); rp.summary() != "10/3/7/2/1" {
-		t.Errorf("summary = %s, want 10 read, 2 created, 1 updated, 7 errors", rp.summary())
+	if rp := e.waitOp(t, id); rp.summary() != "11/3/8/2/1" {
+		t.Errorf("summary = %s, want 11 read, 2 created, 1 updated, 8 errors", rp.summary())
 	}
 	got := e.req("GET", "/asyncoperations/"+id+"/errors", "").must(t, 200).opErrors(t)
 	want := []string{
@@ -223,6 +224,7 @@ func TestBatchCreatesUpdatesAndUpserts(t *testing.T) {
 		`|400|request data constraint|Only one meta option can be used.|/data/7/meta`,
 		`|400|entity type constraint|The entity type "customergroups" is not supported by this batch operation.|/data/8`,
 		`|400|entity type constraint|Unknown entity type: widgets.|/data/9`,
+		`|400|value constraint|The option is not supported.|/data/10/meta/validate`,
 	}
 	for i := range got {
 		got[i] = got[i][strings.Index(got[i], "|"):]

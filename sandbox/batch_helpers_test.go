@@ -52,7 +52,7 @@ func (e *env) waitOp(t *testing.T, id string) reply {
 	for {
 		rp := e.req("GET", "/asyncoperations/"+id, "").must(t, 200)
 		switch rp.str("data", "attributes", "status") {
-		case opSuccess, opFailed, opCancelled:
+		case opSuccess, opFailed:
 			return rp
 		}
 		if time.Now().After(deadline) {

@@ -106,10 +106,11 @@ func (b *batchRun) write(doc *document, local []int) (bool, []*apiError) {
 	if err := b.checkType(o); err != nil {
 		return false, []*apiError{err}
 	}
-	update, err := metaAction(o)
+	ops, err := parseMeta(o, "/meta", metaBatchItem)
 	if err != nil {
 		return false, []*apiError{err}
 	}
+	update := ops.update || ops.upsertByID()
 	var old *Resource
 	switch {
 	case update && !c.sp.Allows(resources.Update):
@@ -117,9 +118,9 @@ func (b *batchRun) write(doc *document, local []int) (bool, []*apiError) {
 	case update && !o.hasID:
 		return false, []*apiError{badPointer(titleRequestData, "The 'id' property is required", "/data/id")}
 	case update:
-		old, err = c.updateTarget(o)
+		old, err = c.updateTarget(o, ops)
 	default:
-		old, err = c.createTarget(o)
+		old, err = c.createTarget(o, ops)
 		if err == nil && old == nil && !c.sp.Allows(resources.Create) {
 			err = errActionNotAllowed()
 		}
@@ -168,53 +169,6 @@ func (b *batchRun) recordIncluded(t *tx, doc *document, local []int) {
 		b.processed[Ref{Type: inc.typ, ID: inc.id}] = w.rec.ID
 		b.incResult[local[k]] = resultItem{ref: w.rec.ref(), sentID: inc.id, hasID: true}
 	}
-}
-
-// metaAction reads the meta options of a batch item as Oro's
-// MetaOperationParser does (pointers relative to the item, completed later):
-// update must be a boolean and upsert a boolean or a list of field names
-// (400 "value constraint"), and at most one option may be set (400 "request
-// data constraint", "Only one meta option can be used."). It reports
-// whether the item runs the update action: meta.update true, or
-// meta.upsert true (or ["id"]), which upserts by id.
-func metaAction(o *object) (bool, *apiError) {
-	const ptr = "/data/meta"
-	truthy := 0
-	update := false
-	if v, ok := o.meta["update"]; ok {
-		b, isBool := v.(bool)
-		if !isBool {
-			return false, badPointer(titleValue, "This value should be a boolean.", ptr+"/update")
-		}
-		update = b
-		if b {
-			truthy++
-		}
-	}
-	upsertByID := false
-	if _, ok := o.meta["upsert"]; ok {
-		fields, err := upsertFields(o)
-		if err != nil {
-			err.Pointer = ptr + "/upsert"
-			return false, err
-		}
-		if fields != nil {
-			truthy++
-			upsertByID = len(fields) == 1 && fields[0] == "id"
-		}
-	}
-	if v, ok := o.meta["validate"]; ok {
-		if _, isBool := v.(bool); !isBool {
-			return false, badPointer(titleValue, "This value should be a boolean.", ptr+"/validate")
-		}
-		if v == true {
-			truthy++
-		}
-	}
-	if truthy > 1 {
-		return false, badPointer(titleRequestData, "Only one meta option can be used.", ptr)
-	}
-	return update || upsertByID, nil
 }
 
 // errActionNotAllowed is a batch item asking for an action its resource

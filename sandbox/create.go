@@ -12,62 +12,35 @@ import (
 // upsertPointer is where Oro points meta.upsert errors (oro-api.md §7).
 const upsertPointer = "/meta/upsert"
 
-// readDocument reads and parses the request body and checks the primary
-// data's type against the URL.
-func (c *call) readDocument() (*document, *response) {
+// readDocument reads and parses the request body, checks the primary
+// data's type against the URL and reads its meta options.
+func (c *call) readDocument() (*document, metaOps, *response) {
 	body, err := c.readBody()
 	if err != nil {
-		return nil, c.fail(err)
+		return nil, metaOps{}, c.fail(err)
 	}
 	doc, errs := parseDocument(body)
 	if len(errs) > 0 {
-		return nil, c.fail(errs...)
+		return nil, metaOps{}, c.fail(errs...)
 	}
 	if doc.data.typ != c.sp.Type {
-		return nil, c.fail(&apiError{Status: http.StatusConflict, Title: titleConflict,
+		return nil, metaOps{}, c.fail(&apiError{Status: http.StatusConflict, Title: titleConflict,
 			Detail:  "The 'type' property of the primary data object should match the requested resource.",
 			Pointer: "/data/type"})
 	}
-	if _, ok := doc.data.meta["update"]; ok && len(doc.data.meta) > 1 {
-		return nil, c.fail(badPointer(titleRequestData, "Only one meta option can be used.", "/data/meta"))
+	ops, apiErr := parseMeta(doc.data, "/meta", metaMain)
+	if apiErr != nil {
+		return nil, metaOps{}, c.fail(apiErr)
 	}
-	return doc, nil
-}
-
-// upsertFields returns the fields of meta.upsert (nil when absent or false).
-func upsertFields(o *object) ([]string, *apiError) {
-	v, ok := o.meta["upsert"]
-	if !ok {
-		return nil, nil
-	}
-	switch v := v.(type) {
-	case bool:
-		if v {
-			return []string{"id"}, nil
-		}
-		return nil, nil
-	case []any:
-		var out []string
-		for _, f := range v {
-			s, ok := f.(string)
-			if !ok {
-				break
-			}
-			out = append(out, s)
-		}
-		if len(out) == len(v) && len(out) > 0 {
-			return out, nil
-		}
-	}
-	return nil, badPointer(titleValue, "This value should be a boolean or an array of strings.", upsertPointer)
+	return doc, ops, nil
 }
 
 func (c *call) create() *response {
-	doc, resp := c.readDocument()
+	doc, ops, resp := c.readDocument()
 	if resp != nil {
 		return resp
 	}
-	old, err := c.createTarget(doc.data)
+	old, err := c.createTarget(doc.data, ops)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -76,12 +49,11 @@ func (c *call) create() *response {
 
 // createTarget returns the record a create of o updates instead: the one
 // its meta.upsert matches; nil to create a record.
-func (c *call) createTarget(o *object) (*Resource, *apiError) {
-	fields, err := upsertFields(o)
-	if err != nil || fields == nil {
-		return nil, err
+func (c *call) createTarget(o *object, ops metaOps) (*Resource, *apiError) {
+	if ops.upsert == nil {
+		return nil, nil
 	}
-	return c.findUpsertTarget(o, fields)
+	return c.findUpsertTarget(o, ops.upsert)
 }
 
 // findUpsertTarget finds the record a POST with meta.upsert updates; nil
@@ -114,6 +86,7 @@ func (c *call) findUpsertTarget(o *object, fields []string) (*Resource, *apiErro
 	return nil, nil
 }
 
+// sent reports whether the request carried the attribute or relationship.
 func (o *object) sent(name string) bool {
 	_, a := o.attrs[name]
 	_, r := o.rels[name]
@@ -155,7 +128,7 @@ func upsertMatch(r *Resource, o *object, fields []string) bool {
 }
 
 func (c *call) update(id string) *response {
-	doc, resp := c.readDocument()
+	doc, ops, resp := c.readDocument()
 	if resp != nil {
 		return resp
 	}
@@ -166,7 +139,7 @@ func (c *call) update(id string) *response {
 		return c.fail(&apiError{Status: http.StatusConflict, Title: titleConflict, Pointer: "/data/id",
 			Detail: "The 'id' property of the primary data object should match 'id' parameter of the query string."})
 	}
-	old, err := c.updateTarget(doc.data)
+	old, err := c.updateTarget(doc.data, ops)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -176,11 +149,8 @@ func (c *call) update(id string) *response {
 // updateTarget returns the stored record an update of o changes, or nil
 // when its meta.upsert creates the record; 404 when there is no record to
 // update.
-func (c *call) updateTarget(o *object) (*Resource, *apiError) {
-	fields, err := upsertFields(o)
-	if err != nil {
-		return nil, err
-	}
+func (c *call) updateTarget(o *object, ops metaOps) (*Resource, *apiError) {
+	fields := ops.upsert
 	if fields != nil && (len(fields) != 1 || fields[0] != "id" || c.sp.IDs != resources.ClientID) {
 		return nil, badPointer(titleValue,
 			"The upsert operation is not supported for resources with auto-generated identifier value.", upsertPointer)

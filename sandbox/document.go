@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 )
 
 // object is one resource object of a request document.
@@ -94,50 +97,86 @@ func parseIncluded(v any) ([]*object, []*apiError) {
 	return out, errs
 }
 
-// parseObject checks the structure of one resource object.
+// resourceObjectMembers are the members a resource object may have
+// (platform ApiBundle Request/JsonApi/AbstractRequestDataValidator::
+// getResourceObjectProperties).
+var resourceObjectMembers = []string{"type", "id", "meta", "attributes", "relationships", "links"}
+
+// parseObject checks the structure of one resource object as Oro's
+// Request/JsonApi/TypedRequestDataValidator and AbstractRequestDataValidator
+// do, with their wording (400 "request data constraint"):
+//   - a member other than type, id, meta, attributes, relationships and
+//     links: "The 'foo' property is not allowed for a resource object", at
+//     the object (validateResourceObjectStructure);
+//   - type and id, when present, must be non-blank strings ("should not be
+//     null", "should be a string", "should not be blank";
+//     AbstractBaseRequestDataValidator::validateNotBlankString); type is
+//     always required, id where idRequired;
+//   - attributes and relationships, when present, must be non-empty
+//     objects ("should be an array", "should not be empty", "should be an
+//     associative array": validateAttributesAndRelationships);
+//   - meta and links, when present, must be objects, possibly empty
+//     (validateMetaSection, validateLinksSection): "meta": null is refused.
 func parseObject(m map[string]any, ptr string, idRequired bool) (*object, []*apiError) {
-	o := &object{pointer: ptr}
+	o := &object{pointer: ptr, attrs: map[string]any{}, rels: map[string]any{}, meta: map[string]any{}}
 	var errs []*apiError
 	fail := func(detail, where string) { errs = append(errs, badPointer(titleRequestData, detail, ptr+where)) }
-	switch t := m["type"].(type) {
-	case nil:
-		fail("The 'type' property is required", "/type")
-	case string:
-		o.typ = t
-	default:
-		fail("The 'type' property should be a string", "/type")
-	}
-	switch id := m["id"].(type) {
-	case nil:
-		if idRequired {
-			fail("The 'id' property is required", "/id")
+	for _, k := range sortedKeys(m) {
+		if !slices.Contains(resourceObjectMembers, k) {
+			fail(fmt.Sprintf("The '%s' property is not allowed for a resource object", k), "")
 		}
-	case string:
-		o.id, o.hasID = id, true
-	default:
-		fail("The 'id' property should be a string", "/id")
 	}
-	var ok bool
-	if o.attrs, ok = objectMember(m, "attributes"); !ok {
-		fail("The 'attributes' property should be an object", "/attributes")
+	str := func(name string, required bool) (string, bool) {
+		v, ok := m[name]
+		switch s, isStr := v.(string); {
+		case !ok:
+			if required {
+				fail(fmt.Sprintf("The '%s' property is required", name), "/"+name)
+			}
+		case v == nil:
+			fail(fmt.Sprintf("The '%s' property should not be null", name), "/"+name)
+		case !isStr:
+			fail(fmt.Sprintf("The '%s' property should be a string", name), "/"+name)
+		case strings.TrimSpace(s) == "":
+			fail(fmt.Sprintf("The '%s' property should not be blank", name), "/"+name)
+		default:
+			return s, true
+		}
+		return "", false
 	}
-	if o.rels, ok = objectMember(m, "relationships"); !ok {
-		fail("The 'relationships' property should be an object", "/relationships")
+	o.typ, _ = str("type", true)
+	o.id, o.hasID = str("id", idRequired)
+	member := func(name string, notEmpty bool) map[string]any {
+		v, ok := m[name]
+		if !ok {
+			return map[string]any{}
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			if notEmpty && len(v) == 0 {
+				fail(fmt.Sprintf("The '%s' property should not be empty", name), "/"+name)
+			}
+			return v
+		case []any:
+			// PHP decodes [] as the empty array an empty object also is.
+			if len(v) > 0 {
+				fail(fmt.Sprintf("The '%s' property should be an associative array", name), "/"+name)
+			} else if notEmpty {
+				fail(fmt.Sprintf("The '%s' property should not be empty", name), "/"+name)
+			}
+		default:
+			fail(fmt.Sprintf("The '%s' property should be an array", name), "/"+name)
+		}
+		return map[string]any{}
 	}
-	if o.meta, ok = objectMember(m, "meta"); !ok {
-		fail("The 'meta' property should be an object", "/meta")
-	}
+	o.attrs = member("attributes", true)
+	o.rels = member("relationships", true)
+	o.meta = member("meta", false)
+	member("links", false)
 	return o, errs
 }
 
-// objectMember returns m[key] as an object; a missing or null member is an
-// empty object. ok is false when the member is not an object.
-func objectMember(m map[string]any, key string) (map[string]any, bool) {
-	switch v := m[key].(type) {
-	case nil:
-		return map[string]any{}, true
-	case map[string]any:
-		return v, true
-	}
-	return map[string]any{}, false
+// sortedKeys returns the keys of m in order, for a stable error order.
+func sortedKeys(m map[string]any) []string {
+	return slices.Sorted(maps.Keys(m))
 }

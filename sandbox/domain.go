@@ -10,8 +10,10 @@ import (
 
 // This file holds the resource-specific rules the schema table refers to.
 
-// validateCustomerUser: userRoles are required while the user is enabled,
-// the email must look valid and be unused.
+// validateCustomerUser: userRoles are required while the user is enabled
+// (CustomerUserCheckRole), the email must be unused
+// (UniqueCustomerUserNameAndEmail; customer-portal CustomerBundle
+// validation.yml). Its format is the table's Email constraint.
 func validateCustomerUser(t *tx, w *write) {
 	ptr := w.obj.pointer
 	enabled := w.rec.Attributes["enabled"] != false
@@ -19,11 +21,7 @@ func validateCustomerUser(t *tx, w *write) {
 		t.fail(badPointer(titleNotBlank, detailNotBlank, ptr+"/relationships/userRoles/data"))
 	}
 	email := w.rec.str("email")
-	if email == "" || !(w.creating() || w.sent("email")) {
-		return
-	}
-	if at := strings.Index(email, "@"); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t") {
-		t.fail(badPointer("email constraint", "This value is not a valid email address.", ptr+"/attributes/email"))
+	if email == "" || !(w.creating() || w.sent("email")) || t.failedAt(ptr+"/attributes/email") {
 		return
 	}
 	for _, other := range t.st.withAttr("customerusers", "email", email) {

@@ -25,6 +25,8 @@ const (
 	titleFilter           = "filter constraint"
 	titleSort             = "sort constraint"
 	titleValue            = "value constraint"
+	titleLength           = "length constraint"
+	titleEmail            = "email constraint"
 	titleType             = "type constraint"
 	titleUnique           = "unique entity constraint"
 	titleEntityType       = "entity type constraint"

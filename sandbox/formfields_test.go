@@ -73,3 +73,27 @@ func TestFixedAfterCreateIsAcceptedAndIgnoredOnUpdate(t *testing.T) {
 	e.req("PATCH", "/productprices/"+id, patch("999")).must(t, 400).wantErrors(t,
 		wantErr{"400", titleForm, detailNoEntity, "/data/relationships/priceList/data", ""})
 }
+
+// An inventory level's product, unit precision and organization are
+// "form_options: mapped: false" (orocommerce InventoryBundle api.yml): a
+// PATCH may send them, they must name existing records of the right type,
+// and they are ignored.
+func TestUnmappedRelationshipsAreResolvedThenIgnored(t *testing.T) {
+	e := newEnv(t)
+	pid := createProduct(t, e, "A-1").str("data", "id")
+	other := createProduct(t, e, "B-1").str("data", "id")
+	id := e.req("GET", "/inventorylevels?filter[product]="+pid, "").must(t, 200).str("data", 0, "id")
+	patch := func(rel string) string {
+		return `{"data":{"type":"inventorylevels","id":"` + id + `","attributes":{"quantity":"7"},
+		"relationships":{"product":{"data":` + rel + `}}}}`
+	}
+	rp := e.req("PATCH", "/inventorylevels/"+id, patch(`{"type":"products","id":"`+other+`"}`)).must(t, 200)
+	if rp.str("data", "relationships", "product", "data", "id") != pid || rp.str("data", "attributes", "quantity") != "7" {
+		t.Errorf("PATCH answer = %s, want quantity 7 and product %s kept", rp.raw, pid)
+	}
+	e.req("PATCH", "/inventorylevels/"+id, patch(`{"type":"users","id":"99999"}`)).must(t, 400).wantErrors(t,
+		wantErr{"400", titleForm, `The "users" entity type is not acceptable for this relationship; expected "products".`,
+			"/data/relationships/product/data", ""})
+	e.req("PATCH", "/inventorylevels/"+id, patch(`{"type":"products","id":"99999"}`)).must(t, 400).wantErrors(t,
+		wantErr{"400", titleForm, detailNoEntity, "/data/relationships/product/data", ""})
+}

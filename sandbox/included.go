@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/orosync/orosync/resources"
@@ -22,15 +23,19 @@ func (t *tx) planIncluded(o *object) {
 		t.fail(badPointer(titleEntityType, fmt.Sprintf("Unknown entity type: %s.", o.typ), o.pointer+"/type"))
 		return
 	}
-	if len(o.meta) > 1 {
-		t.fail(badPointer(titleRequestData, "Only one meta option can be used.", o.pointer+"/meta"))
+	ops, err := parseMeta(o, o.pointer+"/meta", metaIncluded)
+	if err != nil {
+		t.fail(err)
 		return
 	}
-	if _, ok := o.meta["upsert"]; ok {
+	if ops.upsert != nil {
+		// Oro upserts included objects (NormalizeIncludedData::
+		// loadIncludedEntity; oro-api.md §6, UpsertInIncludedDataTest); the
+		// stand-in does not emulate it and refuses rather than guess.
 		t.fail(badPointer(titleValue, "The sandbox does not emulate meta.upsert in included data.", o.pointer+"/meta/upsert"))
 		return
 	}
-	if o.meta["update"] != true {
+	if !ops.update {
 		t.checkAllowed(sp, resources.Create, o)
 		t.plan(sp, o, nil)
 		return
@@ -89,39 +94,36 @@ func (t *tx) checkAllowed(sp *resourceSpec, a resources.Action, o *object) {
 }
 
 // checkConnected requires every included object to be linked to the primary
-// object, directly or through other included objects, in either direction.
-func (t *tx) checkConnected() {
-	if len(t.writes) < 2 {
-		return
-	}
+// object, directly or through other included objects, in either direction,
+// by what the request sent: Oro reads the relationships of the request
+// document only, never those of stored records, so an update that sends
+// just attributes cannot carry an included record (platform ApiBundle
+// Processor/Shared/JsonApi/ValidateIncludedDataDependencies: an object is
+// known by its type and id as sent, and the primary object without an id
+// can only link to others). Oro checks this before it loads any included
+// record.
+func (t *tx) checkConnected(doc *document) {
+	objs := append([]*object{doc.data}, doc.included...)
 	reached := map[int]bool{0: true}
 	for changed := true; changed; {
 		changed = false
-		for i := range t.writes {
-			for j := range t.writes {
-				if reached[i] && !reached[j] && (t.links(i, j) || t.links(j, i)) {
+		for i := range objs {
+			for j := range objs {
+				if reached[i] && !reached[j] && (links(objs[i], objs[j]) || links(objs[j], objs[i])) {
 					reached[j], changed = true, true
 				}
 			}
 		}
 	}
-	for i, w := range t.writes[1:] {
-		if !reached[i+1] && w.mergedInto == nil {
+	for i, o := range doc.included {
+		if !reached[i+1] {
 			t.fail(badPointer(titleRequestData, "The entity should have a relationship with the primary entity "+
-				"and this should be explicitly specified in the request.", w.obj.pointer))
+				"and this should be explicitly specified in the request", o.pointer))
 		}
 	}
 }
 
-// links reports whether write i has a relationship to write j.
-func (t *tx) links(i, j int) bool {
-	target := t.writes[j].rec.ref()
-	for _, refs := range t.writes[i].rec.Relationships {
-		for _, r := range refs {
-			if r == target {
-				return true
-			}
-		}
-	}
-	return false
+// links reports whether the relationships sent with from name to.
+func links(from, to *object) bool {
+	return to.hasID && slices.Contains(relatedKeys(map[string]any{"relationships": from.rels}), Ref{Type: to.typ, ID: to.id})
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -24,10 +25,21 @@ func TestIncludedUpdateNeedsAnExistingRecordLinkedToThePrimary(t *testing.T) {
 			wantErr{"400", titleEntity, "The entity does not exist.", "/included/0", ""}},
 		{"not an id of the type", patch("n1"),
 			wantErr{"400", titleEntityID, `Expected integer value. Given "n1".`, "/included/0/id", ""}},
+		// MetaOperationParser reads included meta as it reads primary meta.
+		{"meta.update a string", strings.Replace(patch(p.localName), `"update":true`, `"update":"true"`, 1),
+			wantErr{"400", titleValue, "This value should be a boolean.", "/included/0/meta/update", ""}},
+		{"two meta options", strings.Replace(patch(p.localName), `"update":true`, `"update":true,"validate":true`, 1),
+			wantErr{"400", titleRequestData, "Only one meta option can be used.", "/included/0/meta", ""}},
+		// Oro looks at the request only: the stored product does list
+		// its default name, but this PATCH does not send the names.
+		{"linked by the stored record only", `{"data":{"type":"products","id":"` + p.id + `","attributes":{"featured":true}},
+		  "included":[{"type":"productnames","id":"` + p.defaultName + `","meta":{"update":true},"attributes":{"string":"x"}}]}`,
+			wantErr{"400", titleRequestData, "The entity should have a relationship with the primary entity " +
+				"and this should be explicitly specified in the request", "/included/0", ""}},
 		{"not linked to the primary", `{"data":{"type":"products","id":"` + p.id + `"},
 		  "included":[{"type":"productnames","id":"` + other.defaultName + `","meta":{"update":true},"attributes":{"string":"x"}}]}`,
 			wantErr{"400", titleRequestData, "The entity should have a relationship with the primary entity " +
-				"and this should be explicitly specified in the request.", "/included/0", ""}},
+				"and this should be explicitly specified in the request", "/included/0", ""}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,12 +53,12 @@ func TestIncludedUpdateNeedsAnExistingRecordLinkedToThePrimary(t *testing.T) {
 
 func TestIncludedActionNotAllowed(t *testing.T) {
 	e := newEnv(t)
-	body := `{"data":{"type":"customers","attributes":{"name":"ACME"},
-	    "relationships":{"group":{"data":{"type":"customergroups","id":"g"}}}},
-	  "included":[{"type":"categories","id":"g","relationships":{"parentCategory":{"data":null}}}]}`
+	body := strings.Replace(strings.ReplaceAll(productDoc, "%SKU%", "C-1"),
+		`"relationships":{"names"`, `"relationships":{"category":{"data":{"type":"categories","id":"c"}},"names"`, 1)
+	body = strings.Replace(body, `"included":[`, `"included":[{"type":"categories","id":"c","relationships":{"parentCategory":{"data":null}}},`, 1)
 	// categories are read-only: creating one in included is refused with
 	// Oro's status, title and detail (CreateWithIncludedTest).
-	e.req("POST", "/customers", body).must(t, 405).wantErrors(t,
+	e.req("POST", "/products", body).must(t, 405).wantErrors(t,
 		wantErr{"405", titleActionNotAllowed, "The action is not allowed.", "/included/0", ""})
 }
 
@@ -68,6 +80,14 @@ func TestIncludedWithoutMetaIsACreateEvenWithAnExistingID(t *testing.T) {
 	// The old records are left out of the set, so Oro deletes them.
 	if got := ids(e.s.Records("productnames")); !slices.Equal(got, []string{created}) {
 		t.Errorf("names = %v, want only %s", got, created)
+	}
+	// Options set to false are no options: update false and upsert false
+	// together create (MetaOperationParser counts only true flags).
+	body = strings.Replace(body, `"attributes":{"fallback":null,"string":"Fresh"}`,
+		`"meta":{"update":false,"upsert":false},"attributes":{"fallback":null,"string":"Again"}`, 1)
+	body = strings.ReplaceAll(body, p.defaultName, created)
+	if rp := e.req("PATCH", "/products/"+p.id, body).must(t, 200); rp.str("included", 0, "id") == created {
+		t.Errorf("update false updated %s: %s", created, rp.raw)
 	}
 	// For a resource with client-chosen ids, a create with an existing id
 	// collides with the stored record.

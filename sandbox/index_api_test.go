@@ -20,7 +20,10 @@ func TestAPIAgainstBruteForce(t *testing.T) {
 	e := newEnv(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	skus := []string{"A-1", "a-1", "SKU", "sku", "ſku", "K-1", "k-1", "\u212a-1", "B-2", "b-2"}
-	emails := []string{"a@x.io", "A@X.IO", "s@x.io", "ſ@x.io", "S@X.IO", "k@x.io", "\u212a@x.io", "b@x.io"}
+	// Emails are ASCII: Symfony's Email constraint (html5 mode) refuses
+	// "ſ@x.io" before uniqueness is looked at; the SKUs keep the Unicode
+	// folding cases.
+	emails := []string{"a@x.io", "A@X.IO", "s@x.io", "S@x.io", "S@X.IO", "k@x.io", "K@X.io", "b@x.io"}
 	pick := func(list []string) string { return list[rng.IntN(len(list))] }
 	customer := e.req("POST", "/customers", `{"data":{"type":"customers","attributes":{"name":"Acme"}}}`).must(t, 201).str("data", "id")
 	userDoc := func(email string) string {

@@ -44,17 +44,23 @@ type listQuery struct {
 // the filter, otherwise those Oro enables for the field's type (oro-api.md
 // §8).
 func opsFor(sp *resourceSpec, field string) []string {
-	ordered := []string{"eq", "neq", "lt", "lte", "gt", "gte", "exists"}
 	if f := sp.Filter(field); f != nil && f.Operators != nil {
 		return f.Operators
 	}
-	if field == "id" {
-		return ordered
-	}
-	if as := sp.Attr(field); as != nil && isOrdered(as.Kind) {
-		return ordered
+	if orderedField(sp, field) {
+		return []string{"eq", "neq", "lt", "lte", "gt", "gte", "exists"}
 	}
 	return []string{"eq", "neq", "exists"}
+}
+
+// orderedField reports whether a filter field compares by order: the id
+// and attributes of an ordered kind (see isOrdered).
+func orderedField(sp *resourceSpec, field string) bool {
+	if field == "id" {
+		return true
+	}
+	as := sp.Attr(field)
+	return as != nil && isOrdered(as.Kind)
 }
 
 // parseListQuery parses filters, sorting, paging, include and fields.
@@ -110,10 +116,38 @@ func (lq *listQuery) parseParam(sp *resourceSpec, key, val string) *apiError {
 		return lq.parseSort(sp, val)
 	case key == "include":
 		return lq.parseInclude(sp, val)
-	case strings.HasPrefix(key, "fields[") && strings.HasSuffix(key, "]"):
-		lq.fields[key[len("fields["):len(key)-1]] = strings.Split(val, ",")
+	case key == "fields" || strings.HasPrefix(key, "fields[") && strings.HasSuffix(key, "]"):
+		return lq.parseFields(key, val)
 	}
 	return nil // other parameters (meta, ...) are ignored
+}
+
+// parseFields reads a sparse fieldset, fields[type]=a,b, as Oro's
+// Processor/Shared/JsonApi/HandleFieldsFilter does (400 "filter
+// constraint", the parameter as source; platform ApiBundle
+// GetWithIncludeFieldsTest): no type ("fields", "fields[]"): "An entity
+// type is not specified."; a type Oro does not know: "An entity type is not
+// known."; an empty item (",a", "a,", "a,,b"): "Expected an array of
+// strings. Given \"…\"."; an empty value asks for no fields at all. Names
+// that are not fields of the type are ignored, as Oro does.
+func (lq *listQuery) parseFields(key, val string) *apiError {
+	typ := strings.TrimSuffix(strings.TrimPrefix(key, "fields["), "]")
+	if key == "fields" || typ == "" {
+		return badParameter(titleFilter, "An entity type is not specified.", key)
+	}
+	if _, known := resources.Lookup(typ); !known && !resources.Unmodeled(typ) {
+		return badParameter(titleFilter, "An entity type is not known.", key)
+	}
+	if val == "" {
+		lq.fields[typ] = []string{}
+		return nil
+	}
+	names := strings.Split(val, ",")
+	if slices.Contains(names, "") {
+		return badParameter(titleFilter, fmt.Sprintf("Expected an array of strings. Given %q.", val), key)
+	}
+	lq.fields[typ] = names
+	return nil
 }
 
 func parsePageParam(key, val string, allowAll bool) (int, *apiError) {
@@ -190,8 +224,7 @@ func parseFilter(sp *resourceSpec, key, val string) (cond, *apiError) {
 // splitFilterValue splits comma lists only where allowed (id, relationships
 // and allow_array fields) and recognises a..b ranges on ordered fields.
 func splitFilterValue(sp *resourceSpec, field, op, val string) ([]string, bool) {
-	ordered := len(opsFor(sp, field)) > 3
-	if lo, hi, ok := strings.Cut(val, ".."); ok && ordered && (op == "eq") && lo != "" && hi != "" {
+	if lo, hi, ok := strings.Cut(val, ".."); ok && orderedField(sp, field) && op == "eq" && lo != "" && hi != "" {
 		return []string{lo, hi}, true
 	}
 	arrays := field == "id" || sp.Filter(field).AllowArray

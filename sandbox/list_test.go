@@ -176,3 +176,73 @@ func TestListQueryErrorsExactlyAsOro(t *testing.T) {
 	}
 	e.req("GET", "/productprices?filter[priceList]=1", "").must(t, 200)
 }
+
+func TestToManyAndDisabledSubresources(t *testing.T) {
+	e := newEnv(t)
+	id := e.req("POST", "/customers", `{"data":{"type":"customers","attributes":{"name":"A"},
+		"relationships":{"salesRepresentatives":{"data":[{"type":"users","id":"1"}]}}}}`).must(t, 201).str("data", "id")
+	if got := e.req("GET", "/customers/"+id+"/salesRepresentatives", "").must(t, 200).str("data", 0, "id"); got != "1" {
+		t.Errorf("subresource data id = %q, want 1", got)
+	}
+	if got := e.req("GET", "/customers/"+id+"/relationships/salesRepresentatives", "").must(t, 200).str("data", 0, "type"); got != "users" {
+		t.Errorf("relationship data type = %q, want users", got)
+	}
+	e.req("GET", "/customers/"+id+"/nope", "").must(t, 404).hasError(t, titleRelationship, "Unsupported subresource.", "")
+	// A to-many subresource is a list of the related resource: paged,
+	// filtered and sorted, with the list's parameter checks.
+	var reps []string
+	for i := range 12 {
+		uid := e.req("POST", "/users", fmt.Sprintf(`{"data":{"type":"users","attributes":{"username":"u%d","email":"u%d@x.io",
+			"firstName":"U","lastName":"V","password":"S3cret!pass"}}}`, i, i)).must(t, 201).str("data", "id")
+		reps = append(reps, `{"type":"users","id":"`+uid+`"}`)
+	}
+	e.req("PATCH", "/customers/"+id, `{"data":{"type":"customers","id":"`+id+`",
+		"relationships":{"salesRepresentatives":{"data":[`+strings.Join(reps, ",")+`]}}}}`).must(t, 200)
+	rp := e.req("GET", "/customers/"+id+"/salesRepresentatives", "").must(t, 200)
+	if n := len(rp.ids()); n != 10 || rp.str("links", "next") == "" {
+		t.Errorf("first page: %d users, next %q; want 10 and a next link", n, rp.str("links", "next"))
+	}
+	if n := len(e.req("GET", "/customers/"+id+"/relationships/salesRepresentatives?page[number]=2", "").must(t, 200).ids()); n != 2 {
+		t.Errorf("second page of identifiers: %d, want 2", n)
+	}
+	e.req("GET", "/customers/"+id+"/salesRepresentatives?sort=nope", "").must(t, 400).wantErrors(t,
+		wantErr{"400", titleSort, `Sorting by "nope" field is not supported.`, "", "sort"})
+	e.req("GET", "/customers/"+id+"/salesRepresentatives?filter[nope]=1", "").must(t, 400).wantErrors(t,
+		wantErr{"400", titleFilter, "The filter is not supported.", "", "filter[nope]"})
+	e.req("GET", "/customers/"+id+"/relationships/salesRepresentatives?page[size]=0", "").must(t, 400).wantErrors(t,
+		wantErr{"400", titleFilter, "The value should be greater than or equal to 1.", "", "page[size]"})
+	// orocommerce PricingBundle api.yml: get_subresource and
+	// get_relationship are false for ProductPrice.
+	pid := createProduct(t, e, "A-1").str("data", "id")
+	price := e.req("POST", "/productprices", `{"data":{"type":"productprices","attributes":{"quantity":1,"currency":"USD","value":"5"},
+		"relationships":{"priceList":{"data":{"type":"pricelists","id":"1"}},"product":{"data":{"type":"products","id":"`+pid+`"}},
+		"unit":{"data":{"type":"productunits","id":"item"}}}}}`).must(t, 201).str("data", "id")
+	for _, p := range []string{"/productprices/" + price + "/product", "/productprices/" + price + "/relationships/product"} {
+		e.req("GET", p, "").must(t, 404).hasError(t, titleRelationship, "Unsupported subresource.", "")
+	}
+}
+
+// Sparse fieldsets are validated as Oro does (platform ApiBundle
+// GetWithIncludeFieldsTest).
+func TestFieldsParameter(t *testing.T) {
+	e := newEnv(t)
+	e.req("POST", "/customergroups", `{"data":{"type":"customergroups","attributes":{"name":"G"}}}`).must(t, 201)
+	for _, tc := range []struct{ query, detail, param string }{
+		{"fields[nope]=name", "An entity type is not known.", "fields[nope]"},
+		{"fields=name", "An entity type is not specified.", "fields"},
+		{"fields[]=name", "An entity type is not specified.", "fields[]"},
+		{"fields[customergroups]=name,", `Expected an array of strings. Given "name,".`, "fields[customergroups]"},
+		{"fields[customergroups]=,name", `Expected an array of strings. Given ",name".`, "fields[customergroups]"},
+	} {
+		for _, path := range []string{"/customergroups", "/customergroups/1"} {
+			rp := e.req("GET", path+"?"+tc.query, "").must(t, 400)
+			rp.wantErrors(t, wantErr{"400", titleFilter, tc.detail, "", tc.param})
+		}
+	}
+	// An empty value asks for no fields; unknown names are ignored.
+	rp := e.req("GET", "/customergroups/1?fields[customergroups]=", "").must(t, 200)
+	if rp.str("data", "attributes") != "" {
+		t.Errorf("fields[customergroups]= rendered attributes: %s", rp.raw)
+	}
+	e.req("GET", "/customergroups/1?fields[customergroups]=name,nope", "").must(t, 200)
+}

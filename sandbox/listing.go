@@ -170,9 +170,13 @@ func (c *call) deleteList() *response {
 
 // subresource serves GET {type}/{id}/{association} (the related records)
 // and GET {type}/{id}/relationships/{association} (their identifiers).
+// An unknown association, or one of a resource whose api.yml disables
+// get_subresource and get_relationship, is 404 "relationship constraint",
+// "Unsupported subresource." (orocommerce VisibilityBundle
+// ProductVisibilityTest::testTryToGetSubresourceForProduct).
 func (c *call) subresource(id, name string, identifiers bool) *response {
 	rs := c.sp.Rel(name)
-	if rs == nil {
+	if rs == nil || c.sp.NoSubresources {
 		return c.fail(&apiError{Status: http.StatusNotFound, Title: titleRelationship, Detail: "Unsupported subresource."})
 	}
 	if c.r.Method != http.MethodGet {
@@ -184,6 +188,9 @@ func (c *call) subresource(id, name string, identifiers bool) *response {
 	if rec == nil || !c.sp.Allows(resources.Get) {
 		return c.notFound()
 	}
+	if rs.ToMany {
+		return c.toManySubresource(rs, rec.Relationships[name], identifiers)
+	}
 	if identifiers {
 		return c.ok(http.StatusOK, map[string]any{"data": relData(rs, rec.Relationships[name])})
 	}
@@ -194,11 +201,51 @@ func (c *call) subresource(id, name string, identifiers bool) *response {
 			items = append(items, rd.resource(r))
 		}
 	}
-	if !rs.ToMany {
-		if len(items) == 0 {
-			return c.ok(http.StatusOK, map[string]any{"data": nil})
-		}
-		return c.ok(http.StatusOK, map[string]any{"data": items[0]})
+	if len(items) == 0 {
+		return c.ok(http.StatusOK, map[string]any{"data": nil})
 	}
-	return c.ok(http.StatusOK, map[string]any{"data": append([]any{}, items...)})
+	return c.ok(http.StatusOK, map[string]any{"data": items[0]})
+}
+
+// toManySubresource answers a to-many subresource or relationship as a list
+// of the related resource: for a collection, platform ApiBundle
+// Resources/config/processors.get_subresource.yml runs the list processors
+// (RegisterFilters, JsonApi SetDefaultSorting and SetDefaultPaging,
+// NormalizeFilterValues, ValidateSorting, NormalizePaging,
+// SetTotalCountHeader), so filters, sort, page[number] and page[size] (10
+// by default) apply and are validated as for the related resource's own
+// list, and a page is in id order unless sorted. (get_relationship is
+// taken to do the same.)
+func (c *call) toManySubresource(rs *resources.Rel, refs []Ref, identifiers bool) *response {
+	sub := *c
+	sub.sp = c.s.st.spec(rs.Target)
+	lq, errs := parseListQuery(sub.sp, c.r.URL.Query())
+	if len(errs) > 0 {
+		return c.fail(errs...)
+	}
+	ids := make([]string, 0, len(refs))
+	for _, r := range refs {
+		ids = append(ids, r.ID)
+	}
+	var page []*Resource
+	var total int
+	more := false
+	if len(ids) > 0 {
+		lq.conds = append(lq.conds, cond{field: "id", op: "eq", values: ids})
+		page, total, more = sub.selectPage(lq, true)
+	}
+	var resp *response
+	if identifiers {
+		data := []any{}
+		for _, r := range page {
+			data = append(data, r.ref())
+		}
+		resp = c.ok(http.StatusOK, map[string]any{"data": data})
+	} else {
+		resp = c.ok(http.StatusOK, sub.listDocument(sub.renderer(lq.fields), lq, page, more))
+	}
+	if c.xinc["totalCount"] {
+		resp.header.Set("X-Include-Total-Count", itoa(total))
+	}
+	return resp
 }

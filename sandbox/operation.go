@@ -17,8 +17,8 @@ const (
 	opRunning = "running"
 	opSuccess = "success"
 	opFailed  = "failed"
-	// opCancelled is a cancelled MQ job's; the stand-in never cancels.
-	opCancelled = "cancelled"
+	// Oro also has "cancelled" (a cancelled MQ job's); the stand-in never
+	// cancels.
 )
 
 // Titles of whole-operation errors.

@@ -54,12 +54,14 @@ func (c *call) operationRoute(get func() *response) *response {
 }
 
 // lookupOperation finds an operation by id; 404 when there is none (also
-// for one a synchronous request already deleted).
-func (c *call) lookupOperation(id string) (*operation, *response) {
+// for one a synchronous request already deleted), with the detail the
+// action words it in (notFound: "An entity with the requested identifier
+// does not exist." for the operation itself).
+func (c *call) lookupOperation(id string, notFound *apiError) (*operation, *response) {
 	n, err := strconv.Atoi(id)
 	op := c.s.ops[n]
 	if err != nil || op == nil {
-		return nil, c.notFound()
+		return nil, c.fail(notFound)
 	}
 	return op, nil
 }
@@ -67,7 +69,7 @@ func (c *call) lookupOperation(id string) (*operation, *response) {
 // getOperation answers GET asyncoperations/{id}: 404 when it does not
 // exist, 403 "No access to the entity." without VIEW permission.
 func (c *call) getOperation(id string) *response {
-	op, resp := c.lookupOperation(id)
+	op, resp := c.lookupOperation(id, errNotFoundByID())
 	if resp != nil {
 		return resp
 	}
@@ -113,11 +115,10 @@ func (c *call) plainOperation(op *operation) map[string]any {
 // default; page[size]=-1 for all) with links as AsyncOperationErrorsTest
 // shows them and X-Include: totalCount.
 func (c *call) operationErrors(id string) *response {
-	n, err := strconv.Atoi(id)
-	op := c.s.ops[n]
-	if err != nil || op == nil {
-		return c.fail(&apiError{Status: http.StatusNotFound, Title: titleNotFound,
-			Detail: "The asynchronous operation does not exist."})
+	op, missing := c.lookupOperation(id, &apiError{Status: http.StatusNotFound, Title: titleNotFound,
+		Detail: "The asynchronous operation does not exist."})
+	if missing != nil {
+		return missing
 	}
 	if c.s.denyView {
 		return c.fail(&apiError{Status: http.StatusForbidden, Title: titleAccessDenied,

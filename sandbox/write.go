@@ -3,9 +3,11 @@ package sandbox
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orosync/orosync/resources"
 )
@@ -38,11 +40,7 @@ type write struct {
 func (w *write) creating() bool { return w.old == nil }
 
 // sent reports whether the request carried the attribute or relationship.
-func (w *write) sent(name string) bool {
-	_, a := w.obj.attrs[name]
-	_, r := w.obj.rels[name]
-	return a || r
-}
+func (w *write) sent(name string) bool { return w.obj.sent(name) }
 
 func newTx(st *store, now time.Time, trusted bool) *tx {
 	return &tx{st: st, now: now, trusted: trusted, temp: map[Ref]string{}, reserved: map[string]int{}}
@@ -85,6 +83,9 @@ func (t *tx) create(sp *resourceSpec, doc *document) (*Resource, []*apiError) {
 // run plans, builds, validates and commits all writes of doc. old is the
 // record the primary data updates, nil to create it.
 func (t *tx) run(sp *resourceSpec, doc *document, old *Resource) (*Resource, []*apiError) {
+	if t.checkConnected(doc); len(t.errs) > 0 {
+		return nil, t.errs
+	}
 	t.plan(sp, doc.data, old)
 	for _, o := range doc.included {
 		t.planIncluded(o)
@@ -98,7 +99,6 @@ func (t *tx) run(sp *resourceSpec, doc *document, old *Resource) (*Resource, []*
 	for _, w := range t.writes {
 		t.finish(w)
 	}
-	t.checkConnected()
 	if len(t.errs) > 0 {
 		return nil, t.errs
 	}
@@ -192,7 +192,7 @@ func (t *tx) buildRel(w *write, name string, v any) bool {
 		t.fail(err)
 		return true
 	}
-	if use == fieldIgnored && !rs.FixedAfterCreate {
+	if use == fieldIgnored && !rs.FixedAfterCreate && !rs.Unmapped {
 		return true
 	}
 	resolved := make([]Ref, 0, len(refs))
@@ -243,6 +243,7 @@ func (t *tx) finish(w *write) {
 		h(t, w)
 	}
 	t.checkRequired(w)
+	t.checkFormats(w)
 	if h := w.spec.hooks.validate; h != nil {
 		h(t, w)
 	}
@@ -286,6 +287,45 @@ func (t *tx) checkRequired(w *write) {
 }
 
 // failedAt reports whether an error was already reported under ptr.
+// checkFormats applies the Length and Email constraints of the table to the
+// string attributes a write sets (all on create, the sent ones on update),
+// with Symfony's titles and messages: Length counts characters and passes
+// null; Email passes null and "".
+func (t *tx) checkFormats(w *write) {
+	for _, as := range w.spec.Attrs {
+		s, ok := w.rec.Attributes[as.Name].(string)
+		if !ok || !(w.creating() || w.sent(as.Name)) {
+			continue
+		}
+		ptr := w.obj.pointer + "/attributes/" + as.Name
+		n := utf8.RuneCountInString(s)
+		switch {
+		case as.MaxLen > 0 && n > as.MaxLen:
+			t.fail(badPointer(titleLength, fmt.Sprintf("This value is too long. It should have %d %s or less.",
+				as.MaxLen, characters(as.MaxLen)), ptr))
+		case as.MinLen > 0 && n < as.MinLen:
+			t.fail(badPointer(titleLength, fmt.Sprintf("This value is too short. It should have %d %s or more.",
+				as.MinLen, characters(as.MinLen)), ptr))
+		}
+		if as.Email && s != "" && !emailPattern.MatchString(s) {
+			t.fail(badPointer(titleEmail, "This value is not a valid email address.", ptr))
+		}
+	}
+}
+
+func characters(n int) string {
+	if n == 1 {
+		return "character"
+	}
+	return "characters"
+}
+
+// emailPattern is Symfony's Email constraint in html5 mode (Symfony
+// Component/Validator/Constraints/EmailValidator::PATTERN_HTML5), the
+// strictest of its modes: every address it accepts is also accepted by the
+// loose mode older Symfony versions default to.
+var emailPattern = regexp.MustCompile("^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$")
+
 func (t *tx) failedAt(ptr string) bool {
 	for _, e := range t.errs {
 		if len(e.Pointer) >= len(ptr) && e.Pointer[:len(ptr)] == ptr {

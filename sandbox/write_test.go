@@ -31,7 +31,7 @@ func TestUpsert(t *testing.T) {
 			`{"data":{"type":"customers","meta":{"upsert":["name"]},"attributes":{"name":"x"}}}`,
 			"cannot use this field"},
 		{"field not in request", "POST", "/customers",
-			`{"data":{"type":"customers","meta":{"upsert":["name"]},"attributes":{}}}`,
+			`{"data":{"type":"customers","meta":{"upsert":["name"]}}}`,
 			`The "name" field does not exist in the request data.`},
 		{"bad upsert value", "POST", "/productunits",
 			`{"data":{"type":"productunits","id":"a","meta":{"upsert":"yes"}}}`, "boolean or an array"},
@@ -143,14 +143,18 @@ func TestInventoryLevels(t *testing.T) {
 	if len(rp.ids()) != 2 || rp.str("data", 0, "attributes", "quantity") != "0" {
 		t.Fatalf("levels = %s", rp.raw)
 	}
+	// The product is not mapped, so another product is ignored; it must
+	// exist, though (a missing one is refused as Oro's form does).
+	other := createProduct(t, e, "B-1").str("data", "id")
 	rp = e.req("PATCH", "/inventorylevels/"+lid, `{"data":{"type":"inventorylevels","id":"`+lid+`",
-		"attributes":{"quantity":51.50},"relationships":{"product":{"data":{"type":"products","id":"999"}}}}}`).must(t, 200)
+		"attributes":{"quantity":51.50},"relationships":{"product":{"data":{"type":"products","id":"`+other+`"}}}}}`).must(t, 200)
 	if rp.str("data", "attributes", "quantity") != "51.50" || rp.str("data", "relationships", "product", "data", "id") != pid {
 		t.Errorf("PATCH inventory level = %s", rp.raw)
 	}
 	e.req("DELETE", "/products/"+pid, "").must(t, 204)
+	e.req("DELETE", "/products/"+other, "").must(t, 204)
 	if n := len(e.s.Records("inventorylevels")); n != 0 {
-		t.Errorf("%d inventory levels left after deleting the product", n)
+		t.Errorf("%d inventory levels left after deleting the products", n)
 	}
 }
 
