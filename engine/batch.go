@@ -107,13 +107,17 @@ func newBatcher(mr *mappingRun, mode string) *batcher {
 // write hands a document to its batch and waits for the result. ctx is the
 // write context.
 func (b *batcher) write(ctx context.Context, d *document, a action) writeResult {
+	// A synchronous batch holds at most maxIncluded included records (Oro
+	// refuses more without a pointer), so a bigger record goes alone, in a
+	// dry run too.
+	if b.sync && len(d.doc.Included) > b.maxIncluded {
+		return b.mr.writeOne(ctx, d, a)
+	}
 	if b.mr.r.opts.DryRun {
 		return b.dryWrite(ctx, d, a)
 	}
-	// Checked before itemDoc, whose reads writeOne would make again. A
-	// synchronous batch holds at most maxIncluded included records (Oro
-	// refuses more without a pointer), so a bigger record goes alone.
-	if b.refused() || b.sync && len(d.doc.Included) > b.maxIncluded {
+	// Checked before itemDoc, whose reads writeOne would make again.
+	if b.refused() {
 		return b.mr.writeOne(ctx, d, a)
 	}
 	doc, err := b.itemDoc(ctx, d, a)

@@ -277,4 +277,13 @@ func TestRecordWithTooManyIncludedGoesAlone(t *testing.T) {
 	if sizes := bo.batchSizes(); len(sizes) != 0 || tr.oro.callCount("POST customers") != 1 {
 		t.Errorf("batches of %v, calls %v; want one POST", sizes, tr.oro.calls)
 	}
+
+	// The dry run predicts the same request.
+	tr = newTestRun(t)
+	tr.srcs["customers"] = customerRecords(t, 1)
+	var dry strings.Builder
+	tr.runWith(func(o *Options) { o.Oro, o.DryRun, o.Out, o.BatchIncluded = nil, true, &dry, 1 }, m)
+	if line := dry.String(); !strings.Contains(line, `"method":"POST"`) || strings.Contains(line, "X-Mode") {
+		t.Errorf("dry run printed %s; want the record's own POST", line)
+	}
 }

@@ -146,10 +146,12 @@ func parseBaseURL(name, raw string, needPath bool) (*url.URL, error) {
 		return nil, fmt.Errorf("%s must not contain a user name or password: give the credentials in ORO_CLIENT_ID and ORO_CLIENT_SECRET", name)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("%s %q is not an http(s) URL: give the full URL, e.g. %s", name, raw, example)
+		return nil, fmt.Errorf("%s is not an http(s) URL: give the full URL, e.g. %s", name, example) // raw may hold a secret
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%s %q must not have a query or fragment: give the full URL, e.g. %s", name, raw, example)
+		// The query may hold a key: the URL is shown without it.
+		return nil, fmt.Errorf("%s %q must not have a query or fragment: give the full URL, e.g. %s",
+			name, u.Scheme+"://"+u.Host+u.Path, example)
 	}
 	if needPath && strings.Trim(u.Path, "/") == "" {
 		return nil, fmt.Errorf("%s %q has no path: give the full API base, e.g. %s://%s/admin/api (OroCommerce) or %s://%s/api (OroPlatform)",
